@@ -1,0 +1,33 @@
+# Two commands: `make run` (set up, then run the main job on config.yaml -> out/)
+# and `make test` (set up, then run every test). Both create .venv from pyproject.toml.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+SEED   ?= 42
+UNTIL  ?= 1000000
+
+.PHONY: run test bench clean
+
+$(VENV)/.stamp-run: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.stamp-dev: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(VENV)/.stamp-run $@
+
+run: $(VENV)/.stamp-run
+	$(PY) -m nandseqgen run --config config.yaml --out out --seed $(SEED) --run-until $(UNTIL)
+
+test: $(VENV)/.stamp-dev
+	$(PY) -m pytest -q -p no:cacheprovider tests notebooks --nbval-lax
+
+bench: $(VENV)/.stamp-dev
+	$(PY) benchmarks/throughput.py
+
+clean:
+	rm -rf $(VENV) out build *.egg-info

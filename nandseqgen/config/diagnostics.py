@@ -1,0 +1,86 @@
+"""Config errors and warnings: collected, never raised one at a time."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .yamlio import Path, YamlDoc, path_str
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    severity: str  # "error" | "warning"
+    code: str  # short machine-readable kind, e.g. "not_a_number"
+    path: str  # dotted key path
+    value: Any
+    line: int | None
+    message: str
+    source: str = ""
+
+    def format(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{self.severity}: {where}: {self.path}: {self.message} (value: {self.value!r})"
+
+
+class ConfigError(ValueError):
+    """Raised once per load with every error found (and the warnings)."""
+
+    def __init__(self, errors: list, warnings: list | None = None):
+        self.errors = list(errors)
+        self.warnings = list(warnings or [])
+        lines = [f"{len(self.errors)} config error(s):"]
+        lines += ["  " + d.format() for d in self.errors]
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class Diagnostics:
+    """Collector handed to every build step."""
+
+    doc: YamlDoc
+    items: list = field(default_factory=list)
+    _seen: set = field(default_factory=set)
+
+    def _add(self, severity: str, code: str, path: Path, value: Any, message: str) -> None:
+        key = (severity, code, tuple(path), message)
+        if key in self._seen:  # each problem listed once
+            return
+        self._seen.add(key)
+        self.items.append(
+            Diagnostic(severity, code, path_str(path), value, self.doc.line(path), message,
+                       self.doc.source)
+        )
+
+    def error(self, code: str, path: Path, value: Any, message: str) -> None:
+        self._add(ERROR, code, path, value, message)
+
+    def warn(self, code: str, path: Path, value: Any, message: str) -> None:
+        self._add(WARNING, code, path, value, message)
+
+    @property
+    def errors(self) -> list:
+        return [d for d in self.items if d.severity == ERROR]
+
+    @property
+    def warnings(self) -> list:
+        return [d for d in self.items if d.severity == WARNING]
+
+
+def format_table(items: list) -> str:
+    """Fixed-width table of diagnostics for the CLI."""
+    if not items:
+        return "no errors, no warnings"
+    rows = [("severity", "line", "code", "path", "value", "message")]
+    for d in items:
+        value = repr(d.value)
+        if len(value) > 30:
+            value = value[:27] + "..."
+        rows.append((d.severity, str(d.line or ""), d.code, d.path, value, d.message))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    out = []
+    for r in rows:
+        out.append("  ".join(r[i].ljust(widths[i]) for i in range(5)) + "  " + r[5])
+    return "\n".join(out)

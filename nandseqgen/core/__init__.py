@@ -1,0 +1,1 @@
+"""Small shared building blocks: ticks, per-hook RNG streams, op records."""

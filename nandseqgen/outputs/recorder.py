@@ -1,0 +1,64 @@
+"""In-run recording: hot loops append tuples; DataFrames are built on request
+(:mod:`nandseqgen.outputs.frames`)."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from .payload import build_payload
+
+
+class Recorder:
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.planes = cfg.topology.planes
+        self.bins = cfg.policies.input_time_bins
+        self.op_id = {name: spec.index for name, spec in cfg.ops.items()}
+        self.sequence: list = []  # (seq, tick, op_id, op_name, uid, payload_json)
+        self.op_rows: list = []  # operation_timeline rows
+        self.seg_rows: list = []  # (start, end, die, plane, base, state, uid)
+        self.touch = Counter()  # (op_base, celltype, die, block, page) -> n
+        self.input_time = Counter()  # (key, op_name, bin) -> n
+        self.proposals = Counter()  # (key_used, key_virtual, die, plane, tick, op_name) -> n
+        self.rollbacks: list = []  # (tick, die, plane, key, op_name, base, reason, detail)
+        self.names: dict = {}  # uid -> op_name (for segment rows)
+        self.bootstrap_rows: list = []
+
+    # -------------------------------------------------------------- at commit
+    def committed(self, op) -> None:
+        self.names[op.uid] = op.spec.name
+
+    def proposal(self, tick, die, plane, key_used, key, op_name) -> None:
+        self.proposals[(key_used, key, die, plane, tick, op_name)] += 1
+
+    def coverage(self, key_used, op_name, position: float) -> None:
+        b = min(int(position * self.bins), self.bins - 1)
+        self.input_time[(key_used, op_name, b)] += 1
+
+    def rollback(self, tick, die, plane, key, op_name, base, reason, detail) -> None:
+        self.rollbacks.append((tick, die, plane, key, op_name, base, reason, detail))
+
+    # ------------------------------------------------------------- execution
+    def started(self, op) -> None:
+        """OP_START: the op is issued; it goes to the ATE sequence."""
+        payload = build_payload(op)
+        self.sequence.append((len(self.sequence), op.start, self.op_id[op.spec.name],
+                              op.spec.name, op.uid,
+                              json.dumps(payload, separators=(",", ":"))))
+        if op.blocks:
+            base, ct = op.spec.base.name, op.celltype
+            page = -1 if op.page is None else op.page
+            for b in op.blocks:
+                self.touch[(base, ct, op.die, b, page)] += 1
+
+    def piece(self, op, start: int, end: int, source: str) -> None:
+        """One executed piece of an op (whole op, or a suspend/resume piece)."""
+        blocks = op.blocks or (None,) * len(op.planes)
+        keys = op.phase_key if isinstance(op.phase_key, tuple) else (op.phase_key,) * len(op.planes)
+        for plane, block, key in zip(op.planes, blocks, keys):
+            self.op_rows.append((start, end, op.die, plane, block, op.page, op.spec.name,
+                                 op.spec.base.name, source, op.uid, key))
+
+    def segment(self, die, plane, row) -> None:
+        start, end, base, state, uid = row
+        self.seg_rows.append((start, end, die, plane, base, state, uid))

@@ -1,0 +1,112 @@
+"""Proposer: what to do next at a hook (SPEC 5.4).
+
+For the hook's (die, plane) it reads the phase key, samples an op name from
+that key's distribution minus every currently forbidden base, samples targets
+that obey the address rules, expands the follow-ups, and plans the whole batch
+inside one ResourceManager transaction (the preflight). The scheduler commits
+or rolls back the returned transaction.
+"""
+from __future__ import annotations
+
+from ..address import check_epr
+from ..core.ops import INF, Op
+from .table import PhaseSampler, draw_candidates
+from .targets import build_followups, choose_steps, first_targets
+
+_RETRY_REASONS = ("no_candidate",)
+
+
+class Proposal:
+    __slots__ = ("txn", "ops", "reason", "detail", "key", "key_used", "first", "spec")
+
+    def __init__(self, key, key_used):
+        self.txn = None
+        self.ops = []
+        self.reason = None
+        self.detail = None
+        self.key, self.key_used = key, key_used
+        self.first = None
+        self.spec = None
+
+
+class Proposer:
+    def __init__(self, cfg, rm, am, sampler: PhaseSampler, uid_source):
+        self.cfg, self.rm, self.am, self.sampler = cfg, rm, am, sampler
+        pol = cfg.policies
+        self.dies, self.planes = cfg.topology.dies, cfg.topology.planes
+        self.maxplanes = pol.maxplanes
+        self.window = pol.admission_window
+        self.gap = pol.sequence_gap
+        self.split_dout = pol.split_dout_per_plane
+        self.tries = max(1, min(pol.topN, pol.maxtry_candidate))
+        self.epsilon = pol.epsilon_greedy
+        self.new_uid = uid_source
+        self.op_state_mask = rm.masks.op_state
+
+    def propose(self, now: int, die: int, plane: int, rng) -> Proposal:
+        rm = self.rm
+        key = rm.phase_key_at(die, plane, now)
+        used = self.sampler.key_used(key)
+        res = Proposal(key, used)
+        forbidden = rm.proposal_forbidden(die, plane, now) | self.op_state_mask.get(key, 0)
+        dist = self.sampler.dist(used, forbidden)
+        if dist is None:
+            res.reason = "no_candidate"
+            return res
+        for spec in draw_candidates(dist, rng, self.tries, self.epsilon):
+            res.spec = spec
+            res.reason, res.detail = self._try(res, spec, now, die, plane, rng)
+            if res.reason is None or res.reason not in _RETRY_REASONS and \
+                    not res.reason.startswith("epr"):
+                return res
+        return res
+
+    def _try(self, res, spec, now, die, plane, rng):
+        got = first_targets(self, spec, die, plane, rng)
+        if got is None:
+            return "no_candidate", "no target"
+        d, planes, blocks, page, celltype = got
+        first = Op(self.new_uid(), spec, d, planes, blocks, page, celltype, source="proposer")
+        first.hook_plane = plane
+        bad = check_epr(self.am, first)
+        if bad:
+            return bad, spec.name
+        upper = now + self.window if self.window > 0 and not spec.base.instant_resv else INF
+        txn = self.rm.begin()
+        reason, detail = self._plan(txn, first, now, upper, rng)
+        if reason is not None:
+            self.rm.rollback(txn)
+            return reason, detail
+        res.txn, res.ops, res.first = txn, txn.ops, first
+        return None, None
+
+    def _plan(self, txn, first, now, upper, rng):
+        rm = self.rm
+        t, reason, blocker = rm.earliest_start(first, now, upper)
+        if t is None:
+            return reason, blocker
+        bad = rm.place(txn, first, t)
+        if bad:
+            return bad, first.spec.name
+        batch, prev = [first], first
+        for step in choose_steps(self, first, rng):
+            ops = build_followups(self, step, prev, batch, rng)
+            if ops is None:
+                return "no_candidate", f"follow-up {step[0]}"
+            for op in ops:
+                bad = check_epr(self.am, op, allow_held=bool(op.inherit))
+                if bad:
+                    return bad, op.spec.name
+                t, reason, _ = rm.earliest_start(op, max(prev.end + self.gap, now), INF)
+                if t is None:
+                    return reason, op.spec.name
+                bad = rm.place(txn, op, t)
+                if bad:
+                    return bad, op.spec.name
+                batch.append(op)
+                prev = op
+        if txn.state_changing:
+            bad = rm.revalidate(txn, None)
+            if bad:
+                return bad[0], f"invalidates reserved {bad[1].spec.name}"
+        return None, None

@@ -1,0 +1,72 @@
+"""Sampling tables: one cumulative weight list per (phase key, forbidden mask).
+
+Built lazily and cached, so the hot path is a dict lookup and a bisect
+(the earlier generator recomputed overrides on every proposal).
+"""
+from __future__ import annotations
+
+from itertools import accumulate
+
+from ..config.model import DEFAULT_KEY
+
+
+class PhaseSampler:
+    def __init__(self, cfg, table: dict):
+        self.cfg = cfg
+        self.rows = {}
+        for key, row in table.items():
+            specs = tuple(cfg.ops[n] for n, p in row.items() if p > 0)
+            weights = tuple(p for p in row.values() if p > 0)
+            self.rows[key] = (specs, weights)
+        self._cache: dict = {}
+        self.overlay = None  # bootstrap: frozenset of allowed op names, or None
+        self.overlay_id = 0
+
+    def set_overlay(self, allowed: frozenset | None) -> None:
+        self.overlay = allowed
+        self.overlay_id += 1
+
+    def key_used(self, key: str) -> str:
+        return key if key in self.rows else DEFAULT_KEY
+
+    def dist(self, key: str, forbidden: int):
+        """(specs, cumulative weights) for ``key`` minus forbidden bases, or None."""
+        ck = (key, forbidden, self.overlay_id)
+        hit = self._cache.get(ck)
+        if hit is not None:
+            return hit or None
+        row = self.rows.get(key)
+        out = ()
+        if row:
+            allowed = self.overlay
+            pairs = [(s, w) for s, w in zip(*row)
+                     if not (forbidden >> s.base.index) & 1
+                     and (allowed is None or s.name in allowed)]
+            if pairs:
+                specs, weights = zip(*pairs)
+                out = (specs, list(accumulate(weights)))
+        self._cache[ck] = out
+        return out or None
+
+
+def draw_candidates(dist, rng, count: int, epsilon: float = 0.0):
+    """Yield up to ``count`` distinct specs, weighted, without replacement."""
+    specs, cum = dist
+    n = len(specs)
+    seen = set()
+    for _ in range(min(count, n)):
+        for _attempt in range(16):
+            if epsilon and rng.random() < epsilon:
+                i = rng.below(n)
+            else:
+                i = rng.pick_cumulative(cum)
+            i = min(i, n - 1)
+            if i not in seen:
+                break
+        else:
+            rest = [j for j in range(n) if j not in seen]
+            if not rest:
+                return
+            i = rest[rng.below(len(rest))]
+        seen.add(i)
+        yield specs[i]

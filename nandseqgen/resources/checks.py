@@ -1,0 +1,141 @@
+"""State rules at an op's start time (SPEC 3 rules 10-11, SPEC 4).
+
+Base sets are int bitmasks (bit = base index) so a check is a few ANDs.
+Each check answers ``None`` (allowed) or ``(reason, retry_at)``: the rollback
+reason and the earliest time the blocking state may be over (INF: never).
+"""
+from __future__ import annotations
+
+from ..config.model import Config
+from ..core.ops import INF
+
+AXES = ("ERASE", "PROGRAM")
+LATCH_ON_READ = "LATCH_ON_READ"
+ODT_DISABLE = "ODT_DISABLE"
+
+
+def _mask(cfg: Config, names) -> int:
+    m = 0
+    for b in names:
+        base = cfg.bases.get(b)
+        if base is not None:
+            m |= 1 << base.index
+    return m
+
+
+class Masks:
+    __slots__ = ("op_state", "latch", "cache", "suspend", "not_suspended", "odt",
+                 "erase_program")
+
+    def __init__(self, cfg: Config):
+        ex = cfg.exclusions
+        self.op_state = {k: _mask(cfg, v) for k, v in ex.by_op_state.items()}
+        self.latch = {k: _mask(cfg, v) for k, v in ex.by_latch.items()}
+        self.cache = {k: _mask(cfg, v) for k, v in ex.by_cache.items()}
+        self.suspend = {a: _mask(cfg, ex.by_suspend.get(f"{a}_SUSPENDED", ())) for a in AXES}
+        self.not_suspended = {a: _mask(cfg, ex.by_suspend.get(f"NOT_{a}_SUSPENDED", ()))
+                              for a in AXES}
+        self.odt = _mask(cfg, ex.by_odt.get(ODT_DISABLE, ()))
+        self.erase_program = _mask(cfg, [b.name for b in cfg.bases.values()
+                                         if b.role.kind == "erase" or b.role.is_program])
+
+
+def build_masks(cfg: Config) -> Masks:
+    return Masks(cfg)
+
+
+def _suspend_mask(rm, die: int, t: int, ignore_uid=None):
+    """(mask, end) from the die's suspend states at ``t``."""
+    masks = rm.masks
+    active = {x[0]: x for x in rm.susp[die].active(t, ignore_uid)}
+    m, end = 0, INF
+    for axis in AXES:
+        x = active.get(f"{axis}_SUSPENDED")
+        if x is not None:
+            m |= masks.suspend[axis]
+            end = min(end, x[2])
+        else:
+            m |= masks.not_suspended[axis]
+    return m, end
+
+
+def dynamic_mask(rm, die: int, pi: int, t: int) -> int:
+    """Bases forbidden at (die, plane, t) by latch, cache, suspend and ODT states."""
+    masks = rm.masks
+    m = _suspend_mask(rm, die, t)[0]
+    for x in rm.latch[pi].entries:
+        if x[1] <= t < x[2]:
+            m |= masks.latch.get(x[0], 0)
+            if x[0] == LATCH_ON_READ:
+                m |= masks.erase_program
+    for src in (rm.cache_p[pi].entries, rm.cache_d[die].entries):
+        for x in src:
+            if x[1] <= t < x[2]:
+                m |= masks.cache.get(x[0], 0)
+    if rm.odt.entries and rm.odt.active(t):
+        m |= masks.odt
+    return m
+
+
+def check_states(rm, op, t: int, ignore_uid=None):
+    """All state rules for ``op`` starting at ``t`` -> None or (reason, retry_at)."""
+    info, masks, role = op.info, rm.masks, op.role
+    bit = info.bit
+    for pi in op.res_planes:
+        tl = rm.tl[pi]
+        key = tl.phase_key_at(t)
+        if masks.op_state.get(key, 0) & bit:
+            return "state_forbid", tl.next_change(t) or INF
+        bad = _latch(rm, op, pi, t, bit, role, ignore_uid)
+        if bad:
+            return bad
+        bad = _cache(rm.cache_p[pi], op, t, bit, masks, ignore_uid)
+        if bad:
+            return bad
+    bad = _cache(rm.cache_d[op.die], op, t, bit, masks, ignore_uid)
+    if bad:
+        return bad
+    m, end = _suspend_mask(rm, op.die, t, ignore_uid)
+    if m & bit:
+        return "suspend", end
+    if rm.odt.entries:
+        for x in rm.odt.active(t, ignore_uid):
+            if masks.odt & bit:
+                return "odt", x[2]
+    return None
+
+
+def _latch(rm, op, pi, t, bit, role, ignore_uid):
+    for x in rm.latch[pi].entries:
+        if not (x[1] <= t < x[2]) or x[3] == ignore_uid:
+            continue
+        if rm.masks.latch.get(x[0], 0) & bit:
+            return "latch", x[2]
+        if x[0] == LATCH_ON_READ and (role.kind == "erase" or role.is_program):
+            # rule 11; a copyback program may consume the latch of its own planes
+            if not (role.consumes_read_latch and pi % rm.planes in op.planes):
+                return "latch", x[2]
+    return None
+
+
+def _cache(si, op, t, bit, masks, ignore_uid):
+    for x in si.entries:
+        if not (x[1] <= t < x[2]) or x[3] == ignore_uid:
+            continue
+        if masks.cache.get(x[0], 0) & bit:
+            return "cache", x[2]
+        if x[5] is not None and _celltype_clash(op, x):
+            return "cache", x[2]
+    return None
+
+
+def _celltype_clash(op, entry) -> bool:
+    """While a cache state is on, ops of the family that entered it (reads or
+    programs) must keep its cell type. ``entry[5] = (celltype, family)``."""
+    role, ct = op.role, op.celltype
+    if ct == "NONE":
+        return False
+    cache_ct, family = entry[5]
+    if family == "read":
+        return role.reads_address and ct != cache_ct
+    return role.is_program and ct != cache_ct

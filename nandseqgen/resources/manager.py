@@ -1,0 +1,237 @@
+"""ResourceManager: every time-dependent resource of the package (SPEC 3-4).
+
+Owns the IO bus, plane and die-multiplicity reservations, the op-state
+timelines, latches, cache / suspend / ODT states and the ongoing and suspended
+ops. Proposals reserve through a :class:`~.txn.Txn`; checks see everything
+already reserved, including the batch's own earlier ops.
+"""
+from __future__ import annotations
+
+from ..address import AddressManager
+from ..config.model import Config
+from ..core.ops import INF
+from . import checks, effects
+from . import suspend as suspend_mod
+from .lanes import DieLane, Lane, StateIntervals
+from .timeline import PlaneTimeline
+from .txn import Txn
+
+
+class SpecInfo:
+    """Per-op-name lookup data computed once."""
+
+    __slots__ = ("bit", "keys", "end_key", "bus", "ss_ok", "multi", "instant", "affect",
+                 "die_wide", "ticks", "changes_state")
+
+    def __init__(self, spec, ss_allowed):
+        base, role = spec.base, spec.base.role
+        self.bit = 1 << base.index
+        self.keys = tuple(f"{base.name}.{s.name}" for s in spec.states)
+        self.end_key = f"{base.name}.END"
+        off, bus = 0, []
+        for s in spec.states:
+            if s.bus:
+                bus.append((off, s.ticks))
+            off += s.ticks
+        self.bus = tuple(bus)
+        self.ticks = off
+        self.ss_ok = base.name in ss_allowed
+        self.multi = spec.multi
+        self.instant = base.instant_resv
+        self.affect = base.affect_state
+        self.die_wide = base.scope == "DIE_WIDE"
+        self.changes_state = (
+            role.kind in ("suspend", "resume", "reset", "odt_disable", "odt_enable")
+            or (role.cache_enter is not None and role.cache_scope == "die")
+            or (role.sets_latch is not None and role.latch_scope == "die")
+            or (self.instant and self.affect))
+
+
+class ResourceManager:
+    def __init__(self, cfg: Config, am: AddressManager, segment_sink=None):
+        self.cfg, self.am = cfg, am
+        D, P = cfg.topology.dies, cfg.topology.planes
+        self.dies, self.planes = D, P
+        self.bus = Lane()
+        self.lanes = [Lane() for _ in range(D * P)]
+        self.diel = [DieLane() for _ in range(D)]
+        self.tl = [PlaneTimeline() for _ in range(D * P)]
+        self.latch = [StateIntervals() for _ in range(D * P)]
+        self.cache_p = [StateIntervals() for _ in range(D * P)]
+        self.cache_d = [StateIntervals() for _ in range(D)]
+        self.susp = [StateIntervals() for _ in range(D)]
+        self.odt = StateIntervals()
+        self.ongoing = [dict() for _ in range(D)]  # uid -> op (erase/program axis ops)
+        self.stack = [[] for _ in range(D)]  # suspended frames: [axis, [(op, remaining)]]
+        self.reserved: dict = {}  # uid -> op, every op reserved and not yet ended
+        self.now = 0
+        self.segment_sink = segment_sink or (lambda die, plane, row: None)
+        self._suspended_out: list = []  # consume-once hand-over to the scheduler
+        self._info: dict = {}
+        self.ss_allowed = cfg.constraints.single_single_allowed
+        self.masks = checks.build_masks(cfg)
+
+    # ------------------------------------------------------------------ basics
+    def info(self, spec) -> SpecInfo:
+        info = self._info.get(spec.name)
+        if info is None:
+            info = self._info[spec.name] = SpecInfo(spec, self.ss_allowed)
+        return info
+
+    def plane_index(self, die: int, plane: int) -> int:
+        return die * self.planes + plane
+
+    def res_planes(self, op) -> tuple:
+        """Plane indices an op occupies: the whole die when DIE_WIDE, else its targets."""
+        base = op.die * self.planes
+        if op.info.die_wide:
+            return tuple(range(base, base + self.planes))
+        return tuple(base + p for p in op.planes)
+
+    def begin(self) -> Txn:
+        return Txn()
+
+    def phase_key_at(self, die: int, plane: int, t: int) -> str:
+        return self.tl[die * self.planes + plane].phase_key_at(t)
+
+    def proposal_forbidden(self, die: int, plane: int, t: int) -> int:
+        """Bitmask of bases forbidden at (die, plane, t) by latch/cache/suspend/ODT."""
+        return checks.dynamic_mask(self, die, die * self.planes + plane, t)
+
+    # --------------------------------------------------------------- placement
+    def earliest_start(self, op, hint: int, upper: int = INF):
+        """-> (start, None, None) or (None, reason, blocker).
+
+        Moves forward from ``hint`` past every time-based conflict (bus, plane
+        frontier, die multiplicity, states that end); fails with ``window`` when
+        that passes ``upper``.
+        """
+        op.info = info = op.info or self.info(op.spec)
+        op.res_planes = rp = self.res_planes(op)
+        t, blocker = hint, None
+        if not info.instant:
+            front = max(self.lanes[pi].frontier() for pi in rp)
+            if front > t:
+                t, blocker = front, "planescope"
+        for _ in range(64):
+            if t >= upper:
+                return None, "window", blocker or "window"
+            tb = self.bus.earliest_fit(t, info.bus)
+            if tb != t:
+                t, blocker = tb, "bus"
+                continue
+            c = self._overlap_end(op, info, rp, t)
+            if c:
+                t, blocker = c, ("planescope" if info.instant else "exclusion_multi")
+                continue
+            bad = checks.check_states(self, op, t)
+            if bad is None:
+                return t, None, None
+            reason, retry = bad
+            if retry >= INF:
+                return None, reason, reason
+            t, blocker = retry, reason
+        return None, blocker or "window", blocker
+
+    def _overlap_end(self, op, info, rp, t) -> int:
+        if not info.instant:
+            return self.diel[op.die].conflict_end(t, t + info.ticks, info.multi, info.ss_ok)
+        if info.affect and op.role.kind not in ("suspend", "reset"):
+            return max((self.lanes[pi].conflict_end(t, t + info.ticks) for pi in rp), default=0)
+        return 0
+
+    def reserve(self, txn: Txn, op, start: int) -> None:
+        """Reserve ``op`` at ``start`` inside ``txn`` (undone by rollback)."""
+        op.place(start)
+        effects.apply(self, op)
+        txn.log(effects.unapply, self, op)
+        txn.ops.append(op)
+        if txn.first_start is None:
+            txn.first_start = start
+        if op.info.changes_state:
+            txn.state_changing = True
+
+    def place(self, txn: Txn, op, start: int) -> str | None:
+        """Reserve ``op`` at ``start``, running its suspend/resume/RESET action.
+
+        -> None, or the rollback reason (the caller rolls the batch back).
+        """
+        kind = op.role.kind
+        if kind == "suspend":
+            bad = suspend_mod.suspend(self, txn, op, start)
+            if bad:
+                return bad
+            suspend_mod.open_suspend_state(self, txn, op, start)
+        elif kind == "reset":
+            suspend_mod.reset(self, txn, op, start)
+        if kind in ("suspend", "reset"):
+            end = start + op.info.ticks
+            if any(self.lanes[pi].conflict_end(start, end) for pi in op.res_planes):
+                return "planescope"
+        self.reserve(txn, op, start)
+        if kind == "resume":
+            return suspend_mod.resume(self, txn, op)
+        return None
+
+    def remove_op(self, txn: Txn, op) -> None:
+        """Take a reserved op out entirely (backlog, RESET); undone by rollback."""
+        saved = list(op.effects)
+        effects.unapply(self, op)
+        txn.log(effects.reapply, self, op, saved)
+
+    def revalidate(self, txn: Txn, dies) -> tuple | None:
+        """Re-check the state rules of already-reserved future ops after a
+        state-changing batch. -> None or (reason, op)."""
+        mine = {op.uid for op in txn.ops}
+        t0 = txn.first_start or self.now
+        for op in list(self.reserved.values()):
+            if op.uid in mine or op.start < t0 or (dies is not None and op.die not in dies):
+                continue
+            bad = checks.check_states(self, op, op.start, ignore_uid=op.uid)
+            if bad is not None:
+                return bad[0], op
+        return None
+
+    def commit(self, txn: Txn) -> list:
+        """Make the batch permanent; returns the scheduler's after-commit items."""
+        txn.undo.clear()
+        self._suspended_out.extend(txn.suspended)
+        return txn.after
+
+    def rollback(self, txn: Txn) -> None:
+        txn.rollback()
+
+    # ------------------------------------------------------------- lifecycle
+    def op_ended(self, op) -> None:
+        """OP_END: commit the address effect, forget the op."""
+        self.am.commit_effect(op)
+        self.reserved.pop(op.uid, None)
+        self.ongoing[op.die].pop(op.uid, None)
+
+    def take_suspended(self) -> list:
+        """Consume-once: the ops suspended by commits since the last call."""
+        out, self._suspended_out = self._suspended_out, []
+        return out
+
+    def prune(self, now: int) -> None:
+        """Drop everything that ended at or before ``now``."""
+        self.now = now
+        self.bus.prune(now)
+        P = self.planes
+        for pi in range(len(self.lanes)):
+            self.lanes[pi].prune(now)
+            self.tl[pi].prune(now, self.segment_sink, pi // P, pi % P)
+            self.latch[pi].prune(now)
+            self.cache_p[pi].prune(now)
+        for d in range(self.dies):
+            self.diel[d].prune(now)
+            self.cache_d[d].prune(now)
+            self.susp[d].prune(now)
+        self.odt.prune(now)
+
+    def suspended_ops(self, die: int, axis: str | None = None) -> list:
+        out = []
+        for frame_axis, items in self.stack[die]:
+            if axis is None or frame_axis == axis:
+                out += [op for op, _rem in items]
+        return out

@@ -1,0 +1,136 @@
+"""Op-state timeline of one (die, plane) (SPEC 4).
+
+Finite, non-overlapping segments ``BASE.STATE``. ``.END`` is never stored; it
+is what :meth:`PlaneTimeline.phase_key_at` answers in a gap, exactly at a
+boundary, or inside an ISSUE (the previous segment's ``BASE.END``).
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+
+from ..config.model import DEFAULT_KEY
+
+ISSUE = "ISSUE"
+
+
+class PlaneTimeline:
+    __slots__ = ("starts", "ends", "keys", "bases", "states", "uids", "ends_key",
+                 "head_emitted")
+
+    def __init__(self):
+        self.starts: list = []
+        self.ends: list = []
+        self.keys: list = []  # "BASE.STATE"
+        self.bases: list = []
+        self.states: list = []
+        self.uids: list = []
+        self.ends_key: list = []  # "BASE.END"
+        self.head_emitted = False  # the first segment was already handed to the sink
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def insert(self, uid: int, base: str, segs: tuple, keys: tuple, end_key: str) -> None:
+        """Insert one op's contiguous segments ``(state, start, end, bus)``."""
+        i = bisect_left(self.starts, segs[0][1])
+        for (state, s, e, _bus), key in zip(segs, keys):
+            if e <= s:
+                continue  # zero-length states leave no segment
+            self.starts.insert(i, s)
+            self.ends.insert(i, e)
+            self.keys.insert(i, key)
+            self.bases.insert(i, base)
+            self.states.insert(i, state)
+            self.uids.insert(i, uid)
+            self.ends_key.insert(i, end_key)
+            i += 1
+
+    def _delete(self, i: int) -> tuple:
+        row = (self.starts[i], self.ends[i], self.keys[i], self.bases[i], self.states[i],
+               self.uids[i], self.ends_key[i])
+        for lst in (self.starts, self.ends, self.keys, self.bases, self.states, self.uids,
+                    self.ends_key):
+            del lst[i]
+        return row
+
+    def _restore(self, row: tuple) -> None:
+        i = bisect_left(self.starts, row[0])
+        for lst, v in zip((self.starts, self.ends, self.keys, self.bases, self.states, self.uids,
+                           self.ends_key), row):
+            lst.insert(i, v)
+
+    def remove_uid(self, uid: int, after: int = -1) -> list:
+        """Delete ``uid``'s segments starting at or after ``after``; returns them."""
+        out = []
+        i = bisect_left(self.starts, after) if after >= 0 else 0
+        while i < len(self.starts):
+            if self.uids[i] == uid and self.starts[i] >= after:
+                out.append(self._delete(i))
+            else:
+                i += 1
+        return out
+
+    def restore(self, rows: list) -> None:
+        for row in rows:
+            self._restore(row)
+
+    def truncate(self, uid: int, t: int) -> tuple | None:
+        """Cut ``uid``'s segment containing ``t`` to end at ``t``; returns (start, old_end)."""
+        i = bisect_right(self.starts, t) - 1
+        while i >= 0 and self.ends[i] > t:
+            if self.uids[i] == uid and self.starts[i] < t:
+                old = self.ends[i]
+                self.ends[i] = t
+                return (self.starts[i], old)
+            i -= 1
+        return None
+
+    def set_end(self, uid: int, start: int, end: int) -> None:
+        i = bisect_left(self.starts, start)
+        while i < len(self.starts) and self.starts[i] == start:
+            if self.uids[i] == uid:
+                self.ends[i] = end
+                return
+            i += 1
+
+    def phase_key_at(self, t: int) -> str:
+        i = bisect_right(self.starts, t) - 1
+        if i < 0:
+            return DEFAULT_KEY
+        if t >= self.ends[i]:
+            return self.ends_key[i]
+        if t > self.starts[i] and self.states[i] != ISSUE:
+            return self.keys[i]
+        return self.ends_key[i - 1] if i > 0 else DEFAULT_KEY
+
+    def segment_at(self, t: int) -> int:
+        """Index of the segment with ``start <= t < end`` (or -1)."""
+        i = bisect_right(self.starts, t) - 1
+        return i if i >= 0 and t < self.ends[i] else -1
+
+    def position(self, t: int, key: str) -> float:
+        """Where ``t`` falls inside the segment naming ``key`` (0..1), 0 for END/DEFAULT."""
+        i = self.segment_at(t)
+        if i < 0 or self.keys[i] != key:
+            return 0.0
+        return (t - self.starts[i]) / max(1, self.ends[i] - self.starts[i])
+
+    def next_change(self, t: int) -> int | None:
+        i = self.segment_at(t)
+        return self.ends[i] if i >= 0 else None
+
+    def prune(self, now: int, sink, die: int, plane: int) -> None:
+        """Hand every segment that ended at or before ``now`` to ``sink(die, plane, row)``
+        once, then drop all of them but the newest (the next ISSUE or gap still
+        needs its ``.END`` key)."""
+        k = bisect_right(self.ends, now)
+        first = 1 if self.head_emitted else 0
+        for i in range(first, k):
+            sink(die, plane, (self.starts[i], self.ends[i], self.bases[i], self.states[i],
+                              self.uids[i]))
+        if k:
+            self.head_emitted = True
+            if k > 1:
+                for lst in (self.starts, self.ends, self.keys, self.bases, self.states,
+                            self.uids, self.ends_key):
+                    del lst[:k - 1]

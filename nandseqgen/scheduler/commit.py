@@ -1,0 +1,151 @@
+"""What happens once a batch is certain: events, PHASE_HOOKs, records, the
+suspend/resume/RESET consequences and the backlog (SPEC 5.2-5.5)."""
+from __future__ import annotations
+
+from ..address import check_epr
+from ..core.ops import INF
+from ..events import BACKLOG_REFILL, BACKLOG_RETRY, OP_END, OP_START, PHASE_HOOK
+
+_NO_HOOK_STATES = ("ISSUE", "DATA_IN", "DATA_OUT")
+
+
+def commit(s, prop, rng) -> None:
+    rm, m, rec = s.rm, s.metrics, s.rec
+    txn = prop.txn
+    after = rm.commit(txn)
+    first = prop.first
+    m.batches_committed += 1
+    m.wait_ticks += first.start - s.now
+    pi = first.die * rm.planes + first.hook_plane
+    rec.coverage(prop.key_used, first.spec.name, rm.tl[pi].position(s.now, prop.key))
+    for op in txn.ops:
+        _schedule(s, op, rng)
+    m.last_commit_bases = [op.spec.base.name for op in txn.ops]
+    for item in after:
+        _after(s, item, rng)
+    for o in rm.take_suspended():
+        s.q.cancel(o.end_handle)
+        m.suspends += 1
+    for o in txn.backlogged:
+        s.q.cancel(o.start_handle)
+        s.q.cancel(o.end_handle)
+        s.backlog[o.die].append(o)
+    for o in txn.dropped:
+        s.q.cancel(o.start_handle)
+        s.q.cancel(o.end_handle)
+    for o in txn.cut:
+        s.q.cancel(o.end_handle)
+    _backlog_size(s)
+    if s.bootstrap is not None:
+        s.bootstrap.committed(txn.ops, s.now)
+
+
+def _schedule(s, op, rng) -> None:
+    """Events, hooks and records of one newly reserved op."""
+    m, rm = s.metrics, s.rm
+    op.phase_key = tuple(rm.phase_key_at(op.die, p, op.start) for p in op.planes)
+    s.rec.committed(op)
+    op.start_handle = s.q.push(op.start, OP_START, op)
+    op.end_handle = s.q.push(op.end, OP_END, op)
+    phase_hooks(s, op, rng)
+    m.ops_committed += 1
+    m.ckpt_ops_committed += 1
+    m.exec_ticks += op.end - op.start
+    m.per_base[op.spec.base.name] += 1
+    kind = op.role.kind
+    if kind == "resume":
+        m.resumes += 1
+        s.q.push(op.end, BACKLOG_REFILL, op.die)
+    elif kind == "reset":
+        m.resets += 1
+
+
+def _after(s, item, rng) -> None:
+    kind = item[0]
+    if kind == "piece":
+        _kind, op, start, end, source = item
+        s.rec.piece(op, start, end, source)
+    elif kind == "resumed":
+        op = item[1]
+        op.phase_key = tuple(s.rm.phase_key_at(op.die, p, op.start) for p in op.planes)
+        op.end_handle = s.q.push(op.end, OP_END, op)
+        phase_hooks(s, op, rng)
+    elif kind == "reset":
+        for d in item[1]:
+            s.metrics.backlog_drop += len(s.backlog[d])
+            s.backlog[d].clear()
+
+
+def phase_hooks(s, op, rng) -> None:
+    """One hook shortly before and one shortly after each state's end (not
+    ISSUE/DATA_*); read-family ops get one after-hook per plane (SPEC 5.2)."""
+    if not op.info.affect:
+        return
+    off, gap, until, q = s.cfg.policies.phase_hook_offset, s.cfg.policies.sequence_gap, \
+        s.run_until, s.q
+    hp = op.hook_plane if op.hook_plane in op.planes else op.planes[0]
+    needs_dout = op.role.needs_dout
+    for name, start, end, _bus in op.segs:
+        if name in _NO_HOOK_STATES or end <= start:
+            continue
+        before = max(start, end - 1 - rng.below(off))
+        if s.now <= before < until:
+            q.push(before, PHASE_HOOK, (op.die, hp))
+        after = end + 1 + rng.below(off)
+        if needs_dout and name == "CORE_BUSY":
+            for i, p in enumerate(op.planes):
+                if after + i * gap < until:
+                    q.push(after + i * gap, PHASE_HOOK, (op.die, p))
+        elif after < until:
+            q.push(after, PHASE_HOOK, (op.die, hp))
+
+
+def record_rollback(s, prop, die, plane) -> None:
+    m = s.metrics
+    reason = prop.reason or "no_candidate"
+    m.rollbacks[reason] += 1
+    if reason == "window":
+        m.window_overflows += 1
+    spec = prop.spec
+    s.rec.rollback(s.now, die, plane, prop.key, spec.name if spec else None,
+                   spec.base.name if spec else None, reason, prop.detail)
+
+
+def flush_backlog(s, die: int, rng) -> None:
+    """Re-reserve the die's backlog in FIFO order; retry later on failure."""
+    rm, dq, m = s.rm, s.backlog[die], s.metrics
+    m.hooks_executed += 1
+    while dq:
+        op = dq[0]
+        txn = rm.begin()
+        bad = check_epr(s.am, op)
+        t = None
+        if not bad:
+            t, reason, _ = rm.earliest_start(op, s.now, INF)
+            bad = reason if t is None else rm.place(txn, op, t)
+        if not bad and txn.state_changing:
+            hit = rm.revalidate(txn, None)
+            bad = hit[0] if hit else None
+        if bad:
+            rm.rollback(txn)
+            tries = s.backlog_tries.get(op.uid, 0) + 1
+            s.backlog_tries[op.uid] = tries
+            if tries > s.cfg.policies.backlog_max_retries:
+                dq.popleft()
+                m.backlog_drop += 1
+                continue
+            m.backlog_retry += 1
+            s.q.push(s.now + s.cfg.policies.backlog_retry_delay, BACKLOG_RETRY, die)
+            break
+        rm.commit(txn)
+        dq.popleft()
+        op.source = "backlog"
+        _schedule(s, op, rng)
+        m.backlog_flush += 1
+    _backlog_size(s)
+
+
+def _backlog_size(s) -> None:
+    size = sum(len(dq) for dq in s.backlog)
+    s.metrics.backlog_size = size
+    s.metrics.backlog_max = max(s.metrics.backlog_max, size)

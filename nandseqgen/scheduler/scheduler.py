@@ -1,0 +1,157 @@
+"""Scheduler: moves time forward through events (SPEC 5.2-5.3).
+
+``step()`` handles one event; ``tick()`` every event of the next tick;
+``run()`` only loops. Hooks (PHASE_HOOK, QUEUE_REFILL, BACKLOG_*) stop at
+``run_until``; OP_START/OP_END keep going until the queue drains.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+from ..core.rng import stream
+from ..events import (BACKLOG_REFILL, BACKLOG_RETRY, OP_END, OP_START, PHASE_HOOK, QUEUE_REFILL,
+                      EventQueue)
+from ..resources.status import expected_status
+from . import commit as commit_mod
+from .metrics import Metrics
+
+_HOOKS = (PHASE_HOOK, QUEUE_REFILL, BACKLOG_REFILL, BACKLOG_RETRY)
+PRUNE_EVERY = 5000  # ticks (50 us) between reservation-structure prunes
+
+
+class Scheduler:
+    def __init__(self, cfg, rm, am, proposer, recorder, seed: int, bootstrap=None):
+        self.cfg, self.rm, self.am, self.proposer, self.rec = cfg, rm, am, proposer, recorder
+        self.seed = int(seed)
+        self.bootstrap = bootstrap
+        self.q = EventQueue()
+        self.metrics = Metrics()
+        self.now = 0
+        self.hook_counter = 0
+        self.rr = 0
+        self.run_until = 0
+        self.backlog = [deque() for _ in range(cfg.topology.dies)]
+        self.backlog_tries: dict = {}
+        self._last_prune = 0
+        self._handlers = {
+            OP_START: self._on_start, OP_END: self._on_end, PHASE_HOOK: self._on_phase_hook,
+            QUEUE_REFILL: self._on_refill, BACKLOG_REFILL: self._on_backlog,
+            BACKLOG_RETRY: self._on_backlog,
+        }
+        self.last = None  # (committed, rolled_back, reason) of the latest hook
+
+    # ------------------------------------------------------------------ driving
+    def prime(self, t0: int) -> None:
+        """Start a run at ``t0``: one QUEUE_REFILL, and the backlog if any."""
+        self.now = max(self.now, t0)
+        self.q.push(t0, QUEUE_REFILL, None)
+        for d, dq in enumerate(self.backlog):
+            if dq:
+                self.q.push(t0, BACKLOG_REFILL, d)
+
+    def step(self) -> bool:
+        """Handle one event; False when nothing is left."""
+        ev = self.q.pop()
+        if ev is None:
+            return False
+        tick, kind, payload = ev
+        if tick > self.now:
+            self.now = self.rm.now = tick
+            if tick - self._last_prune >= PRUNE_EVERY:
+                self.rm.prune(tick)
+                self._last_prune = tick
+        if kind in _HOOKS and tick >= self.run_until:
+            return True  # run_until reached: no more proposals
+        self._handlers[kind](payload)
+        return True
+
+    def tick(self) -> dict:
+        """Run every event of the next tick; report the last hook's outcome."""
+        self.last = None
+        t = self.q.peek_tick()
+        committed = 0
+        while t is not None and self.q.peek_tick() == t:
+            before = self.metrics.ops_committed
+            self.step()
+            committed += self.metrics.ops_committed - before
+        last = self.last or (False, False, None)
+        return {"time_us": (t or 0) / 100.0, "committed": committed, "rolled_back": last[1],
+                "reason": last[2]}
+
+    def run(self, run_until_us: float | None = None, max_hooks: int | None = None,
+            progress=None) -> dict:
+        if run_until_us is not None:
+            self.run_until = int(round(run_until_us * 100))
+        start_hooks = self.metrics.hooks_executed
+        n = 0
+        while True:
+            if max_hooks is not None and self.metrics.hooks_executed - start_hooks >= max_hooks:
+                break
+            if not self.step():
+                break
+            n += 1
+            if progress is not None and n % 2048 == 0:
+                progress(min(self.now, self.run_until))
+        if self.q.peek_tick() is None:
+            self.rm.prune(self.now)
+        if progress is not None:
+            progress(self.run_until)
+        return {
+            "success": True,
+            "hooks_executed": self.metrics.hooks_executed - start_hooks,
+            "ops_committed": self.metrics.ops_committed,
+            "bootstrap_completed": bool(self.bootstrap and self.bootstrap.completed),
+            "metrics": self.metrics.as_dict(),
+        }
+
+    # ----------------------------------------------------------------- handlers
+    def _rng(self):
+        self.hook_counter += 1
+        return stream(self.seed, self.hook_counter)
+
+    def _on_refill(self, _payload) -> None:
+        topo = self.cfg.topology
+        die, plane = divmod(self.rr, topo.planes)
+        self.rr = (self.rr + 1) % (topo.dies * topo.planes)
+        nxt = self.now + self.cfg.policies.queue_refill_period
+        if nxt < self.run_until:
+            self.q.push(nxt, QUEUE_REFILL, None)
+        self.hook(die, plane)
+
+    def _on_phase_hook(self, payload) -> None:
+        self.hook(*payload)
+
+    def hook(self, die: int, plane: int) -> bool:
+        """Propose for (die, plane) at ``now``; commit or record the rollback."""
+        rng = self._rng()
+        m = self.metrics
+        m.hooks_executed += 1
+        prop = self.proposer.propose(self.now, die, plane, rng)
+        if prop.spec is not None:
+            m.proposals += 1
+            self.rec.proposal(self.now, die, plane, prop.key_used, prop.key, prop.spec.name)
+            if not prop.spec.base.instant_resv:
+                m.window_attempts += 1
+        if prop.txn is not None:
+            commit_mod.commit(self, prop, rng)
+            m.hook_result(die, plane, True)
+            self.last = (True, False, None)
+            return True
+        commit_mod.record_rollback(self, prop, die, plane)
+        m.hook_result(die, plane, False)
+        self.last = (False, prop.spec is not None, prop.reason)
+        return False
+
+    def _on_start(self, op) -> None:
+        if op.role.kind == "status_read":
+            op.exp_val = expected_status(self.rm, op, self.now)
+        self.rec.started(op)
+
+    def _on_end(self, op) -> None:
+        self.rm.op_ended(op)
+        self.rec.piece(op, op.start, op.end, op.source)
+        if self.bootstrap is not None:
+            self.bootstrap.op_ended(op, self.now)
+
+    def _on_backlog(self, die) -> None:
+        commit_mod.flush_backlog(self, die, self._rng())

@@ -1,0 +1,100 @@
+"""The ``Simulation`` facade: wires config, managers, proposer and scheduler.
+
+>>> sim = Simulation("config.yaml", seed=42)          # doctest: +SKIP
+>>> result = sim.run(100_000)                          # doctest: +SKIP
+>>> result.sequence.head()                             # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import os
+
+from .address import AddressManager
+from .config import Config, load_config
+from .config.phase import build_phase_table
+from .config.values import us_to_ticks
+from .outputs import Recorder
+from .proposer import PhaseSampler, Proposer
+from .resources import ResourceManager
+from .result import RunResult
+from .scheduler import Metrics, Scheduler
+
+
+class Simulation:
+    """One simulated NAND package. Runs continue from each other's state."""
+
+    def __init__(self, config: Config | str | os.PathLike, *, seed: int = 42,
+                 phase_table: dict | None = None, bootstrap: bool | None = None):
+        cfg = config if isinstance(config, Config) else load_config(os.fspath(config))
+        self.cfg, self.seed = cfg, int(seed)
+        self.am = AddressManager(cfg)
+        self.rm = ResourceManager(cfg, self.am)
+        self.phase_table = phase_table if phase_table is not None else build_phase_table(cfg, seed)
+        self.sampler = PhaseSampler(cfg, self.phase_table)
+        self.uid = 0
+        self.proposer = Proposer(cfg, self.rm, self.am, self.sampler, self._next_uid)
+        self.bootstrap = self._make_bootstrap(bootstrap)
+        self.scheduler = Scheduler(cfg, self.rm, self.am, self.proposer, None, self.seed,
+                                   self.bootstrap)
+        self.run_index = 0
+        self.results: list = []
+        self._active = None
+
+    def _next_uid(self) -> int:
+        self.uid += 1
+        return self.uid
+
+    def _make_bootstrap(self, enabled):
+        use = self.cfg.bootstrap.enabled if enabled is None else enabled
+        if not use:
+            return None
+        from .bootstrap import BootstrapController
+        return BootstrapController(self.cfg, self.am, self.sampler)
+
+    # ------------------------------------------------------------- stepping
+    def start(self, run_until_us: float) -> None:
+        """Begin the next run, lasting ``run_until_us`` of simulated time."""
+        if self._active is not None:
+            raise RuntimeError("a run is active; call finish() first")
+        s = self.scheduler
+        rec = Recorder(self.cfg)
+        self.rm.segment_sink = rec.segment
+        s.rec = rec
+        s.metrics = Metrics()
+        self.run_index += 1
+        if self.bootstrap is not None:
+            self.bootstrap.begin_run(self.run_index, rec)
+        start = s.now
+        s.run_until = start + us_to_ticks(run_until_us)
+        s.prime(start)
+        self._active = (rec, start)
+
+    def tick(self) -> dict:
+        """Process the next tick; returns committed, rolled_back, reason."""
+        if self._active is None:
+            raise RuntimeError("call start(run_until_us) first")
+        return self.scheduler.tick()
+
+    def finish(self, max_hooks: int | None = None, progress=None) -> RunResult:
+        """Run to ``run_until``, drain, and return the run's result."""
+        if self._active is None:
+            raise RuntimeError("call start(run_until_us) first")
+        rec, start = self._active
+        s = self.scheduler
+        summary = s.run(None, max_hooks=max_hooks, progress=progress)
+        self._active = None
+        result = RunResult(rec, summary, self.run_index, self.cfg, self.seed, start / 100.0,
+                           s.now / 100.0, self.bootstrap)
+        self.results.append(result)
+        return result
+
+    def run(self, run_until_us: float, *, max_hooks: int | None = None, progress=None) -> RunResult:
+        """One run of ``run_until_us`` microseconds."""
+        self.start(run_until_us)
+        return self.finish(max_hooks=max_hooks, progress=progress)
+
+    def run_many(self, num_runs: int, run_until_us: float, progress=None) -> list:
+        return [self.run(run_until_us, progress=progress) for _ in range(num_runs)]
+
+    @property
+    def now_us(self) -> float:
+        return self.scheduler.now / 100.0

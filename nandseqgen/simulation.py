@@ -33,7 +33,9 @@ class Simulation:
         self.uid = 0
         self.proposer = Proposer(cfg, self.rm, self.am, self.sampler, self._next_uid)
         self.bootstrap = self._make_bootstrap(bootstrap)
-        self.scheduler = Scheduler(cfg, self.rm, self.am, self.proposer, None, self.seed,
+        self.recorder = Recorder(cfg)  # replaced at each run start
+        self.rm.segment_sink = self.recorder.segment
+        self.scheduler = Scheduler(cfg, self.rm, self.am, self.proposer, self.recorder, self.seed,
                                    self.bootstrap)
         self.run_index = 0
         self.results: list = []
@@ -56,7 +58,7 @@ class Simulation:
         if self._active is not None:
             raise RuntimeError("a run is active; call finish() first")
         s = self.scheduler
-        rec = Recorder(self.cfg)
+        rec = self.recorder = Recorder(self.cfg)
         self.rm.segment_sink = rec.segment
         s.rec = rec
         s.metrics = Metrics()
@@ -94,6 +96,42 @@ class Simulation:
 
     def run_many(self, num_runs: int, run_until_us: float, progress=None) -> list:
         return [self.run(run_until_us, progress=progress) for _ in range(num_runs)]
+
+    # ----------------------------------------------------------- by hand
+    def issue(self, op_name: str, *, die: int = 0, planes=(0,), blocks=None, page=None,
+              celltype: str | None = None, at_us: float | None = None, window: bool = False,
+              follow: bool = True):
+        """Issue one command now (or at ``at_us``) through every rule, as if a
+        hook had proposed it; its follow-ups come from its sequence unless
+        ``follow=False``. Returns the Proposal (``.txn`` None and ``.reason``
+        set when it was refused). ``window=True`` applies the admission window."""
+        from .core.ops import INF, Op
+        from .core.rng import stream
+        s = self.scheduler
+        spec = self.cfg.ops[op_name]
+        op = Op(self._next_uid(), spec, die, tuple(planes), tuple(blocks) if blocks else None,
+                page, celltype or spec.celltype, source="manual")
+        op.hook_plane = op.planes[0]
+        now = max(s.now, us_to_ticks(at_us)) if at_us is not None else s.now
+        bounded = window and not spec.base.instant_resv
+        upper = now + self.cfg.policies.admission_window if bounded else INF
+        rng = stream(self.seed, 0, salt=op.uid)
+        prop = self.proposer.plan_explicit(op, now, upper, rng, follow)
+        if prop.txn is not None:
+            from .scheduler import commit as commit_mod
+            commit_mod.commit(s, prop, rng)
+        return prop
+
+    def advance(self, until_us: float) -> None:
+        """Process queued events up to ``until_us`` (outside a run: no hooks fire)."""
+        until = us_to_ticks(until_us)
+        s = self.scheduler
+        while True:
+            t = s.q.peek_tick()
+            if t is None or t > until:
+                break
+            s.step()
+        s.now = s.rm.now = max(s.now, until)
 
     @property
     def now_us(self) -> float:

@@ -63,14 +63,14 @@ def _sample_multi(am, kind, E, H, hook, maxplanes, rng):
         E = E & (H == H[:, hook:hook + 1])
     E = E & E[:, hook:hook + 1]
     counts = E.sum(axis=1)
-    kmax = min(maxplanes, int(counts.max()) if counts.size else 0)
-    if kmax < 2:
+    rows = np.flatnonzero(counts >= 2)
+    if rows.size == 0:
         return None
-    rows = np.flatnonzero(counts >= kmax)
-    r = int(rows[rng.below(rows.size)])
+    r = int(rows[rng.below(rows.size)])  # any row that fits, then as many planes as it allows
+    k = min(maxplanes, int(counts[r]))
     others = [p for p in np.flatnonzero(E[r]).tolist() if p != hook]
     chosen = [hook]
-    for _ in range(kmax - 1):
+    for _ in range(k - 1):
         chosen.append(others.pop(rng.below(len(others))))
     return _finish(am, kind, tuple(sorted(chosen)), r, H, rng)
 

@@ -87,8 +87,11 @@ def _policies(diag: Diagnostics, raw) -> Policies:
 
 def _constraints(diag: Diagnostics, raw, base_names, celltypes) -> Constraints:
     raw = mapping(diag, ("constraints",), raw) or {}
-    allowed = raw.get("single_single_allowed_bases", ["PLANE_READ", "PLANE_READ4K", "PLANE_CACHE_READ"])
-    allowed = name_list(diag, ("constraints", "single_single_allowed_bases"), allowed) or []
+    if "single_single_allowed_bases" in raw:
+        allowed = name_list(diag, ("constraints", "single_single_allowed_bases"),
+                            raw["single_single_allowed_bases"]) or []
+    else:  # SPEC default, for those of its bases that exist
+        allowed = [b for b in ("PLANE_READ", "PLANE_READ4K", "PLANE_CACHE_READ") if b in base_names]
     for b in allowed:
         if b not in base_names:
             diag.error("unknown_base", ("constraints", "single_single_allowed_bases"), b,

@@ -80,7 +80,25 @@ class Proposer:
         res.txn, res.ops, res.first = txn, txn.ops, first
         return None, None
 
-    def _plan(self, txn, first, now, upper, rng):
+    def plan_explicit(self, first, now: int, upper: int, rng, follow: bool = True) -> Proposal:
+        """Plan a caller-built first op (``Simulation.issue``) exactly like a
+        sampled one: EPR, earliest start under ``upper``, follow-ups, preflight."""
+        res = Proposal(self.rm.phase_key_at(first.die, first.planes[0], now), None)
+        res.key_used, res.spec = res.key, first.spec
+        bad = check_epr(self.am, first, allow_held=bool(first.inherit))
+        if bad:
+            res.reason, res.detail = bad, first.spec.name
+            return res
+        txn = self.rm.begin()
+        reason, detail = self._plan(txn, first, now, upper, rng, follow)
+        if reason is not None:
+            self.rm.rollback(txn)
+            res.reason, res.detail = reason, detail
+            return res
+        res.txn, res.ops, res.first = txn, txn.ops, first
+        return res
+
+    def _plan(self, txn, first, now, upper, rng, follow=True):
         rm = self.rm
         t, reason, blocker = rm.earliest_start(first, now, upper)
         if t is None:
@@ -89,7 +107,7 @@ class Proposer:
         if bad:
             return bad, first.spec.name
         batch, prev = [first], first
-        for step in choose_steps(self, first, rng):
+        for step in (choose_steps(self, first, rng) if follow else ()):
             ops = build_followups(self, step, prev, batch, rng)
             if ops is None:
                 return "no_candidate", f"follow-up {step[0]}"

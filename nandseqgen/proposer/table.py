@@ -13,17 +13,21 @@ from ..config.model import DEFAULT_KEY
 class PhaseSampler:
     def __init__(self, cfg, table: dict):
         self.cfg = cfg
-        self.rows = {}
-        for key, row in table.items():
-            specs = tuple(cfg.ops[n] for n, p in row.items() if p > 0)
-            weights = tuple(p for p in row.values() if p > 0)
-            self.rows[key] = (specs, weights)
+        self.base_rows = self._rows(table)
+        self.rows = self.base_rows
         self._cache: dict = {}
-        self.overlay = None  # bootstrap: frozenset of allowed op names, or None
         self.overlay_id = 0
 
-    def set_overlay(self, allowed: frozenset | None) -> None:
-        self.overlay = allowed
+    def _rows(self, table: dict) -> dict:
+        rows = {}
+        for key, row in table.items():
+            pairs = [(self.cfg.ops[n], p) for n, p in row.items() if p > 0]
+            rows[key] = (tuple(s for s, _ in pairs), tuple(p for _, p in pairs))
+        return rows
+
+    def set_overlay(self, table: dict | None) -> None:
+        """Sample from ``table`` instead of the base distribution (None restores it)."""
+        self.rows = self.base_rows if table is None else self._rows(table)
         self.overlay_id += 1
 
     def key_used(self, key: str) -> str:
@@ -38,10 +42,7 @@ class PhaseSampler:
         row = self.rows.get(key)
         out = ()
         if row:
-            allowed = self.overlay
-            pairs = [(s, w) for s, w in zip(*row)
-                     if not (forbidden >> s.base.index) & 1
-                     and (allowed is None or s.name in allowed)]
+            pairs = [(s, w) for s, w in zip(*row) if not (forbidden >> s.base.index) & 1]
             if pairs:
                 specs, weights = zip(*pairs)
                 out = (specs, list(accumulate(weights)))

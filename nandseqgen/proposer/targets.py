@@ -64,12 +64,13 @@ def choose_steps(px, first, rng) -> list:
     return [(pick.target, pick.inherit, None)]
 
 
-def _pick_name(px, base_name, rules, weights, prev, nplanes, rng):
+def _pick_name(px, base_name, rules, weights, ct_src, nplanes, rng):
     want_multi = nplanes > 1
+    keep_ct = "same_celltype" in rules or "same_page_from_program_suspend" in rules
     names = []
     for n in px.cfg.groups_by_base.get(base_name, ()):
         spec = px.cfg.ops[n]
-        if "same_celltype" in rules and spec.celltype not in (prev.celltype, "NONE"):
+        if keep_ct and spec.celltype not in (ct_src.celltype, "NONE"):
             continue
         if spec.multi != want_multi:
             continue
@@ -88,26 +89,29 @@ def _pick_name(px, base_name, rules, weights, prev, nplanes, rng):
 
 
 def _inherited_address(px, rules, prev, batch, base_role, rng):
-    """(planes, blocks, page, allow_held) from the inherit rules, or None to sample."""
+    """(planes, blocks, page, held_op) from the inherit rules, or None to sample.
+
+    ``held_op`` is the suspended program a recovery read reads back (else None).
+    """
     if "same_page_from_program_suspend" in rules:
         held = px.rm.suspended_ops(prev.die, "PROGRAM")
         if not held:
             return "fail"
         o = held[-1]
-        return o.planes, o.blocks, o.page, True
+        return o.planes, o.blocks, o.page, o
     if "pgm_same_page" in rules:
         progs = [o for o in batch if o.role.is_program]
         if progs:
             o = progs[-1]
-            return o.planes, o.blocks, o.page, False
+            return o.planes, o.blocks, o.page, None
         return None
     delta = {"same_page": 0, "inc_page": 1, "prev_page": -1}
     for rule, d in delta.items():
         if rule in rules:
             page = None if prev.page is None else prev.page + d
-            return prev.planes, prev.blocks, page, False
+            return prev.planes, prev.blocks, page, None
     if base_role.address in ("none", "latch", "any") or "same_plane" in rules:
-        return prev.planes, prev.blocks if base_role.address != "none" else None, prev.page, False
+        return prev.planes, prev.blocks if base_role.address != "none" else None, prev.page, None
     return None
 
 
@@ -119,23 +123,23 @@ def build_followups(px, step, prev, batch, rng) -> list | None:
     inh = _inherited_address(px, rules, prev, batch, role, rng)
     if inh == "fail":
         return None
+    ct_src = inh[3] if inh and inh[3] else prev  # a recovery read keeps the held program's mode
     split = (role.kind == "dout" and "multi" in rules and px.split_dout and inh is not None
              and len(inh[0]) > 1)
     nplanes = 1 if split else (len(inh[0]) if inh else len(prev.planes))
-    spec = _pick_name(px, base_name, rules, weights, prev, nplanes, rng)
+    spec = _pick_name(px, base_name, rules, weights, ct_src, nplanes, rng)
     if spec is None:
         return None
     if inh is None:  # fresh address (rule 'none' or no rule)
         only = prev.planes if role.consumes_read_latch else None
-        from ..address import sample as _sample
-        got = _sample(px.am, role.address, prev.die, prev.planes[0], spec.multi, px.maxplanes,
+        got = sample(px.am, role.address, prev.die, prev.planes[0], spec.multi, px.maxplanes,
                       spec.celltype, rng, planes_only=only)
         if got is None:
             return None
-        inh = (*got, False)
+        inh = (*got, None)
     planes, blocks, page, held = inh
-    celltype = prev.celltype if ("same_celltype" in rules and spec.celltype == "NONE") \
-        else spec.celltype
+    inherit_ct = "same_celltype" in rules or held
+    celltype = ct_src.celltype if (inherit_ct and spec.celltype == "NONE") else spec.celltype
     if split:
         return [_op(px, spec, prev.die, (p,), (b,) if blocks else None, page, celltype, held)
                 for p, b in zip(planes, blocks or (None,) * len(planes))]

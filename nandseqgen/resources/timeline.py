@@ -94,14 +94,21 @@ class PlaneTimeline:
             i += 1
 
     def phase_key_at(self, t: int) -> str:
+        """``BASE.STATE`` inside a segment; the previous op's ``BASE.END`` in a
+        gap, exactly where an op starts, or inside an ISSUE; ``DEFAULT`` when
+        nothing came before. A boundary between two states of one op is not an
+        end: it reads as the later state."""
         i = bisect_right(self.starts, t) - 1
         if i < 0:
             return DEFAULT_KEY
         if t >= self.ends[i]:
             return self.ends_key[i]
-        if t > self.starts[i] and self.states[i] != ISSUE:
-            return self.keys[i]
-        return self.ends_key[i - 1] if i > 0 else DEFAULT_KEY
+        if t == self.starts[i] and not (i > 0 and self.uids[i - 1] == self.uids[i]
+                                        and self.ends[i - 1] == t):
+            return self.ends_key[i - 1] if i > 0 else DEFAULT_KEY
+        if self.states[i] == ISSUE:
+            return self.ends_key[i - 1] if i > 0 else DEFAULT_KEY
+        return self.keys[i]
 
     def segment_at(self, t: int) -> int:
         """Index of the segment with ``start <= t < end`` (or -1)."""

@@ -1,0 +1,238 @@
+"""Tables in, op records out.
+
+An :class:`OpRecord` is one issued command (one ``operation_sequence`` row)
+with its targets taken from the ``operation_timeline`` rows of its first
+piece (``source != 'resume'``), falling back to the payload when the
+timeline is not available. Problems met while loading are reported to the
+collector (rules ``csv_json``, ``multiplane_group``, ``timeline_consistency``).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .report import Collector
+from .values import is_missing, to_int, to_str, to_tick
+
+log = logging.getLogger(__name__)
+
+SEQUENCE_COLUMNS = ("seq", "time", "op_id", "op_name", "op_uid", "payload")
+TIMELINE_COLUMNS = ("start", "end", "die", "plane", "block", "page", "op_name", "op_base",
+                    "source", "op_uid", "op_state")
+OP_STATE_COLUMNS = ("start", "end", "die", "plane", "op_state", "lane", "op_name", "duration")
+RESUME = "resume"
+
+
+class CheckInputError(ValueError):
+    """The tables cannot be checked at all (missing table or columns)."""
+
+
+@dataclass
+class TimelineRow:
+    """One ``operation_timeline`` row in ticks."""
+
+    start: int
+    end: int
+    die: int
+    plane: int
+    block: int | None
+    page: int | None
+    op_name: str | None
+    op_base: str | None
+    source: str
+    uid: int | None
+
+
+@dataclass
+class OpRecord:
+    """One issued op, resolved against the config."""
+
+    seq: int
+    uid: int
+    name: str
+    spec: object  # nandseqgen.config.OpSpec
+    start: int  # ticks
+    die: int
+    planes: tuple
+    blocks: tuple | None
+    page: int | None
+    occupied: tuple
+    celltype: str
+    payload_text: str
+    payload: list | None  # list of dicts with normalised keys, None when unparsable
+    payload_shape: str  # "list", "object" or "invalid"
+    exp_val: str | None = None
+    first_rows: list = field(default_factory=list)
+    targets_from: str = "timeline"  # or "payload"
+
+    @property
+    def base(self):
+        return self.spec.base
+
+    @property
+    def role(self):
+        return self.spec.base.role
+
+    @property
+    def kind(self) -> str:
+        return self.spec.base.role.kind
+
+    @property
+    def ticks(self) -> int:
+        return sum(s.ticks for s in self.spec.states)
+
+    def block_of(self, plane: int) -> int | None:
+        if not self.blocks or plane not in self.planes:
+            return None
+        return self.blocks[self.planes.index(plane)]
+
+
+def require_columns(df: pd.DataFrame, columns, table: str, needed=None) -> None:
+    """Raise CheckInputError when ``df`` lacks one of ``needed`` (default: all)."""
+    missing = [c for c in (needed or columns) if c not in df.columns]
+    if missing:
+        raise CheckInputError(f"{table}: missing columns {missing}")
+
+
+def timeline_rows(df: pd.DataFrame | None, col: Collector) -> dict:
+    """``operation_timeline`` -> {op_uid: [TimelineRow, ...]} (rows in file order)."""
+    out: dict = {}
+    if df is None:
+        return out
+    require_columns(df, TIMELINE_COLUMNS, "operation_timeline",
+                    ("start", "end", "die", "plane", "block", "page", "op_name", "source", "op_uid"))
+    for i, r in enumerate(df.to_dict("records")):
+        try:
+            row = TimelineRow(to_tick(r["start"]), to_tick(r["end"]), to_int(r["die"]),
+                              to_int(r["plane"]), to_int(r["block"]), to_int(r["page"]),
+                              to_str(r["op_name"]), to_str(r.get("op_base")),
+                              (to_str(r["source"]) or "").strip().lower(), to_int(r["op_uid"]))
+        except (TypeError, ValueError) as exc:
+            col.flag("csv_json", None, f"operation_timeline row {i}: unreadable value ({exc})")
+            continue
+        if None in (row.start, row.end, row.die, row.plane):
+            col.flag("csv_json", None, f"operation_timeline row {i}: missing start/end/die/plane")
+            continue
+        out.setdefault(row.uid, []).append(row)
+    return out
+
+
+def parse_payload(text) -> tuple:
+    """Payload cell -> (items or None, shape). Accepts a list of objects or one
+    object; the plane key ``pl`` is read as ``plane``."""
+    if not isinstance(text, str) and is_missing(text):
+        return None, "invalid"
+    try:
+        obj = json.loads(text) if isinstance(text, str) else text
+    except (TypeError, ValueError):
+        return None, "invalid"
+    if isinstance(obj, dict):
+        items, shape = [obj], "object"
+    elif isinstance(obj, list) and all(isinstance(x, dict) for x in obj):
+        items, shape = list(obj), "list"
+    else:
+        return None, "invalid"
+    norm = []
+    for item in items:
+        item = dict(item)
+        if "pl" in item and "plane" not in item:
+            item["plane"] = item.pop("pl")
+        norm.append(item)
+    return norm, shape
+
+
+def _first_value(items, key):
+    for item in items or ():
+        if not is_missing(item.get(key)):
+            return item.get(key)
+    return None
+
+
+def _targets_from_rows(rows: list, col: Collector, ctx: dict):
+    """Targets of an op from its first-piece timeline rows, or None."""
+    first = [r for r in rows if r.source != RESUME]
+    if not first:
+        return None
+    t0 = min(r.start for r in first)
+    first = sorted((r for r in first if r.start == t0), key=lambda r: r.plane)
+    dies = sorted({r.die for r in first})
+    planes = [r.plane for r in first]
+    pages = sorted({-1 if r.page is None else r.page for r in first})
+    if len(dies) > 1:
+        ctx["problems"].append(f"first-piece rows on several dies {dies}")
+    if len(set(planes)) != len(planes):
+        ctx["problems"].append(f"plane listed twice in first-piece rows {planes}")
+    if len(pages) > 1:
+        ctx["problems"].append(f"first-piece rows name several pages {pages}")
+    blocks = tuple(r.block for r in first)
+    blocks = None if all(b is None for b in blocks) else blocks
+    return dies[0], tuple(planes), blocks, first[0].page, first
+
+
+def _targets_from_payload(items):
+    """Fallback targets (die, planes, blocks, page) from payload objects."""
+    items = items or []
+    die = to_int(_first_value(items, "die")) or 0
+    with_plane = [it for it in items if not is_missing(it.get("plane"))]
+    if not with_plane:
+        block = to_int(_first_value(items, "block"))
+        return die, (0,), None if block is None else (block,), to_int(_first_value(items, "page"))
+    planes = tuple(to_int(it["plane"]) for it in with_plane)
+    blocks = tuple(to_int(it.get("block")) for it in with_plane)
+    blocks = None if all(b is None for b in blocks) else blocks
+    return die, planes, blocks, to_int(_first_value(items, "page"))
+
+
+def _record(row: dict, cfg, tl: dict, col: Collector) -> OpRecord | None:
+    """One sequence row -> OpRecord (None when the row cannot be used)."""
+    name = to_str(row.get("op_name"))
+    try:
+        seq, uid, start = to_int(row.get("seq")), to_int(row.get("op_uid")), to_tick(row.get("time"))
+    except (TypeError, ValueError) as exc:
+        col.flag("csv_json", None, f"sequence row {name}: unreadable seq/op_uid/time ({exc})")
+        return None
+    if seq is None or uid is None or start is None:
+        col.flag("csv_json", None, f"sequence row {name}: missing seq/op_uid/time")
+        return None
+    spec = cfg.ops.get(name)
+    if spec is None:
+        col.flag("csv_json", None, f"seq {seq} uid {uid}: op_name {name!r} is not in the config",
+                 time_tick=start)
+        return None
+    text = row.get("payload")
+    text = "" if text is None or (not isinstance(text, str) and is_missing(text)) else str(text)
+    items, shape = parse_payload(text)
+    ctx = {"problems": []}
+    got = _targets_from_rows(tl.get(uid, []), col, ctx)
+    source = "timeline"
+    if got is None:
+        die, planes, blocks, page = _targets_from_payload(items)
+        first, source = [], "payload"
+    else:
+        die, planes, blocks, page, first = got
+    P = cfg.topology.planes
+    occupied = tuple(range(P)) if spec.base.scope == "DIE_WIDE" else planes
+    celltype = spec.celltype
+    if celltype == "NONE":
+        celltype = to_str(_first_value(items, "celltype")) or "NONE"
+    rec = OpRecord(seq, uid, name, spec, start, die, planes, blocks, page, occupied, celltype,
+                   text, items, shape, to_str(_first_value(items, "exp_val")), first, source)
+    for problem in ctx["problems"]:
+        col.flag("multiplane_group", rec, problem)
+    return rec
+
+
+def build_records(seq_df: pd.DataFrame, tl: dict, cfg, col: Collector) -> list:
+    """Every usable sequence row as an OpRecord, in file order."""
+    require_columns(seq_df, SEQUENCE_COLUMNS, "operation_sequence",
+                    ("seq", "time", "op_name", "op_uid", "payload"))
+    out = []
+    for row in seq_df.to_dict("records"):
+        rec = _record(row, cfg, tl, col)
+        if rec is not None:
+            out.append(rec)
+    log.debug("loaded %d op records", len(out))
+    return out

@@ -1,0 +1,237 @@
+"""The execution model of docs/semantics.md: ops laid out in time, cut by
+suspends and resets, continued by resumes.
+
+Every issued op becomes an :class:`OpRun` with one or more executed
+:class:`Piece` s. Ops are visited in start order; only suspend, resume and
+reset change other ops, and each of them only touches ops that started at or
+before it, so one forward pass settles every piece.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from .report import Collector
+
+log = logging.getLogger(__name__)
+
+INF = 1 << 62
+SUSPENDABLE = ("erase", "program_final", "program_step")
+CORE_BUSY = "CORE_BUSY"
+ISSUE_PIECE, RESUME_PIECE = "issue", "resume"
+
+
+@dataclass
+class Seg:
+    """One executed state part; ``planned_end`` is where it would have ended
+    had nothing cut it, ``cut_by`` the uid of the suspend/reset that did."""
+
+    state: str
+    start: int
+    end: int
+    bus: bool
+    planned_end: int
+    cut_by: int | None = None
+
+
+@dataclass
+class Piece:
+    """A contiguous executed part of an op (the issued part or a resumed remainder)."""
+
+    start: int
+    end: int
+    source: str
+    segs: list
+
+
+@dataclass
+class OpRun:
+    """What happened to one issued op.
+
+    ``fate``: ``done`` (ran to its end), ``aborted`` (cut by a reset while
+    running), ``dropped`` (suspended or waiting to resume when a reset came)
+    or ``suspended`` (still suspended when the sequence ends).
+    ``suspended_periods``: ``[from, until)`` spans in which it was suspended.
+    """
+
+    rec: object
+    pieces: list
+    fate: str = "running"
+    suspended_periods: list = field(default_factory=list)
+
+    @property
+    def end(self) -> int:
+        """Effective end: the end of the last executed piece."""
+        return self.pieces[-1].end if self.pieces else self.rec.start
+
+    def segs(self):
+        for piece in self.pieces:
+            yield from piece.segs
+
+
+@dataclass
+class Frame:
+    """One entry of a die's suspend stack; also the X_SUSPENDED interval
+    ``[opened_at, closed_at)`` of that die."""
+
+    axis: str
+    die: int
+    opened_by: int
+    opened_at: int
+    members: list  # [(OpRun, remaining states ((state, ticks, bus), ...))]
+    closed_at: int = INF
+
+
+def layout(states, start: int, source: str) -> Piece:
+    """Lay ``(name, ticks, bus)`` states back to back from ``start``."""
+    segs, t = [], start
+    for name, ticks, bus in states:
+        segs.append(Seg(name, t, t + ticks, bus, t + ticks))
+        t += ticks
+    return Piece(start, t, source, segs)
+
+
+def spec_states(spec) -> tuple:
+    return tuple((s.name, s.ticks, s.bus) for s in spec.states)
+
+
+def cut(run: OpRun, t: int, by: int) -> tuple:
+    """Stop ``run``'s last piece at ``t``; returns the states left to execute."""
+    piece = run.pieces[-1]
+    remaining = tuple((s.state, s.end - max(s.start, t), s.bus) for s in piece.segs if s.end > t)
+    kept = []
+    for s in piece.segs:
+        if s.start >= t:
+            continue
+        if s.end > t:
+            s.end, s.cut_by = t, by
+        kept.append(s)
+    piece.segs, piece.end = kept, min(piece.end, t)
+    if not kept:
+        run.pieces.pop()
+    return remaining
+
+
+def in_core_busy(run: OpRun, t: int) -> bool:
+    return any(s.state == CORE_BUSY and s.start <= t < s.end for s in run.pieces[-1].segs)
+
+
+@dataclass
+class Replay:
+    """The replayed run: ``runs`` in start order, ``by_uid``, all suspend ``frames``."""
+
+    runs: list
+    by_uid: dict
+    frames: list
+
+
+class Replayer:
+    """One forward pass over the issued ops (see module docstring)."""
+
+    def __init__(self, cfg, col: Collector):
+        self.dies = cfg.topology.dies
+        self.col = col
+        self.live: dict = {d: [] for d in range(self.dies)}
+        self.stacks: dict = {d: [] for d in range(self.dies)}
+        self.frames: list = []
+
+    def run(self, records: list) -> Replay:
+        order = sorted(range(len(records)), key=lambda i: (records[i].start, records[i].seq, i))
+        runs = []
+        for i in order:
+            rec = records[i]
+            run = OpRun(rec, [layout(spec_states(rec.spec), rec.start, ISSUE_PIECE)])
+            kind = rec.kind
+            if kind == "suspend":
+                self._suspend(run)
+            elif kind == "resume":
+                self._resume(run)
+            elif kind == "reset":
+                self._reset(run)
+            self.live.setdefault(rec.die, []).append(run)
+            runs.append(run)
+        for run in runs:
+            if run.fate == "running":
+                run.fate = "done"
+        by_uid = {}
+        for run in runs:
+            by_uid.setdefault(run.rec.uid, run)
+        return Replay(runs, by_uid, self.frames)
+
+    def _live(self, die: int, t: int) -> list:
+        """Running ops of ``die`` whose last piece ends after ``t`` (pruned in place)."""
+        keep = [r for r in self.live.get(die, []) if r.fate == "running" and r.end > t]
+        self.live[die] = keep
+        return keep
+
+    def _suspend(self, run: OpRun) -> None:
+        rec, t = run.rec, run.rec.start
+        axis, d = rec.role.axis, rec.die
+        stack = self.stacks.setdefault(d, [])
+        victims = [v for v in self._live(d, t)
+                   if v.rec.kind in SUSPENDABLE and v.rec.role.axis == axis and in_core_busy(v, t)]
+        self.col.check("suspend_order")
+        if not victims:
+            self.col.flag("suspend_order", rec, f"{axis} suspend with no {axis} op in CORE_BUSY "
+                                                f"on die {d}")
+            return
+        if any(f.axis == axis for f in stack):
+            self.col.flag("suspend_order", rec, f"{axis} is already suspended on die {d}")
+        if axis == "ERASE" and any(f.axis == "PROGRAM" for f in stack):
+            self.col.flag("suspend_order", rec, "ERASE suspended while a PROGRAM is suspended "
+                                                "(nesting must be PROGRAM inside ERASE)")
+        members = []
+        for v in victims:
+            members.append((v, cut(v, t, rec.uid)))
+            v.fate = "suspended"
+            v.suspended_periods.append([t, INF])
+        frame = Frame(axis, d, rec.uid, t, members)
+        stack.append(frame)
+        self.frames.append(frame)
+
+    def _resume(self, run: OpRun) -> None:
+        rec, d = run.rec, run.rec.die
+        axis, stack = rec.role.axis, self.stacks.setdefault(d, [])
+        self.col.check("suspend_order")
+        if not stack:
+            self.col.flag("suspend_order", rec, f"{axis} resume with nothing suspended on die {d}")
+            return
+        if stack[-1].axis != axis:
+            self.col.flag("suspend_order", rec, f"{axis} resume but the last suspended op on die "
+                                                f"{d} is {stack[-1].axis} (resume is LIFO)")
+            return
+        frame = stack.pop()
+        e = run.end
+        frame.closed_at = e
+        for v, remaining in frame.members:
+            v.pieces.append(layout(remaining, e, RESUME_PIECE))
+            v.fate = "running"
+            v.suspended_periods[-1][1] = e
+            self.live.setdefault(v.rec.die, []).append(v)
+
+    def _reset(self, run: OpRun) -> None:
+        rec, t = run.rec, run.rec.start
+        dies = range(self.dies) if rec.role.reset_scope == "all" else (rec.die,)
+        for d in dies:
+            for v in self._live(d, t):
+                piece = v.pieces[-1]
+                if piece.source == RESUME_PIECE and piece.start >= t:
+                    v.pieces.pop()
+                    v.fate = "dropped"
+                    v.suspended_periods[-1][1] = t
+                elif piece.start < t:
+                    cut(v, t, rec.uid)
+                    v.fate = "aborted"
+            for frame in self.stacks.get(d, []):
+                for v, _rem in frame.members:
+                    v.fate = "dropped"
+                    v.suspended_periods[-1][1] = t
+            self.stacks[d] = []
+            for frame in self.frames:
+                if frame.die == d and frame.closed_at > t:
+                    frame.closed_at = t
+
+
+def replay(records: list, cfg, col: Collector) -> Replay:
+    """Replay ``records`` (issued ops) under the execution model."""
+    return Replayer(cfg, col).run(records)

@@ -1,0 +1,207 @@
+"""Rules judged at an op's start against the sweep state (semantics rules
+2 and 7-11): EPR, op-state exclusions, latches, cache, suspend state, ODT.
+
+Each check looks at the state *before* the op's own effects.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .report import Collector
+from .state import DEFAULT
+from .sweep import BAD, ERASED, READ_LATCH, UNERASED, SweepState
+
+AXES = ("ERASE", "PROGRAM")
+
+
+@dataclass
+class StartContext:
+    """Read-only lookups the start rules need besides the sweep state."""
+
+    cfg: object
+    segments: dict  # (die, plane) -> PlaneSegments
+    suspended: dict  # (die, block) -> [(from, until, run)]
+    frames: list  # replay frames (suspend-state intervals)
+
+
+def check_start(run, st: SweepState, ctx: StartContext, col: Collector) -> None:
+    """Every start rule for one issued op."""
+    rec = run.rec
+    if rec.role.sets_latch == READ_LATCH:
+        col.check("read_latch_dout")
+    check_epr(rec, st, ctx, col)
+    check_op_state(rec, ctx, col)
+    check_latch(rec, st, ctx, col)
+    check_cache(rec, st, ctx, col)
+    check_suspend_state(rec, ctx, col)
+    check_odt(rec, st, ctx, col)
+
+
+# ------------------------------------------------------------------- EPR
+def _suspended_here(rec, ctx: StartContext, block: int) -> list:
+    t = rec.start
+    return [run for start, until, run in ctx.suspended.get((rec.die, block), ())
+            if start <= t < until and run.rec.uid != rec.uid]
+
+
+def _read_back(rec, runs) -> bool:
+    """A read of the page of a PROGRAM suspended on that block (semantics rule 2)."""
+    return rec.role.reads_address and any(
+        r.rec.role.axis == "PROGRAM" and r.rec.page == rec.page for r in runs)
+
+
+def check_epr(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
+    role = rec.role
+    if not _has_address(role):
+        return
+    rule = _epr_rule(role)
+    col.check(rule)
+    col.check("epr_suspended_block")
+    if role.is_program or role.reads_address:
+        col.check("epr_celltype")
+    if not rec.blocks or all(b is None for b in rec.blocks):
+        col.flag(rule, rec, "op has an address role but no block target")
+        return
+    for plane, block in zip(rec.planes, rec.blocks):
+        if block is None or not 0 <= block < ctx.cfg.topology.blocks_per_die:
+            continue  # reported by multiplane_group
+        held = _suspended_here(rec, ctx, block)
+        back = _read_back(rec, held)
+        if held and not back:
+            uids = sorted(r.rec.uid for r in held)
+            col.flag("epr_suspended_block", rec, f"block {block} belongs to suspended op(s) {uids}",
+                     plane=plane, block=block)
+        cell = st.book.get(rec.die, block)
+        if role.is_program:
+            _epr_program(rec, cell, plane, block, ctx, col)
+        elif role.reads_address:
+            if not back:
+                _epr_read(rec, cell, plane, block, ctx, col)
+        elif cell[0] == BAD:
+            col.flag(rule, rec, f"block {block} is a bad block", plane=plane, block=block)
+
+
+def _has_address(role) -> bool:
+    """Ops whose role has a block address (semantics rule 2)."""
+    return (role.kind == "erase" or role.is_program or role.reads_address
+            or role.address in ("erase", "program", "read", "any", "block"))
+
+
+def _epr_rule(role) -> str:
+    if role.is_program:
+        return "epr_program"
+    if role.reads_address:
+        return "epr_read"
+    return "epr_erase"
+
+
+def _state_text(state: int) -> str:
+    return {BAD: "BAD", UNERASED: "never erased", ERASED: "ERASED"}.get(state, f"last page {state}")
+
+
+def _epr_program(rec, cell, plane, block, ctx, col) -> None:
+    state, emode, pmode = cell
+    where = dict(plane=plane, block=block)
+    if state in (BAD, UNERASED):
+        col.flag("epr_program", rec, f"program of a block that is {_state_text(state)}", **where)
+        return
+    modes = ctx.cfg.constraints.program_modes
+    allowed = modes.get(emode, frozenset({emode}))
+    if rec.celltype not in allowed:
+        col.flag("epr_celltype", rec, f"{rec.celltype} program on a block erased as {emode} "
+                 f"(allowed {sorted(allowed)})", **where)
+    if rec.role.program_all_pages:
+        if state != ERASED:
+            col.flag("epr_program", rec, f"all-pages program of a block that is "
+                     f"{_state_text(state)}", **where)
+        return
+    if state >= 0 and pmode != rec.celltype:
+        col.flag("epr_celltype", rec, f"{rec.celltype} program on a block programmed as {pmode}",
+                 **where)
+    if rec.page != state + 1:
+        col.flag("epr_program", rec, f"program of page {rec.page}; block is {_state_text(state)}"
+                 f" (expected page {state + 1})", **where)
+
+
+def _epr_read(rec, cell, plane, block, ctx, col) -> None:
+    state, _emode, pmode = cell
+    guard = ctx.cfg.constraints.offset_guard
+    where = dict(plane=plane, block=block)
+    if state < 0 or rec.page is None or rec.page > state - guard:
+        col.flag("epr_read", rec, f"read of page {rec.page}; block is {_state_text(state)}"
+                 f" (offset guard {guard})", **where)
+        return
+    if rec.celltype != "NONE" and pmode != rec.celltype:
+        col.flag("epr_celltype", rec, f"{rec.celltype} read of a block programmed as {pmode}",
+                 **where)
+
+
+# ------------------------------------------------------------- exclusions
+def check_op_state(rec, ctx: StartContext, col: Collector) -> None:
+    col.check("op_state_exclusion")
+    table = ctx.cfg.exclusions.by_op_state
+    for p in rec.occupied:
+        segs = ctx.segments.get((rec.die, p))
+        key = segs.key_at(rec.start, rec.uid) if segs is not None else DEFAULT
+        if rec.base.name in table.get(key, ()):
+            col.flag("op_state_exclusion", rec, f"{rec.base.name} forbidden in {key} on plane {p}",
+                     plane=p)
+
+
+def check_latch(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
+    col.check("latch")
+    table, role, base = ctx.cfg.exclusions.by_latch, rec.role, rec.base.name
+    erases = role.kind == "erase" or role.is_program
+    for p in rec.occupied:
+        for kind, entry in sorted(st.latches_at(rec.die, p).items()):
+            if base in table.get(kind, ()):
+                col.flag("latch", rec, f"{base} forbidden while {kind} is set on plane {p}", plane=p)
+            if kind == READ_LATCH and erases and not (role.consumes_read_latch and p in rec.planes):
+                readers = [r.rec.uid for r in entry.readers]
+                col.flag("latch", rec, f"{role.kind} starts on plane {p} holding read data of "
+                         f"{readers} not yet output by a DOUT", plane=p)
+                if not entry.flagged:
+                    entry.flagged = True
+                    for r in entry.readers:
+                        col.flag("read_latch_dout", r.rec, f"plane {p} erased/programmed by op "
+                                 f"{rec.uid} before its DOUT", plane=p)
+
+
+def check_cache(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
+    col.check("cache")
+    table, role, base = ctx.cfg.exclusions.by_cache, rec.role, rec.base.name
+    for entry in st.caches_on(rec.die, rec.occupied):
+        if base in table.get(entry.state, ()):
+            col.flag("cache", rec, f"{base} forbidden while {entry.state} (op {entry.uid}) is on")
+        same_family = ((entry.enter_kind in ("read", "cache_read_end") and role.reads_address)
+                       or (entry.enter_kind in ("program_final", "program_step")
+                           and role.is_program))
+        if same_family and rec.celltype != "NONE" and rec.celltype != entry.celltype:
+            col.flag("cache", rec, f"{rec.celltype} op during {entry.state} entered as "
+                     f"{entry.celltype} by op {entry.uid}")
+
+
+def suspend_states(die: int, t: int, frames, skip_uid=None) -> list:
+    """Names of the die's suspend states at ``t`` (one per axis)."""
+    out = []
+    for axis in AXES:
+        on = any(f.die == die and f.axis == axis and f.opened_at <= t < f.closed_at
+                 and f.opened_by != skip_uid for f in frames)
+        out.append(f"{axis}_SUSPENDED" if on else f"NOT_{axis}_SUSPENDED")
+    return out
+
+
+def check_suspend_state(rec, ctx: StartContext, col: Collector) -> None:
+    col.check("suspend_state")
+    table = ctx.cfg.exclusions.by_suspend
+    for name in suspend_states(rec.die, rec.start, ctx.frames, rec.uid):
+        if rec.base.name in table.get(name, ()):
+            col.flag("suspend_state", rec, f"{rec.base.name} forbidden in {name} on die {rec.die}")
+
+
+def check_odt(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
+    col.check("odt")
+    if st.odt is None or st.odt[1] == rec.uid:
+        return
+    if rec.base.name in ctx.cfg.exclusions.by_odt.get("ODT_DISABLE", ()):
+        col.flag("odt", rec, f"{rec.base.name} forbidden while ODT is disabled (since op {st.odt[1]})")

@@ -1,0 +1,178 @@
+"""Derived resources of a replay, as plain sorted interval lists.
+
+* op-state segments per (die, plane) and the phase key lookup,
+* bus, plane and die occupations (for the overlap rules),
+* suspended blocks per (die, block).
+
+Latches, cache, ODT and address state depend on the order of events and
+live in :mod:`nandseqgen.checker.sweep`.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from .replay import Replay
+
+DEFAULT = "DEFAULT"
+ISSUE = "ISSUE"
+
+
+@dataclass
+class SegRow:
+    """One op-state segment ``BASE.STATE`` on one (die, plane)."""
+
+    start: int
+    end: int
+    base: str
+    state: str
+    uid: int
+    name: str
+    planned_end: int
+    cut_by: int | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.base}.{self.state}"
+
+    @property
+    def end_key(self) -> str:
+        return f"{self.base}.END"
+
+
+class PlaneSegments:
+    """The op-state segments of one (die, plane), sorted by start."""
+
+    def __init__(self, rows: list):
+        self.rows = sorted(rows, key=lambda r: (r.start, r.end, r.uid))
+        self.starts = [r.start for r in self.rows]
+        self.maxend, m = [], -1
+        for r in self.rows:
+            m = max(m, r.end)
+            self.maxend.append(m)
+
+    def _prev(self, i: int, skip_uid) -> int:
+        while i >= 0 and self.rows[i].uid == skip_uid:
+            i -= 1
+        return i
+
+    def key_at(self, t: int, view_uid: int | None = None) -> str:
+        """Phase key at ``t`` (semantics.md), seen *before* op ``view_uid``:
+        its own segments are ignored and segments it cut keep their planned end."""
+        i = self._prev(bisect_right(self.starts, t) - 1, view_uid)
+        if i < 0:
+            return DEFAULT
+        seg = self.rows[i]
+        end = seg.planned_end if (view_uid is not None and seg.cut_by == view_uid) else seg.end
+        if t >= end:
+            return seg.end_key
+        if seg.start < t and seg.state != ISSUE:
+            return seg.key
+        j = self._prev(i - 1, view_uid)
+        return DEFAULT if j < 0 else self.rows[j].end_key
+
+    def containing(self, t: int) -> list:
+        """Segments with ``start <= t < end`` (final view)."""
+        out = []
+        i = bisect_right(self.starts, t) - 1
+        while i >= 0 and self.maxend[i] > t:
+            if self.rows[i].end > t:
+                out.append(self.rows[i])
+            i -= 1
+        return out
+
+
+def build_segments(rp: Replay) -> dict:
+    """{(die, plane): PlaneSegments} from every affect_state op's executed states."""
+    rows: dict = {}
+    for run in rp.runs:
+        rec = run.rec
+        if not rec.base.affect_state:
+            continue
+        for s in run.segs():
+            if s.end <= s.start:
+                continue
+            for p in rec.occupied:
+                rows.setdefault((rec.die, p), []).append(
+                    SegRow(s.start, s.end, rec.base.name, s.state, rec.uid, rec.name,
+                           s.planned_end, s.cut_by))
+    return {k: PlaneSegments(v) for k, v in rows.items()}
+
+
+@dataclass
+class Occ:
+    """One occupation interval of a resource by an op."""
+
+    start: int
+    end: int
+    run: object
+    multi: bool = False
+    ss_ok: bool = False
+
+
+def bus_occupations(rp: Replay) -> list:
+    """Every executed bus state part (non-empty)."""
+    out = []
+    for run in rp.runs:
+        out += [Occ(s.start, s.end, run) for s in run.segs() if s.bus and s.end > s.start]
+    return out
+
+
+def plane_occupations(rp: Replay) -> dict:
+    """{(die, plane): [Occ]} for non-instant ops, per executed piece."""
+    out: dict = {}
+    for run in rp.runs:
+        rec = run.rec
+        if rec.base.instant_resv:
+            continue
+        for piece in run.pieces:
+            if piece.end > piece.start:
+                for p in rec.occupied:
+                    out.setdefault((rec.die, p), []).append(Occ(piece.start, piece.end, run))
+    return out
+
+
+def die_occupations(rp: Replay, ss_allowed) -> dict:
+    """{die: [Occ]} for non-instant ops, tagged single/multi and single-single allowed."""
+    out: dict = {}
+    for run in rp.runs:
+        rec = run.rec
+        if rec.base.instant_resv:
+            continue
+        ok = rec.base.name in ss_allowed
+        for piece in run.pieces:
+            if piece.end > piece.start:
+                out.setdefault(rec.die, []).append(
+                    Occ(piece.start, piece.end, run, bool(rec.spec.multi), ok))
+    return out
+
+
+def overlapping_pairs(occs: list):
+    """Yield ``(earlier, later)`` pairs of overlapping occupations of different ops.
+
+    A sweep by start time keeping the still-open intervals; ``later`` is the
+    one that starts later (ties: later in the sequence).
+    """
+    items = sorted(occs, key=lambda o: (o.start, o.run.rec.seq, o.end))
+    active: list = []
+    for occ in items:
+        active = [a for a in active if a.end > occ.start]
+        for a in active:
+            if a.run is not occ.run:
+                yield a, occ
+        active.append(occ)
+
+
+def suspended_blocks(rp: Replay) -> dict:
+    """{(die, block): [(from, until, run)]}: blocks of suspended erases/programs."""
+    out: dict = {}
+    for run in rp.runs:
+        rec = run.rec
+        if not run.suspended_periods or not rec.blocks:
+            continue
+        for b in rec.blocks:
+            if b is None:
+                continue
+            for start, until in run.suspended_periods:
+                out.setdefault((rec.die, b), []).append((start, until, run))
+    return out

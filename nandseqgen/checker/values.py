@@ -1,0 +1,58 @@
+"""Lenient cell converters shared by the loaders.
+
+Tables may come typed (engine DataFrames: Int64 with <NA>, floats) or as
+strings (read back from CSV); these helpers accept both and return plain
+Python values or ``None``.
+"""
+from __future__ import annotations
+
+import math
+
+TICKS_PER_US = 100
+
+
+def is_missing(value) -> bool:
+    """True for None, NaN, pandas NA and empty/``None``/``null`` strings."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() in ("", "None", "null", "nan", "NaN", "<NA>")
+    try:
+        return bool(value != value)  # NaN and pd.NA
+    except (TypeError, ValueError):
+        return True  # pd.NA comparisons raise in boolean context
+
+
+def to_int(value) -> int | None:
+    """An integer cell, or None when missing. Raises ValueError when not integral."""
+    if is_missing(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"not an integer: {value!r}")
+    if isinstance(value, int):
+        return value
+    f = float(value)
+    if not math.isfinite(f) or f != int(f):
+        raise ValueError(f"not an integer: {value!r}")
+    return int(f)
+
+
+def to_tick(value) -> int | None:
+    """Microseconds (float or string) -> integer ticks of 0.01 us, or None."""
+    if is_missing(value):
+        return None
+    f = float(value)
+    if not math.isfinite(f):
+        raise ValueError(f"not a finite time: {value!r}")
+    return int(round(f * TICKS_PER_US))
+
+
+def on_grid(value) -> bool:
+    """True when a time in microseconds is a whole number of 0.01 us ticks."""
+    f = float(value)
+    return abs(f * TICKS_PER_US - round(f * TICKS_PER_US)) < 1e-6
+
+
+def to_str(value) -> str | None:
+    """A string cell, or None when missing."""
+    return None if is_missing(value) else str(value)

@@ -1,0 +1,58 @@
+"""The main job: run a simulation for ``num_runs`` runs and write every table.
+
+Used by the CLI and by notebooks that want files; it is the only place that
+knows about output folders, run indices and snapshots.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+from .config.phase import load_phase_table, save_phase_table
+from .simulation import Simulation
+
+log = logging.getLogger(__name__)
+
+
+def _make_sim(cfg, seed, bootstrap, resume_from, phase_table):
+    table = load_phase_table(phase_table, cfg) if phase_table else None
+    if resume_from:
+        from .snapshot import load_snapshot
+        return load_snapshot(resume_from, cfg, phase_table=table)
+    return Simulation(cfg, seed=seed, phase_table=table, bootstrap=bootstrap)
+
+
+def run_job(cfg, *, out_dir: str, seed: int, run_until_us: float, date: str,
+            num_runs: int | None = None, bootstrap=None, resume_from=None, phase_table=None,
+            save_phase_table=None, progress=None, snapshots: bool = True, clock=None) -> dict:
+    """Run and write outputs; returns a JSON-able summary.
+
+    ``clock`` (e.g. ``time.perf_counter``, passed by the CLI) adds wall times;
+    the library itself never reads the clock.
+    """
+    sim = _make_sim(cfg, seed, bootstrap, resume_from, phase_table)
+    if save_phase_table:
+        save_phase_table(sim.phase_table, save_phase_table)
+    runs = []
+    for _ in range(num_runs or cfg.num_runs):
+        label = f"run {sim.run_index + 1}"
+        bar, update = progress(run_until_us, label, True) if progress else (None, None)
+        t0 = clock() if clock else 0.0
+        result = sim.run(run_until_us, progress=update)
+        wall = (clock() - t0) if clock else 0.0
+        if bar is not None:
+            bar.close()
+        paths = result.write(out_dir, date)
+        snap = None
+        if snapshots:
+            from .snapshot import save_snapshot
+            snap = save_snapshot(sim, os.path.join(out_dir, "snapshots"), date)
+        ops = len(result.recorder.sequence)
+        runs.append({"run_index": result.run_index, "ops": ops,
+                     "wall_s": round(wall, 3) if clock else None,
+                     "ops_per_s": round(ops / wall) if wall > 0 else None,
+                     "rollbacks": sum(result.metrics["rollbacks"].values()),
+                     "files": sorted(os.path.basename(p) for p in paths.values()),
+                     "snapshot": snap})
+        log.info("run %d: %d ops in %.2fs", result.run_index, ops, wall)
+    return {"config": cfg.source, "seed": sim.seed, "out_dir": out_dir, "runs": runs}

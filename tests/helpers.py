@@ -1,0 +1,44 @@
+"""Test helpers shared by the test modules (import as ``from helpers import ...``)."""
+from __future__ import annotations
+
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROJECT_CONFIG = os.path.join(ROOT, "config.yaml")
+# a copy of ../shared/reference/nandseqgen_v2_config.yaml, so CI needs nothing outside the repo
+REFERENCE = os.path.join(ROOT, "tests", "data", "nandseqgen_v2_config.yaml")
+BAD_VALUE = "400.6036\u02dd"
+
+
+def reference_text() -> str:
+    """The earlier generator's real config, as published (one malformed value)."""
+    with open(REFERENCE, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def fixed_reference_text() -> str:
+    return reference_text().replace(BAD_VALUE, "400.6036")
+
+
+SMALL = {"topology": {"dies": 2, "planes": 4, "blocks_per_die": 16, "pages_per_block": 8,
+                      "bad_blocks": [[0, 13]]}}
+
+
+def small_sim(seed: int = 7, **changes):
+    """A Simulation of the project config on a small topology (no run active)."""
+    from nandseqgen.config import load_config, with_changes
+    from nandseqgen.simulation import Simulation
+    cfg = with_changes(load_config(PROJECT_CONFIG), {**SMALL, **changes})
+    return Simulation(cfg, seed=seed)
+
+
+def erase_and_program(sim, die, block, pages, mode="SLC"):
+    """Erase ``block`` and program pages 0..pages-1 (single plane), draining each."""
+    plane = block % sim.cfg.topology.planes
+    erase = {"SLC": "Block_Erase_SLC", "TLC": "Block_Erase_TLC"}[mode]
+    assert sim.issue(erase, die=die, planes=(plane,), blocks=(block,)).txn is not None
+    sim.advance(sim.now_us + 4000)
+    for page in range(pages):
+        p = sim.issue("Page_Program_SLC", die=die, planes=(plane,), blocks=(block,), page=page)
+        assert p.txn is not None, p.reason
+        sim.advance(sim.now_us + 300)

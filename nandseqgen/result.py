@@ -23,7 +23,7 @@ class RunResult:
     """
 
     def __init__(self, recorder, summary: dict, run_index: int, config, seed: int,
-                 start_us: float, end_us: float, bootstrap=None):
+                 start_us: float, end_us: float, bootstrap=None, phase_table=None):
         self.recorder = recorder
         self.summary = summary
         self.metrics = summary["metrics"]
@@ -32,6 +32,7 @@ class RunResult:
         self.seed = seed
         self.start_us, self.end_us = start_us, end_us
         self._bootstrap = bootstrap
+        self.phase_table = phase_table or {}
 
     @cached_property
     def sequence(self):

@@ -85,7 +85,7 @@ class Simulation:
         summary = s.run(None, max_hooks=max_hooks, progress=progress)
         self._active = None
         result = RunResult(rec, summary, self.run_index, self.cfg, self.seed, start / 100.0,
-                           s.now / 100.0, self.bootstrap)
+                           s.now / 100.0, self.bootstrap, self.phase_table)
         self.results.append(result)
         return result
 
@@ -126,11 +126,15 @@ class Simulation:
         """Process queued events up to ``until_us`` (outside a run: no hooks fire)."""
         until = us_to_ticks(until_us)
         s = self.scheduler
-        while True:
-            t = s.q.peek_tick()
-            if t is None or t > until:
-                break
-            s.step()
+        s.manual = self._active is None
+        try:
+            while True:
+                t = s.q.peek_tick()
+                if t is None or t > until:
+                    break
+                s.step()
+        finally:
+            s.manual = False
         s.now = s.rm.now = max(s.now, until)
 
     @property

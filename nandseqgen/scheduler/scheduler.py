@@ -16,6 +16,7 @@ from . import commit as commit_mod
 from .metrics import Metrics
 
 _HOOKS = (PHASE_HOOK, QUEUE_REFILL, BACKLOG_REFILL, BACKLOG_RETRY)
+_BACKLOG = (BACKLOG_REFILL, BACKLOG_RETRY)
 PRUNE_EVERY = 5000  # ticks (50 us) between reservation-structure prunes
 
 
@@ -39,6 +40,7 @@ class Scheduler:
             BACKLOG_RETRY: self._on_backlog,
         }
         self.last = None  # (committed, rolled_back, reason) of the latest hook
+        self.manual = False  # Simulation.advance(): backlog refills run outside a run
 
     # ------------------------------------------------------------------ driving
     def prime(self, t0: int) -> None:
@@ -60,7 +62,7 @@ class Scheduler:
             if tick - self._last_prune >= PRUNE_EVERY:
                 self.rm.prune(tick)
                 self._last_prune = tick
-        if kind in _HOOKS and tick >= self.run_until:
+        if kind in _HOOKS and tick >= self.run_until and not (self.manual and kind in _BACKLOG):
             return True  # run_until reached: no more proposals
         self._handlers[kind](payload)
         return True

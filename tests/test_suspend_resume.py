@@ -1,0 +1,190 @@
+"""Suspend / resume / RESET (SPEC 5.5, seeds 002 and 004)."""
+from __future__ import annotations
+
+from helpers import erase_and_program, small_sim
+
+from nandseqgen.events import OP_END
+
+
+def _core(op_rows, uid):
+    rows = [r for r in op_rows if r[9] == uid]
+    return rows
+
+
+def _erase(sim, die, block):
+    plane = block % sim.cfg.topology.planes
+    prop = sim.issue("Block_Erase_SLC", die=die, planes=(plane,), blocks=(block,))
+    assert prop.txn is not None, prop.reason
+    return prop.ops[0]
+
+
+def _pending_end(sim, op):
+    return [t for t, kind, payload in sim.scheduler.q.pending(OP_END) if payload is op]
+
+
+def test_two_dies_suspended_in_turn_hand_over_exactly_their_uids():
+    sim = small_sim()
+    e0, e1 = _erase(sim, 0, 0), _erase(sim, 1, 0)
+    sim.advance(1000)
+    assert sim.issue("Erase_Suspend", die=0, planes=(0,)).txn is not None
+    assert [o.uid for o in sim.rm.take_suspended()] == []  # consumed by the commit already
+    assert sim.scheduler.metrics.suspends == 1
+    assert _pending_end(sim, e0) == [] and len(_pending_end(sim, e1)) == 1
+    assert sim.issue("Erase_Suspend", die=1, planes=(0,)).txn is not None
+    assert sim.scheduler.metrics.suspends == 2
+    assert _pending_end(sim, e1) == []
+    assert [o.uid for o in sim.rm.suspended_ops(0)] == [e0.uid]
+    assert [o.uid for o in sim.rm.suspended_ops(1)] == [e1.uid]
+
+
+def test_consume_once_api():
+    sim = small_sim()
+    e0 = _erase(sim, 0, 0)
+    sim.advance(500)
+    txn = sim.rm.begin()
+    from nandseqgen.core.ops import Op
+    spec = sim.cfg.ops["Erase_Suspend"]
+    sop = Op(sim._next_uid(), spec, 0, (0,))
+    t, reason, _ = sim.rm.earliest_start(sop, sim.scheduler.now)
+    assert sim.rm.place(txn, sop, t) is None
+    sim.rm.commit(txn)
+    assert [o.uid for o in sim.rm.take_suspended()] == [e0.uid]
+    assert sim.rm.take_suspended() == []
+
+
+def test_repeated_suspend_keeps_the_total_core_busy_time():
+    sim = small_sim()
+    erase = _erase(sim, 0, 0)
+    core = [s for s in erase.segs if s[0] == "CORE_BUSY"][0]
+    total = core[2] - core[1]
+    t = 800
+    for _ in range(3):
+        sim.advance(t)
+        assert sim.issue("Erase_Suspend", die=0, planes=(0,)).txn is not None
+        sim.advance(t + 100)
+        res = sim.issue("Erase_Resume", die=0, planes=(0,))
+        assert res.txn is not None, res.reason
+        assert len(_pending_end(sim, erase)) == 1  # resume re-registers OP_END
+        t = erase.start / 100 + 500
+    sim.advance(20_000)
+    pieces = [r for r in sim.recorder.op_rows if r[9] == erase.uid]
+    assert len(pieces) == 4
+    assert [r[8] for r in pieces] == ["manual", "resume", "resume", "resume"]
+    busy = sum(r[1] - r[0] for r in pieces) - erase.spec.states[0].ticks
+    assert busy == total
+    assert int(sim.am.state[0, 0]) == -1  # the erase completed exactly once
+    assert sum(1 for r in sim.recorder.sequence if r[4] == erase.uid) == 1  # exported once
+
+
+def test_cancelled_op_end_is_never_delivered():
+    sim = small_sim()
+    erase = _erase(sim, 0, 0)
+    ended = []
+    real = sim.rm.op_ended
+    sim.rm.op_ended = lambda op: (ended.append((op.uid, sim.scheduler.now)), real(op))
+    sim.advance(1000)
+    assert sim.issue("Erase_Suspend", die=0, planes=(0,)).txn is not None
+    sim.advance(10_000)  # long after the original end
+    assert [u for u, _ in ended if u == erase.uid] == [] and int(sim.am.state[0, 0]) == -2
+    assert sim.issue("Erase_Resume", die=0, planes=(0,)).txn is not None
+    sim.advance(20_000)
+    assert [u for u, _ in ended if u == erase.uid] == [erase.uid]
+
+
+def test_nested_erase_then_program_suspend_resume_in_lifo_order():
+    sim = small_sim()
+    erase_and_program(sim, 0, 1, pages=1)
+    erase = _erase(sim, 0, 0)
+    sim.advance(sim.now_us + 1000)
+    assert sim.issue("Erase_Suspend", die=0, planes=(0,)).txn is not None
+    sim.advance(sim.now_us + 100)
+    # while the erase is suspended: no erase on the die, no op on its block
+    assert sim.issue("Block_Erase_SLC", die=0, planes=(2,), blocks=(2,)).reason == "suspend"
+    assert sim.issue("Read_SLC", die=0, planes=(0,), blocks=(0,), page=0).reason.startswith("epr")
+    prog = sim.issue("Page_Program_SLC", die=0, planes=(1,), blocks=(1,), page=1)
+    assert prog.txn is not None, prog.reason
+    sim.advance(prog.ops[0].start / 100 + 50)
+    assert sim.issue("Program_Suspend", die=0, planes=(0,), follow=False).txn is not None
+    sim.advance(sim.now_us + 100)
+    # reverse order is refused: the erase cannot resume while the program is suspended
+    assert sim.issue("Erase_Resume", die=0, planes=(0,)).txn is None
+    assert sim.issue("Program_Resume", die=0, planes=(0,)).txn is not None
+    assert sim.issue("Erase_Resume", die=0, planes=(0,)).txn is not None
+    sim.advance(sim.now_us + 10_000)
+    assert int(sim.am.state[0, 1]) == 1 and int(sim.am.state[0, 0]) == -1
+    assert not sim.rm.stack[0] and not sim.rm.reserved
+
+
+def test_program_suspend_cannot_be_followed_by_an_erase_suspend():
+    sim = small_sim()
+    erase_and_program(sim, 0, 1, pages=1)
+    prog = sim.issue("Page_Program_SLC", die=0, planes=(1,), blocks=(1,), page=1)
+    sim.advance(prog.ops[0].start / 100 + 50)
+    assert sim.issue("Program_Suspend", die=0, planes=(0,), follow=False).txn is not None
+    sim.advance(sim.now_us + 100)
+    assert sim.issue("Erase_Suspend", die=0, planes=(0,)).txn is None
+
+
+def test_later_same_axis_ops_go_to_the_backlog_and_run_after_resume():
+    sim = small_sim()
+    assert sim.issue("Block_Erase_SLC", die=0, planes=(0,), blocks=(0,)).txn
+    sim.advance(4000)
+    chain = sim.issue("Cache_Program_SLC", die=0, planes=(0,), blocks=(0,), page=0)
+    assert [o.spec.base.name for o in chain.ops] == ["CACHE_PROGRAM_SLC"] * 2 + ["PROGRAM_SLC"]
+    first = chain.ops[0]
+    sim.advance(first.segs[1][1] / 100 + 10)  # inside the first CORE_BUSY
+    assert sim.issue("Program_Suspend", die=0, planes=(0,), follow=False).txn is not None
+    backlog = list(sim.scheduler.backlog[0])
+    assert [o.uid for o in backlog] == [o.uid for o in chain.ops[1:]]
+    assert all(o.uid not in sim.rm.reserved for o in backlog)
+    sim.advance(sim.now_us + 100)
+    assert sim.issue("Program_Resume", die=0, planes=(0,)).txn is not None
+    sim.advance(sim.now_us + 5000)
+    assert not sim.scheduler.backlog[0]
+    assert int(sim.am.state[0, 0]) == 2  # pages 0, 1, 2 all programmed, in order
+    starts = [r[1] for r in sim.recorder.sequence if r[4] in {o.uid for o in chain.ops}]
+    assert starts == sorted(starts) and len(starts) == 3
+    assert sim.scheduler.metrics.backlog_flush == 2
+
+
+def test_recovery_read_reads_back_the_suspended_program():
+    sim = small_sim()
+    erase_and_program(sim, 0, 1, pages=1)
+    prog = sim.issue("Page_Program_SLC", die=0, planes=(1,), blocks=(1,), page=1).ops[0]
+    sim.advance(prog.segs[-1][1] / 100 + 20)
+    sus = sim.issue("Program_Suspend", die=0, planes=(0,), follow=False)
+    assert sus.txn is not None
+    from nandseqgen.proposer.targets import build_followups
+    steps = [(b, rules, None) for b, rules in sim.cfg.recipes["RECOVERY_RD.SEQ"].steps]
+    ops = build_followups(sim.proposer, steps[0], sus.ops[0], [sus.ops[0]], rng=_Rng())
+    assert ops and ops[0].blocks == (1,) and ops[0].page == 1
+    assert ops[0].celltype == "SLC"
+    from nandseqgen.address import check_epr
+    assert check_epr(sim.am, ops[0], allow_held=True) is None
+    assert check_epr(sim.am, ops[0]) == "epr:suspended_block"
+
+
+class _Rng:
+    def below(self, n):
+        return 0
+
+    def random(self):
+        return 0.0
+
+
+def test_reset_mid_suspend_drops_everything_on_the_die():
+    sim = small_sim()
+    erase = _erase(sim, 0, 0)
+    other = _erase(sim, 1, 0)
+    sim.advance(1000)
+    assert sim.issue("Erase_Suspend", die=0, planes=(0,)).txn is not None
+    sim.advance(1200)
+    reset = sim.issue("Reset_LUN", die=0, planes=(0,))
+    assert reset.txn is not None, reset.reason
+    assert sim.rm.stack[0] == [] and not sim.am.busy
+    assert not sim.rm.susp[0].active(sim.scheduler.now + 10)
+    sim.advance(20_000)
+    assert int(sim.am.state[0, 0]) == -2  # the dropped erase never took effect
+    assert int(sim.am.state[1, 0]) == -1  # the other die is untouched
+    assert sim.issue("Erase_Resume", die=0, planes=(0,)).txn is None
+    assert erase.uid not in sim.rm.reserved and other.uid not in sim.rm.reserved

@@ -113,16 +113,17 @@ def _constraints(diag: Diagnostics, raw, base_names, celltypes) -> Constraints:
                        frozen_map(modes))
 
 
-def _bootstrap(diag: Diagnostics, raw, celltypes) -> Bootstrap:
+def _bootstrap(diag: Diagnostics, raw, celltypes, topo: Topology) -> Bootstrap:
     raw = mapping(diag, ("bootstrap",), raw) or {}
     enabled = boolean(diag, ("bootstrap", "enabled"), raw.get("enabled", raw.get("enable")), False)
     th = mapping(diag, ("bootstrap", "thresholds"), raw.get("thresholds")) or {}
     mins = mapping(diag, ("bootstrap", "minimums"), raw.get("minimums")) or {}
     vals = {}
-    for key, src, sub, hi in (("erase_volume", th, "thresholds", None),
-                              ("program_volume", th, "thresholds", None),
+    blocks = topo.dies * topo.blocks_per_die - len(topo.bad_blocks)  # good blocks
+    for key, src, sub, hi in (("erase_volume", th, "thresholds", blocks),
+                              ("program_volume", th, "thresholds", blocks),
                               ("read_coverage", th, "thresholds", 1.0),
-                              ("read_volume", mins, "minimums", None)):
+                              ("read_volume", mins, "minimums", blocks)):
         path, value = ("bootstrap", sub, key), src.get(key)
         if value is None:
             if enabled:
@@ -198,14 +199,15 @@ def _build(doc: YamlDoc, diag: Diagnostics) -> Config | None:
     table, glob, by_key = build_probabilities(diag, raw, set(ops), set(bases), spellings)
     groups_by_base = {b: tuple(o.name for o in ops.values() if o.base.name == b) for b in bases}
     runs = raw.get("num_runs", 1)
+    topology = _topology(diag, raw.get("topology"))
     return Config(
-        source=doc.source, raw=frozen_map(raw), topology=_topology(diag, raw.get("topology")),
+        source=doc.source, raw=frozen_map(raw), topology=topology,
         celltypes=celltypes, policies=_policies(diag, raw.get("policies")),
         bases=frozen_map(bases), ops=frozen_map(ops), groups_by_base=frozen_map(groups_by_base),
         exclusions=exclusions, recipes=frozen_map(recipes), phase_conditional=table,
         overrides_global=glob, overrides_by_key=by_key,
         constraints=_constraints(diag, raw.get("constraints"), base_names, celltypes),
-        bootstrap=_bootstrap(diag, raw.get("bootstrap"), celltypes),
+        bootstrap=_bootstrap(diag, raw.get("bootstrap"), celltypes, topology),
         chunking=_chunking(diag, raw.get("propose")),
         num_runs=positive_int(diag, ("num_runs",), runs) or 1,
         warnings=tuple(diag.warnings), config_hash=config_hash(raw),

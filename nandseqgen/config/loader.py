@@ -119,7 +119,8 @@ def _bootstrap(diag: Diagnostics, raw, celltypes, topo: Topology) -> Bootstrap:
     th = mapping(diag, ("bootstrap", "thresholds"), raw.get("thresholds")) or {}
     mins = mapping(diag, ("bootstrap", "minimums"), raw.get("minimums")) or {}
     vals = {}
-    blocks = topo.dies * topo.blocks_per_die - len(topo.bad_blocks)  # good blocks
+    # volumes beyond the good blocks could never be reached: an error only when enabled
+    blocks = topo.dies * topo.blocks_per_die - len(topo.bad_blocks) if enabled else None
     for key, src, sub, hi in (("erase_volume", th, "thresholds", blocks),
                               ("program_volume", th, "thresholds", blocks),
                               ("read_coverage", th, "thresholds", 1.0),

@@ -22,6 +22,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="generate sequences and write the output tables")
     run.add_argument("--config", default="config.yaml")
+    run.add_argument("--overrides", action="append", default=[], metavar="YAML",
+                     help="a YAML file deep-merged into the config (repeatable)")
     run.add_argument("--out", default="out")
     run.add_argument("--run-until", type=float, default=1_000_000.0,
                      help="simulated microseconds per run")
@@ -40,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     chk = cfg_sub.add_parser("check", help="list config errors and warnings")
     chk.add_argument("path")
+    chk.add_argument("--overrides", action="append", default=[], metavar="YAML")
     chk.add_argument("--strict", action="store_true")
     check = sub.add_parser("check", help="replay-check written outputs")
     check.add_argument("out_dir")
@@ -50,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _config_check(args) -> int:
     from .config import check_config, format_table
-    items = check_config(args.path)
+    items = check_config(args.path, args.overrides)
     print(format_table(items))
     errors = [d for d in items if d.severity == "error"]
     warnings = [d for d in items if d.severity == "warning"]
@@ -79,7 +82,7 @@ def _run(args) -> int:
     from .config import ConfigError, load_config
     from .runner import run_job
     try:
-        cfg = load_config(args.config, strict=args.strict)
+        cfg = load_config(args.config, strict=args.strict, overrides=args.overrides)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -188,3 +188,52 @@ def test_reset_mid_suspend_drops_everything_on_the_die():
     assert int(sim.am.state[1, 0]) == -1  # the other die is untouched
     assert sim.issue("Erase_Resume", die=0, planes=(0,)).txn is None
     assert erase.uid not in sim.rm.reserved and other.uid not in sim.rm.reserved
+
+
+def test_suspend_heavy_overrides_make_many_pairs_and_keep_core_busy_time(tmp_path):
+    from collections import defaultdict
+
+    from helpers import PROJECT_CONFIG, ROOT
+
+    from nandseqgen.config import load_config
+    from nandseqgen.simulation import Simulation
+    cfg = load_config(PROJECT_CONFIG, overrides=[f"{ROOT}/configs/suspend_heavy.yaml"])
+    sim = Simulation(cfg, seed=1)
+    result = sim.run(100_000)
+    m = result.metrics
+    assert m["suspends"] >= 100 and m["resumes"] >= 100
+    seq = result.sequence
+    suspends = seq[seq.op_name.isin(["Erase_Suspend", "Program_Suspend"])]
+    dies = {__import__("json").loads(p)[0]["die"] for p in suspends.payload}
+    assert dies == {0, 1}
+    busy = defaultdict(int)
+    first_plane = {}
+    for start, end, die, plane, base, state, uid in result.recorder.seg_rows:
+        first_plane.setdefault(uid, (die, plane))
+        if state == "CORE_BUSY" and first_plane[uid] == (die, plane):
+            busy[uid] += end - start
+    pieces = defaultdict(int)
+    for row in result.recorder.op_rows:
+        pieces[row[9]] += 1
+    still_suspended = {o.uid for d in range(cfg.topology.dies) for o in sim.rm.suspended_ops(d)}
+    resumed = [u for u, n in pieces.items() if n > 1 and u not in still_suspended]
+    assert len(resumed) >= 50
+    names = {r[4]: r[3] for r in result.recorder.sequence}
+    for uid in resumed:
+        spec = cfg.ops[names[uid]]
+        want = sum(s.ticks for s in spec.states if s.name == "CORE_BUSY")
+        assert busy[uid] == want, (uid, spec.name)
+
+
+def test_override_file_errors_name_that_file(tmp_path):
+    import pytest
+
+    from helpers import PROJECT_CONFIG
+
+    from nandseqgen.config import ConfigError, load_config
+    bad = tmp_path / "ov.yaml"
+    bad.write_text("policies:\n  sequence_gap: lots\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(PROJECT_CONFIG, overrides=[str(bad)])
+    (e,) = err.value.errors
+    assert e.source == str(bad) and e.line == 2 and e.path == "policies.sequence_gap"

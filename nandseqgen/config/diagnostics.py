@@ -1,6 +1,7 @@
 """Config errors and warnings: collected, never raised one at a time."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,7 +52,7 @@ class Diagnostics:
         self._seen.add(key)
         self.items.append(
             Diagnostic(severity, code, path_str(path), value, self.doc.line(path), message,
-                       self.doc.source)
+                       self.doc.source_of(path))
         )
 
     def error(self, code: str, path: Path, value: Any, message: str) -> None:
@@ -73,12 +74,13 @@ def format_table(items: list) -> str:
     """Fixed-width table of diagnostics for the CLI."""
     if not items:
         return "no errors, no warnings"
-    rows = [("severity", "line", "code", "path", "value", "message")]
+    rows = [("severity", "where", "code", "path", "value", "message")]
     for d in items:
         value = repr(d.value)
         if len(value) > 30:
             value = value[:27] + "..."
-        rows.append((d.severity, str(d.line or ""), d.code, d.path, value, d.message))
+        where = f"{os.path.basename(d.source)}:{d.line or ''}"
+        rows.append((d.severity, where, d.code, d.path, value, d.message))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     out = []
     for r in rows:

@@ -13,7 +13,7 @@ from .build_rules import build_exclusions, build_groups, build_probabilities, bu
 from .diagnostics import ConfigError, Diagnostics
 from .model import Bootstrap, Chunking, Config, Constraints, Policies, Topology, frozen_map
 from .values import boolean, mapping, name_list, number, positive_int, us_to_ticks
-from .yamlio import YamlDoc, read_yaml_file, read_yaml_text
+from .yamlio import YamlDoc, merge_docs, read_yaml_file, read_yaml_text
 
 KNOWN_TOP = {
     "topology", "celltypes", "policies", "op_bases", "op_names", "payload_by_op_base",
@@ -247,9 +247,17 @@ def _syntax(source, exc):
                       str(exc).replace("\n", " "), str(source))
 
 
-def load_config(path: str, *, strict: bool = False) -> Config:
-    """Load and validate a config file. Raises :class:`ConfigError` listing every error."""
-    return _finish(_read(str(path)), strict)
+def _read_with(path: str, overrides) -> YamlDoc:
+    doc = _read(str(path))
+    for ov in overrides or ():
+        doc = merge_docs(doc, _read(str(ov)))
+    return doc
+
+
+def load_config(path: str, *, strict: bool = False, overrides=()) -> Config:
+    """Load and validate a config file, with optional override files deep-merged
+    in order. Raises :class:`ConfigError` listing every error with file and line."""
+    return _finish(_read_with(path, overrides), strict)
 
 
 def load_config_text(text: str, *, source: str = "<string>", strict: bool = False) -> Config:
@@ -260,12 +268,12 @@ def load_config_text(text: str, *, source: str = "<string>", strict: bool = Fals
     return _finish(doc, strict)
 
 
-def check_config(path: str) -> list:
+def check_config(path: str, overrides=()) -> list:
     """All diagnostics of a file (errors and warnings), without raising."""
     try:
-        doc = read_yaml_file(str(path))
-    except yaml.YAMLError as exc:
-        return [_syntax(path, exc)]
+        doc = _read_with(path, overrides)
+    except ConfigError as exc:
+        return exc.errors
     return check_doc(doc)[1]
 
 

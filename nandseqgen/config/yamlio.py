@@ -38,15 +38,44 @@ class YamlDoc:
     source: str
     lines: dict = field(default_factory=dict)
     duplicates: list = field(default_factory=list)  # (path, first_line, line)
+    sources: dict = field(default_factory=dict)  # path -> file, for merged overrides
 
-    def line(self, path: Path) -> int | None:
-        """Line of ``path``, or of its nearest ancestor that has one."""
+    def _find(self, path: Path):
         path = tuple(path)
         while path:
             if path in self.lines:
-                return self.lines[path]
+                return path
             path = path[:-1]
         return None
+
+    def line(self, path: Path) -> int | None:
+        """Line of ``path``, or of its nearest ancestor that has one."""
+        found = self._find(path)
+        return self.lines[found] if found is not None else None
+
+    def source_of(self, path: Path) -> str:
+        found = self._find(path)
+        return self.sources.get(found, self.source) if found is not None else self.source
+
+
+def merge_docs(base: YamlDoc, over: YamlDoc) -> YamlDoc:
+    """``over`` deep-merged into ``base`` (mappings merge, anything else replaces);
+    lines and file names of the merged values point into ``over``."""
+    def merge(dst, src):
+        for k, v in src.items():
+            if isinstance(v, dict) and isinstance(dst.get(k), dict):
+                merge(dst[k], v)
+            else:
+                dst[k] = v
+    import copy
+    data = copy.deepcopy(base.data) if isinstance(base.data, dict) else {}
+    merge(data, over.data or {})
+    out = YamlDoc(data=data, source=base.source, lines=dict(base.lines),
+                  duplicates=base.duplicates + over.duplicates, sources=dict(base.sources))
+    for path, line in over.lines.items():
+        out.lines[path] = line
+        out.sources[path] = over.source
+    return out
 
 
 class _Converter:

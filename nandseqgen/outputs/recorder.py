@@ -2,10 +2,7 @@
 (:mod:`nandseqgen.outputs.frames`)."""
 from __future__ import annotations
 
-import json
 from collections import Counter
-
-from .payload import build_payload
 
 
 class Recorder:
@@ -40,11 +37,10 @@ class Recorder:
 
     # ------------------------------------------------------------- execution
     def started(self, op) -> None:
-        """OP_START: the op is issued; it goes to the ATE sequence."""
-        payload = build_payload(op)
+        """OP_START: the op is issued; it goes to the ATE sequence (its payload
+        JSON is made when the table is built: fields are final by now)."""
         self.sequence.append((len(self.sequence), op.start, self.op_id[op.spec.name],
-                              op.spec.name, op.uid,
-                              json.dumps(payload, separators=(",", ":"))))
+                              op.spec.name, op.uid, op))
         if op.blocks:
             base, ct = op.spec.base.name, op.celltype
             page = -1 if op.page is None else op.page

@@ -5,6 +5,10 @@ Every builder returns ``(columns, rows)``; times are microseconds (ticks/100).
 """
 from __future__ import annotations
 
+import json
+
+from .payload import build_payload
+
 TABLES = {
     "operation_sequence": ("seq", "time", "op_id", "op_name", "op_uid", "payload"),
     "address_touch_count": ("op_base", "cell_type", "die", "block", "page", "count"),
@@ -28,8 +32,9 @@ def lane_name(die: int, plane: int) -> str:
 
 
 def operation_sequence(rec):
-    rows = [(seq, us(t), op_id, name, uid, payload)
-            for seq, t, op_id, name, uid, payload in rec.sequence]
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    rows = [(seq, us(t), op_id, name, uid, dumps(build_payload(op)))
+            for seq, t, op_id, name, uid, op in rec.sequence]
     return TABLES["operation_sequence"], rows
 
 

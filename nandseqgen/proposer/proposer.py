@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..address import check_epr
 from ..core.ops import INF, Op
+from .chunks import Chunker
 from .table import PhaseSampler, draw_candidates
 from .targets import build_followups, choose_steps, first_targets
 
@@ -42,6 +43,8 @@ class Proposer:
         self.epsilon = pol.epsilon_greedy
         self.new_uid = uid_source
         self.op_state_mask = rm.masks.op_state
+        self.chunking = cfg.chunking
+        self.last_chunker = None
 
     def propose(self, now: int, die: int, plane: int, rng) -> Proposal:
         rm = self.rm
@@ -106,8 +109,21 @@ class Proposer:
         bad = rm.place(txn, first, t)
         if bad:
             return bad, first.spec.name
-        batch, prev = [first], first
-        for step in (choose_steps(self, first, rng) if follow else ()):
+        chunker = self.last_chunker = Chunker(self.chunking, rm, txn)
+        chunker.placed(first.die)
+        bad = self._followups(txn, first, now, rng, chunker) if follow else None
+        if bad is not None and not chunker.recover():
+            return bad
+        if txn.state_changing:
+            hit = rm.revalidate(txn, None)
+            if hit:
+                return hit[0], f"invalidates reserved {hit[1].spec.name}"
+        return None, None
+
+    def _followups(self, txn, first, now, rng, chunker):
+        """Plan the follow-ups; -> None or (reason, detail) of the first failure."""
+        rm, batch, prev = self.rm, [first], first
+        for step in choose_steps(self, first, rng):
             ops = build_followups(self, step, prev, batch, rng)
             if ops is None:
                 return "no_candidate", f"follow-up {step[0]}"
@@ -123,8 +139,5 @@ class Proposer:
                     return bad, op.spec.name
                 batch.append(op)
                 prev = op
-        if txn.state_changing:
-            bad = rm.revalidate(txn, None)
-            if bad:
-                return bad[0], f"invalidates reserved {bad[1].spec.name}"
-        return None, None
+                chunker.placed(op.die)
+        return None

@@ -25,7 +25,7 @@ def _mask(cfg: Config, names) -> int:
 
 class Masks:
     __slots__ = ("op_state", "latch", "cache", "suspend", "not_suspended", "odt",
-                 "erase_program")
+                 "erase_program", "none_suspended")
 
     def __init__(self, cfg: Config):
         ex = cfg.exclusions
@@ -36,6 +36,9 @@ class Masks:
         self.not_suspended = {a: _mask(cfg, ex.by_suspend.get(f"NOT_{a}_SUSPENDED", ()))
                               for a in AXES}
         self.odt = _mask(cfg, ex.by_odt.get(ODT_DISABLE, ()))
+        self.none_suspended = 0
+        for a in AXES:
+            self.none_suspended |= self.not_suspended[a]
         self.erase_program = _mask(cfg, [b.name for b in cfg.bases.values()
                                          if b.role.kind == "erase" or b.role.is_program])
 
@@ -47,6 +50,8 @@ def build_masks(cfg: Config) -> Masks:
 def _suspend_mask(rm, die: int, t: int, ignore_uid=None):
     """(mask, end) from the die's suspend states at ``t``."""
     masks = rm.masks
+    if not rm.susp[die].entries:
+        return masks.none_suspended, INF
     active = {x[0]: x for x in rm.susp[die].active(t, ignore_uid)}
     m, end = 0, INF
     for axis in AXES:

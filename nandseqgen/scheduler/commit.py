@@ -15,6 +15,10 @@ def commit(s, prop, rng) -> None:
     after = rm.commit(txn)
     first = prop.first
     m.batches_committed += 1
+    ch = s.proposer.last_chunker
+    if ch is not None and ch.size is not None:
+        m.ckpt_success_batches += ch.chunks
+        m.ckpt_rollback_batches += int(ch.failed)
     m.wait_ticks += first.start - s.now
     pi = first.die * rm.planes + first.hook_plane
     rec.coverage(prop.key_used, first.spec.name, rm.tl[pi].position(s.now, prop.key))
@@ -104,6 +108,8 @@ def record_rollback(s, prop, die, plane) -> None:
     m = s.metrics
     reason = prop.reason or "no_candidate"
     m.rollbacks[reason] += 1
+    if s.cfg.chunking.max_ops_per_chunk or s.cfg.chunking.checkpoint_interval:
+        m.ckpt_rollback_batches += 1
     if reason == "window":
         m.window_overflows += 1
     spec = prop.spec

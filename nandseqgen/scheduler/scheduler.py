@@ -17,7 +17,7 @@ from .metrics import Metrics
 
 _HOOKS = (PHASE_HOOK, QUEUE_REFILL, BACKLOG_REFILL, BACKLOG_RETRY)
 _BACKLOG = (BACKLOG_REFILL, BACKLOG_RETRY)
-PRUNE_EVERY = 5000  # ticks (50 us) between reservation-structure prunes
+PRUNE_EVERY = 20000  # ticks (200 us) between reservation-structure prunes
 
 
 class Scheduler:

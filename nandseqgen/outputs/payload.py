@@ -6,27 +6,32 @@ fields name no plane), written compactly by the standard json module.
 from __future__ import annotations
 
 
-def build_payload(op) -> list:
-    fields = op.spec.base.payload
+def payload_fields(op) -> tuple:
+    """What the payload needs, as a small tuple kept per issued op."""
+    return (op.spec.base.payload, op.die, op.planes, op.blocks, op.page, op.celltype, op.exp_val)
+
+
+def build_payload(fields_tuple) -> list:
+    fields, die, planes, blocks, page, celltype, exp_val = fields_tuple
     if not fields:
         return []
-    blocks = op.blocks or (None,) * len(op.planes)
+    blocks = blocks or (None,) * len(planes)
     out, seen = [], set()
-    for plane, block in zip(op.planes, blocks):
+    for plane, block in zip(planes, blocks):
         item = {}
         for f in fields:
             if f == "die":
-                item["die"] = op.die
+                item["die"] = die
             elif f == "plane":
                 item["plane"] = plane
             elif f == "block":
                 item["block"] = block
             elif f == "page":
-                item["page"] = op.page
+                item["page"] = page
             elif f == "celltype":
-                item["celltype"] = op.celltype
+                item["celltype"] = celltype
             elif f == "exp_val":
-                item["exp_val"] = op.exp_val
+                item["exp_val"] = exp_val
         key = tuple(item.items())
         if key not in seen:
             seen.add(key)

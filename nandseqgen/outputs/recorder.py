@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from .payload import payload_fields
+
 
 class Recorder:
     def __init__(self, cfg):
@@ -40,7 +42,7 @@ class Recorder:
         """OP_START: the op is issued; it goes to the ATE sequence (its payload
         JSON is made when the table is built: fields are final by now)."""
         self.sequence.append((len(self.sequence), op.start, self.op_id[op.spec.name],
-                              op.spec.name, op.uid, op))
+                              op.spec.name, op.uid, payload_fields(op)))
         if op.blocks:
             base, ct = op.spec.base.name, op.celltype
             page = -1 if op.page is None else op.page

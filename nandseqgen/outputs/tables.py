@@ -33,8 +33,8 @@ def lane_name(die: int, plane: int) -> str:
 
 def operation_sequence(rec):
     dumps = json.JSONEncoder(separators=(",", ":")).encode
-    rows = [(seq, us(t), op_id, name, uid, dumps(build_payload(op)))
-            for seq, t, op_id, name, uid, op in rec.sequence]
+    rows = [(seq, us(t), op_id, name, uid, dumps(build_payload(fields)))
+            for seq, t, op_id, name, uid, fields in rec.sequence]
     return TABLES["operation_sequence"], rows
 
 

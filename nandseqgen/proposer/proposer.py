@@ -64,7 +64,25 @@ class Proposer:
                 return res
         return res
 
+    def _doomed(self, spec, now, die, plane, upper):
+        """Cheap window pre-check before sampling targets: the hook's plane (or
+        the whole die) or the bus is taken past the window. -> detail or None."""
+        rm = self.rm
+        info = rm.info(spec)
+        base = die * self.planes
+        planes = range(base, base + self.planes) if info.die_wide else (base + plane,)
+        if max(rm.lanes[pi].frontier() for pi in planes) >= upper:
+            return "planescope"
+        if rm.bus.earliest_fit(now, info.bus) >= upper:
+            return "bus"
+        return None
+
     def _try(self, res, spec, now, die, plane, rng):
+        upper = now + self.window if self.window > 0 and not spec.base.instant_resv else INF
+        if upper < INF and spec.status_mode != "lun":
+            blocker = self._doomed(spec, now, die, plane, upper)
+            if blocker:
+                return "window", blocker
         got = first_targets(self, spec, die, plane, rng)
         if got is None:
             return "no_candidate", "no target"
@@ -74,7 +92,6 @@ class Proposer:
         bad = check_epr(self.am, first)
         if bad:
             return bad, spec.name
-        upper = now + self.window if self.window > 0 and not spec.base.instant_resv else INF
         txn = self.rm.begin()
         reason, detail = self._plan(txn, first, now, upper, rng)
         if reason is not None:

@@ -62,6 +62,16 @@ def label_size(n: int, small: float = 5.0, large: float = 9.0) -> float:
     return max(small, min(large, 420.0 / max(n, 1)))
 
 
+def side_legend(ax, handles=None, title=None, entry_in: float = 0.17):
+    """A legend right of the axes, in as many columns as the figure's height needs."""
+    if handles is None:
+        handles = ax.get_legend_handles_labels()[0]
+    rows = max(4, int(ax.figure.get_figheight() / entry_in) - 2)
+    return ax.legend(handles=handles, title=title, loc="upper left", bbox_to_anchor=(1.005, 1.0),
+                     fontsize="x-small", title_fontsize="small", frameon=False,
+                     ncol=max(1, -(-len(handles) // rows)))
+
+
 def no_data(ax, message: str):
     """Write ``message`` in the middle of an empty plot."""
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes,

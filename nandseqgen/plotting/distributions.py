@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import rollback_counts
-from ._common import frame, new_axes, no_data, op_base_colors, palette
+from ._common import frame, new_axes, no_data, op_base_colors, palette, side_legend
 
 
 NO_VALUE = "(none)"
@@ -15,7 +15,7 @@ NO_VALUE = "(none)"
 def _stack_colors(by: str, groups, config) -> dict:
     if by == "op_base":
         colors = op_base_colors(groups, config)
-        colors[NO_VALUE] = "0.75"
+        colors[NO_VALUE] = "white"  # drawn hatched, unlike any base
         return colors
     return dict(zip(groups, palette(len(groups))))
 
@@ -30,10 +30,12 @@ def _stacked(ax, counts: pd.DataFrame, by: str, reasons: list, config) -> None:
     left = np.zeros(len(reasons))
     for group, name in zip(order, groups):
         width = table[group].to_numpy(dtype=float)
-        ax.barh(reasons, width, left=left, color=colors[name], label=name)
+        none = name == NO_VALUE
+        ax.barh(reasons, width, left=left, color=colors[name], label=name,
+                hatch="///" if none else None, edgecolor="0.55" if none else None,
+                linewidth=0.5 if none else 0)
         left += width
-    ax.legend(title=by, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize="x-small",
-              title_fontsize="small", ncol=1 if len(groups) <= 18 else 2, frameon=False)
+    side_legend(ax, title=by)
 
 
 def rollback_reasons(result_or_df, *, by: str | None = None, ax=None):

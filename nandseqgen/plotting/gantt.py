@@ -13,7 +13,8 @@ from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgba_array
 from matplotlib.patches import Patch
 
-from ._common import die_lane, frame, label_size, new_axes, no_data, op_base_colors
+from ._common import (die_lane, frame, label_size, new_axes, no_data, op_base_colors,
+                      side_legend)
 
 # by -> (RunResult attribute, required columns, lane prefix, y label)
 _SOURCES = {
@@ -106,7 +107,5 @@ def gantt(result_or_df, *, by: str = "die_plane", window=None, ax=None):
                           facecolors=rgba, edgecolors=rgba, linewidths=0.3)
     ax.add_collection(bars, autolim=False)
     handles = [Patch(facecolor=colors[b], label=b) for b in bases]
-    ax.legend(handles=handles, title="op base", loc="upper left", bbox_to_anchor=(1.005, 1.0),
-              fontsize="x-small", title_fontsize="small", ncol=1 if len(handles) <= 18 else 2,
-              frameon=False)
+    side_legend(ax, handles, "op base")
     return ax

@@ -131,7 +131,7 @@ class Replayer:
     def __init__(self, cfg, col: Collector):
         self.dies = cfg.topology.dies
         self.col = col
-        self.live: dict = {d: [] for d in range(self.dies)}
+        self.live: dict = {d: {} for d in range(self.dies)}  # die -> {id(run): run}
         self.stacks: dict = {d: [] for d in range(self.dies)}
         self.frames: list = []
 
@@ -148,7 +148,7 @@ class Replayer:
                 self._resume(run)
             elif kind == "reset":
                 self._reset(run)
-            self.live.setdefault(rec.die, []).append(run)
+            self.live.setdefault(rec.die, {})[id(run)] = run
             runs.append(run)
         for run in runs:
             if run.fate == "running":
@@ -160,9 +160,9 @@ class Replayer:
 
     def _live(self, die: int, t: int) -> list:
         """Running ops of ``die`` whose last piece ends after ``t`` (pruned in place)."""
-        keep = [r for r in self.live.get(die, []) if r.fate == "running" and r.end > t]
+        keep = {k: r for k, r in self.live.get(die, {}).items() if r.fate == "running" and r.end > t}
         self.live[die] = keep
-        return keep
+        return list(keep.values())
 
     def _suspend(self, run: OpRun) -> None:
         rec, t = run.rec, run.rec.start
@@ -207,7 +207,7 @@ class Replayer:
             v.pieces.append(layout(remaining, e, RESUME_PIECE))
             v.fate = "running"
             v.suspended_periods[-1][1] = e
-            self.live.setdefault(v.rec.die, []).append(v)
+            self.live.setdefault(v.rec.die, {})[id(v)] = v
 
     def _reset(self, run: OpRun) -> None:
         rec, t = run.rec, run.rec.start

@@ -39,14 +39,13 @@ class Collector:
         self.skipped[rule] = reason
 
     def flag(self, rule: str, rec=None, detail: str = "", *, plane=None, block=None,
-             page=None, time_tick=None, die=None) -> None:
+             page=None, time_tick=None, die=None, seq=None, uid=None) -> None:
         """Record one violation of ``rule`` by op record ``rec`` (or by no op).
 
         Location fields default to the op's start time and first target.
         """
         if rule not in RULES:
             raise ValueError(f"unknown rule {rule!r}")
-        seq = uid = None
         if rec is not None:
             seq, uid = rec.seq, rec.uid
             die = rec.die if die is None else die

@@ -56,20 +56,33 @@ class PlaneSegments:
             i -= 1
         return i
 
+    @staticmethod
+    def _end(seg: SegRow, view_uid) -> int:
+        return seg.planned_end if (view_uid is not None and seg.cut_by == view_uid) else seg.end
+
     def key_at(self, t: int, view_uid: int | None = None) -> str:
         """Phase key at ``t`` (semantics.md), seen *before* op ``view_uid``:
-        its own segments are ignored and segments it cut keep their planned end."""
+        its own segments are ignored and segments it cut keep their planned end.
+
+        Exactly at the start of a segment that continues the same op (its
+        ISSUE -> CORE_BUSY boundary) the key is the later state; at the start
+        of a new op's segment it is the previous segment's END.
+        """
         i = self._prev(bisect_right(self.starts, t) - 1, view_uid)
         if i < 0:
             return DEFAULT
         seg = self.rows[i]
-        end = seg.planned_end if (view_uid is not None and seg.cut_by == view_uid) else seg.end
-        if t >= end:
+        if t >= self._end(seg, view_uid):
             return seg.end_key
-        if seg.start < t and seg.state != ISSUE:
-            return seg.key
         j = self._prev(i - 1, view_uid)
-        return DEFAULT if j < 0 else self.rows[j].end_key
+        before = self.rows[j] if j >= 0 else None
+        before_key = before.end_key if before is not None else DEFAULT
+        if t == seg.start:
+            continues = (before is not None and before.uid == seg.uid
+                         and self._end(before, view_uid) >= t)
+            if not continues:
+                return before_key
+        return before_key if seg.state == ISSUE else seg.key
 
     def containing(self, t: int) -> list:
         """Segments with ``start <= t < end`` (final view)."""

@@ -1,0 +1,130 @@
+"""Entry points: check in-memory tables or the CSV files of one run."""
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import re
+
+import pandas as pd
+
+from ..config import Config, load_config
+from .consistency import by_lane, check_op_states, check_operation_timeline, op_state_rows
+from .load import CheckInputError, build_records, timeline_rows
+from .replay import replay
+from .report import CheckReport, Collector
+from .seq_rules import (check_csv_json_file, check_csv_json_frame, check_exp_val, check_group,
+                        check_payload, check_time_order)
+from .start_rules import StartContext
+from .state import build_segments, suspended_blocks
+from .sweep import run_sweep
+from .time_rules import check_bus, check_die, check_planes, check_resume_time
+
+log = logging.getLogger(__name__)
+
+TABLES = ("operation_sequence", "operation_timeline", "op_state_timeline")
+_FILE = re.compile(r"^(?P<table>" + "|".join(TABLES) + r")_(?P<date>\d+)_(?P<run>\d+)\.csv$")
+
+
+def _config(config) -> Config:
+    if isinstance(config, Config):
+        return config
+    return load_config(os.fspath(config))
+
+
+def check_frames(sequence_df: pd.DataFrame, operations_df: pd.DataFrame | None, config,
+                 op_states_df: pd.DataFrame | None = None) -> CheckReport:
+    """Check one run given as DataFrames with the output columns (times in us).
+
+    ``operations_df`` (operation_timeline) and ``op_states_df``
+    (op_state_timeline) may be None: the rules that need them are reported
+    as not checked.
+    """
+    return _check(_config(config), sequence_df, operations_df, op_states_df, None)
+
+
+def _check(cfg: Config, seq_df, ops_df, states_df, seq_file) -> CheckReport:
+    if seq_df is None:
+        raise CheckInputError("operation_sequence is required")
+    col = Collector()
+    tl = timeline_rows(ops_df, col) if ops_df is not None else None
+    records = build_records(seq_df, tl or {}, cfg, col)
+    check_time_order(seq_df, col)
+    if seq_file is not None:
+        check_csv_json_file(seq_file[0], seq_file[1], col)
+    else:
+        check_csv_json_frame(seq_df, col)
+    for rec in records:
+        check_group(rec, cfg, col)
+        check_payload(rec, col)
+    rp = replay(records, cfg, col)
+    segments = build_segments(rp)
+    for rec in records:
+        check_exp_val(rec, cfg, segments, col)
+    check_bus(rp, col)
+    check_planes(rp, segments, col)
+    check_die(rp, cfg, col)
+    run_sweep(rp, cfg, StartContext(cfg, segments, suspended_blocks(rp), rp.frames), col)
+    st_rows = op_state_rows(states_df, col)
+    if tl is None and st_rows is None:
+        col.skip("resume_time", "no operation_timeline nor op_state_timeline")
+        col.skip("timeline_consistency", "no operation_timeline nor op_state_timeline")
+    else:
+        check_resume_time(rp, tl, by_lane(st_rows), col)
+    if tl is not None:
+        check_operation_timeline(rp, records, tl, col)
+    if st_rows is not None:
+        check_op_states(rp, segments, st_rows, col)
+    log.info("checked %d ops: %d violations", len(records), len(col.rows))
+    return col.report()
+
+
+def find_run_files(out_dir, run_index: int | None = None) -> dict:
+    """{table: path} of one run in ``out_dir`` (highest run index when None).
+
+    File names are ``<table>_<date>_<NNNNNNN>.csv``; any date part is
+    accepted (the greatest one wins when a run index has several).
+    """
+    found: dict = {}
+    for name in sorted(os.listdir(out_dir)):
+        m = _FILE.match(name)
+        if m:
+            found.setdefault(int(m["run"]), {}).setdefault(m["table"], []).append(
+                (m["date"], os.path.join(out_dir, name)))
+    runs = sorted(r for r, tables in found.items() if "operation_sequence" in tables)
+    if not runs:
+        raise CheckInputError(f"no operation_sequence_<date>_<run>.csv in {out_dir}")
+    run = runs[-1] if run_index is None else run_index
+    if run not in runs:
+        raise CheckInputError(f"run {run} has no operation_sequence file in {out_dir} "
+                              f"(runs: {runs})")
+    return {table: max(paths)[1] for table, paths in found[run].items()}
+
+
+def read_csv_rows(path: str) -> tuple:
+    """(header, rows) of a CSV file read with the standard csv module."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            raise CheckInputError(f"{path} is empty")
+        return header, [row for row in reader if row]
+
+
+def _frame(header: list, rows: list) -> pd.DataFrame:
+    width = len(header)
+    fixed = [(row + [""] * width)[:width] for row in rows]
+    return pd.DataFrame(fixed, columns=header, dtype=object)
+
+
+def check_dir(out_dir, config, run_index: int | None = None) -> CheckReport:
+    """Check the CSV files of one run in ``out_dir`` (see :func:`find_run_files`)."""
+    cfg = _config(config)
+    paths = find_run_files(out_dir, run_index)
+    log.info("checking %s", paths)
+    seq_header, seq_rows = read_csv_rows(paths["operation_sequence"])
+    frames = {}
+    for table in ("operation_timeline", "op_state_timeline"):
+        frames[table] = _frame(*read_csv_rows(paths[table])) if table in paths else None
+    return _check(cfg, _frame(seq_header, seq_rows), frames["operation_timeline"],
+                  frames["op_state_timeline"], (seq_header, seq_rows))

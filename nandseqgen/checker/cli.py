@@ -1,0 +1,37 @@
+"""``nandseqgen check OUT_DIR [--config CONFIG] [--run N]``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..config import ConfigError
+from .check import check_dir
+from .load import CheckInputError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nandseqgen check",
+                                description="Replay-check the CSV outputs of one run.")
+    p.add_argument("out_dir", help="folder holding operation_sequence_<date>_<run>.csv etc.")
+    p.add_argument("--config", default="config.yaml", help="config the run was made with")
+    p.add_argument("--run", type=int, default=None, help="run index (default: the highest)")
+    p.add_argument("--show", type=int, default=20, help="violations to print (default 20)")
+    return p
+
+
+def main(argv=None) -> int:
+    """Print the per-rule summary; exit 0 when valid, 1 on violations, 2 on bad input."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: --help is 0, a usage error 2
+        return int(exc.code or 0)
+    try:
+        report = check_dir(args.out_dir, args.config, args.run)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
+    except (CheckInputError, OSError) as exc:
+        print(f"cannot check: {exc}", file=sys.stderr)
+        return 2
+    print(report.format_summary(max_violations=args.show))
+    return 0 if report.ok else 1

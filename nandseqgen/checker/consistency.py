@@ -1,0 +1,125 @@
+"""``timeline_consistency``: the exported ``operation_timeline`` and
+``op_state_timeline`` agree with the replay (pieces and segments)."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+
+from .load import RESUME, require_columns, OP_STATE_COLUMNS
+from .replay import RESUME_PIECE, Replay
+from .report import Collector
+from .values import to_int, to_str, to_tick
+
+RULE = "timeline_consistency"
+
+
+def _fmt(keys, limit: int = 3) -> str:
+    keys = sorted(keys, key=lambda k: tuple(-1 if v is None else v for v in k[:4]))
+    shown = ", ".join(f"[{k[0] / 100:.2f},{k[1] / 100:.2f}) p{k[3]}"
+                      + (" resume" if k[-1] is True else "") for k in keys[:limit])
+    more = f" (+{len(keys) - limit} more)" if len(keys) > limit else ""
+    return shown + more
+
+
+def check_operation_timeline(rp: Replay, records: list, tl: dict, col: Collector) -> None:
+    """Each op's rows: one per target plane per replayed piece, same times, targets, names."""
+    counts = Counter(rec.uid for rec in records)
+    for uid, n in sorted(counts.items()):
+        if n > 1:
+            col.flag(RULE, None, f"op_uid {uid} appears {n} times in operation_sequence", uid=uid)
+    for run in rp.runs:
+        rec = run.rec
+        col.check(RULE)
+        expected = Counter()
+        for piece in run.pieces:
+            for p in rec.planes:
+                expected[(piece.start, piece.end, rec.die, p, rec.block_of(p), rec.page,
+                          piece.source == RESUME_PIECE)] += 1
+        rows = tl.get(rec.uid, [])
+        actual = Counter((r.start, r.end, r.die, r.plane, r.block, r.page, r.source == RESUME)
+                         for r in rows if r.end != r.start)  # empty pieces occupy nothing
+        missing, extra = expected - actual, actual - expected
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append(f"replay expects {_fmt(list(missing.elements()))}")
+            if extra:
+                parts.append(f"operation_timeline has {_fmt(list(extra.elements()))}")
+            col.flag(RULE, rec, f"pieces differ ({run.fate}): " + "; ".join(parts))
+        wrong = {(r.op_name, r.op_base) for r in rows
+                 if r.op_name != rec.name or (r.op_base is not None and r.op_base != rec.base.name)}
+        if wrong:
+            col.flag(RULE, rec, f"operation_timeline names {sorted(wrong)} != ({rec.name}, "
+                     f"{rec.base.name})")
+    for uid in sorted(u for u in tl if u not in counts):
+        r = tl[uid][0]
+        col.flag(RULE, None, f"operation_timeline rows of op_uid {uid} ({r.op_name}) have no "
+                 "operation_sequence row", uid=uid, die=r.die, plane=r.plane, time_tick=r.start)
+
+
+def op_state_rows(df: pd.DataFrame | None, col: Collector):
+    """``op_state_timeline`` -> list of (start, end, die, plane, op_state, op_name, lane, duration)."""
+    if df is None:
+        return None
+    require_columns(df, OP_STATE_COLUMNS, "op_state_timeline",
+                    ("start", "end", "die", "plane", "op_state", "op_name"))
+    out = []
+    for i, r in enumerate(df.to_dict("records")):
+        try:
+            out.append((to_tick(r["start"]), to_tick(r["end"]), to_int(r["die"]), to_int(r["plane"]),
+                        to_str(r["op_state"]), to_str(r["op_name"]), to_str(r.get("lane")),
+                        to_tick(r.get("duration"))))
+        except (TypeError, ValueError) as exc:
+            col.flag("csv_json", None, f"op_state_timeline row {i}: unreadable value ({exc})")
+    return out
+
+
+def by_lane(rows: list | None) -> dict | None:
+    """{(die, plane): [(start, end, op_state, op_name)]} for resume_time."""
+    if rows is None:
+        return None
+    out: dict = {}
+    for s, e, d, p, key, name, _lane, _dur in rows:
+        out.setdefault((d, p), []).append((s, e, key, name))
+    return out
+
+
+def check_op_states(rp: Replay, segments: dict, rows: list, col: Collector) -> None:
+    """Replayed op-state segments == exported segments (as multisets)."""
+    expected, owner = Counter(), {}
+    for (d, p), ps in segments.items():
+        for r in ps.rows:
+            key = (r.start, r.end, d, p, r.key, r.name)
+            expected[key] += 1
+            owner[key] = r.uid
+    col.check(RULE, len(expected))
+    actual = Counter(row[:6] for row in rows)
+    missing: dict = {}
+    for key in (expected - actual).elements():
+        missing.setdefault(owner[key], []).append(key)
+    for uid, keys in sorted(missing.items()):
+        run = rp.by_uid[uid]
+        col.flag(RULE, run.rec, f"{len(keys)} replayed op-state segment(s) missing from "
+                 f"op_state_timeline, e.g. {_seg(keys[0])} ({run.fate})",
+                 time_tick=keys[0][0], plane=keys[0][3])
+    extra: dict = {}
+    for key in (actual - expected).elements():
+        extra.setdefault((key[2], key[5]), []).append(key)
+    for (d, name), keys in sorted(extra.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
+        col.flag(RULE, None, f"{len(keys)} op_state_timeline segment(s) of {name} not in the "
+                 f"replay, e.g. {_seg(keys[0])}", die=d, plane=keys[0][3], time_tick=keys[0][0])
+    _check_lane_columns(rows, col)
+
+
+def _seg(key) -> str:
+    return f"{key[4]} [{key[0] / 100:.2f},{key[1] / 100:.2f}) d{key[2]}p{key[3]}"
+
+
+def _check_lane_columns(rows: list, col: Collector) -> None:
+    for s, e, d, p, key, name, lane, dur in rows:
+        if lane is not None and lane != f"D{d}/P{p}":
+            col.flag(RULE, None, f"lane {lane!r} != 'D{d}/P{p}'", die=d, plane=p, time_tick=s)
+        if dur is not None and None not in (s, e) and dur != e - s:
+            col.flag(RULE, None, f"duration {dur / 100:.2f} != end - start for {key}",
+                     die=d, plane=p, time_tick=s)

@@ -1,0 +1,219 @@
+"""Rules about the sequence file itself and each op's own fields:
+``time_order``, ``multiplane_group``, ``payload``, ``csv_json``, ``exp_val``."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pandas as pd
+
+from .report import Collector
+from .values import is_missing, on_grid, to_int, to_str, to_tick
+
+EXP_VALUES = ("busy", "extrdy", "ready")
+
+
+# ------------------------------------------------------------- time_order
+def check_time_order(seq_df: pd.DataFrame, col: Collector) -> None:
+    """Rule 1: ``seq`` counts up by one, times never go back and sit on the 0.01 us grid."""
+    prev_seq = prev_t = None
+    for row in seq_df.to_dict("records"):
+        col.check("time_order")
+        try:
+            seq, uid, t = to_int(row.get("seq")), to_int(row.get("op_uid")), to_tick(row.get("time"))
+        except (TypeError, ValueError):
+            continue  # reported as csv_json by the loader
+        if seq is None or t is None:
+            continue
+        where = dict(seq=seq, uid=uid, time_tick=t)
+        if not on_grid(row.get("time")):
+            col.flag("time_order", None, f"time {row.get('time')} is not a multiple of 0.01 us",
+                     **where)
+        if prev_seq is not None and seq != prev_seq + 1:
+            col.flag("time_order", None, f"seq {seq} follows seq {prev_seq}", **where)
+        if prev_t is not None and t < prev_t:
+            col.flag("time_order", None, f"time {t / 100:.2f} us is before the previous op's "
+                     f"{prev_t / 100:.2f} us", **where)
+        prev_seq, prev_t = seq, t
+
+
+# ------------------------------------------------------- multiplane_group
+def check_group(rec, cfg, col: Collector) -> None:
+    """Rule 3 plus range checks: planes ascending, blocks on their plane and in
+    one row, one page, everything inside the topology."""
+    col.check("multiplane_group")
+    topo = cfg.topology
+    P = topo.planes
+    if not 0 <= rec.die < topo.dies:
+        col.flag("multiplane_group", rec, f"die {rec.die} outside 0..{topo.dies - 1}")
+    bad_planes = [p for p in rec.planes if not 0 <= p < P]
+    if bad_planes:
+        col.flag("multiplane_group", rec, f"planes {bad_planes} outside 0..{P - 1}")
+    if len(rec.planes) > 1 and not rec.spec.multi:
+        col.flag("multiplane_group", rec, f"single-plane op {rec.name} has planes {list(rec.planes)}")
+    listed = [to_int(it.get("plane")) for it in rec.payload or () if not is_missing(it.get("plane"))]
+    if any(b <= a for a, b in zip(listed, listed[1:])):
+        col.flag("multiplane_group", rec, f"payload planes {listed} are not strictly ascending")
+    if rec.blocks:
+        _check_blocks(rec, topo, col)
+    if rec.page is not None and not 0 <= rec.page < topo.pages_per_block:
+        col.flag("multiplane_group", rec, f"page {rec.page} outside 0..{topo.pages_per_block - 1}")
+
+
+def _check_blocks(rec, topo, col: Collector) -> None:
+    P = topo.planes
+    rows = set()
+    for p, b in zip(rec.planes, rec.blocks):
+        if b is None:
+            continue
+        if not 0 <= b < topo.blocks_per_die:
+            col.flag("multiplane_group", rec, f"block {b} outside 0..{topo.blocks_per_die - 1}",
+                     plane=p, block=b)
+        elif b % P != p:
+            col.flag("multiplane_group", rec, f"block {b} is on plane {b % P}, not plane {p}",
+                     plane=p, block=b)
+        rows.add(b // P)
+    if len(rows) > 1:
+        col.flag("multiplane_group", rec, f"blocks {list(rec.blocks)} span rows {sorted(rows)}")
+
+
+# ---------------------------------------------------------------- payload
+def _as_int(value):
+    try:
+        return to_int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def check_payload(rec, col: Collector) -> None:
+    """Rule 14: shape, keys and values of the payload against the op's targets."""
+    col.check("payload")
+    if rec.payload_shape == "invalid":
+        col.flag("payload", rec, f"payload is not a JSON list of objects: {rec.payload_text[:80]!r}")
+        return
+    if rec.payload_shape == "object":
+        col.flag("payload", rec, "payload is a JSON object, not a list of objects")
+    fields = tuple(rec.base.payload)
+    items = rec.payload
+    if not fields:
+        if items:
+            col.flag("payload", rec, f"base {rec.base.name} has no payload fields but payload "
+                     f"is {rec.payload_text[:80]}")
+        return
+    want = len(rec.planes) if "plane" in fields else 1
+    if len(items) != want:
+        col.flag("payload", rec, f"{len(items)} payload objects, expected {want}")
+    for item in items:
+        if set(item) != set(fields):
+            col.flag("payload", rec, f"payload keys {sorted(item)} != {sorted(fields)}")
+        for problem in _value_problems(rec, item):
+            col.flag("payload", rec, problem)
+
+
+def _value_problems(rec, item) -> list:
+    out = []
+    plane = _as_int(item.get("plane")) if "plane" in item else None
+    if "die" in item and _as_int(item["die"]) != rec.die:
+        out.append(f"payload die {item['die']} != target die {rec.die}")
+    if "plane" in item and plane not in rec.planes:
+        out.append(f"payload plane {item['plane']} is not a target plane {list(rec.planes)}")
+    if "block" in item:
+        block = _as_int(item["block"])
+        expect = rec.block_of(plane) if plane is not None else (rec.blocks or (None,))[0]
+        if block != expect:
+            out.append(f"payload block {item['block']} != target block {expect}")
+    if "page" in item and _as_int(item["page"]) != rec.page:
+        out.append(f"payload page {item['page']} != target page {rec.page}")
+    if "celltype" in item and rec.spec.celltype != "NONE" and item["celltype"] != rec.spec.celltype:
+        out.append(f"payload celltype {item['celltype']} != {rec.name}'s {rec.spec.celltype}")
+    if "exp_val" in item and item["exp_val"] not in EXP_VALUES:
+        out.append(f"payload exp_val {item['exp_val']!r} not one of {EXP_VALUES}")
+    return out
+
+
+# --------------------------------------------------------------- csv_json
+def compact_json_ok(text: str) -> bool:
+    """True when ``text`` is JSON written compactly with double quotes."""
+    try:
+        obj = json.loads(text)
+    except (TypeError, ValueError):
+        return False
+    return text in (json.dumps(obj, separators=(",", ":")),
+                    json.dumps(obj, separators=(",", ":"), ensure_ascii=False))
+
+
+def check_csv_json_frame(seq_df: pd.DataFrame, col: Collector) -> None:
+    """Rule 14 (serialisation): each row survives csv write/read unchanged and
+    its payload is compact JSON."""
+    cols = [c for c in ("seq", "time", "op_id", "op_name", "op_uid", "payload") if c in seq_df]
+    for row in seq_df[cols].to_dict("records"):
+        col.check("csv_json")
+        cells = ["" if is_missing(v) and not isinstance(v, str) else str(v) for v in row.values()]
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow(cells)
+        back = next(csv.reader(io.StringIO(buf.getvalue())))
+        where = _where(row)
+        if back != cells:
+            col.flag("csv_json", None, "row does not survive a csv write/read", **where)
+        _payload_text_ok(row.get("payload"), col, where)
+
+
+def check_csv_json_file(header: list, rows: list, col: Collector) -> None:
+    """The sequence file as read by the csv module: header, field counts, payload JSON."""
+    expected = ["seq", "time", "op_id", "op_name", "op_uid", "payload"]
+    if header != expected:
+        col.flag("csv_json", None, f"operation_sequence header {header} != {expected}")
+    for i, cells in enumerate(rows):
+        col.check("csv_json")
+        if len(cells) != len(header):
+            col.flag("csv_json", None, f"line {i + 2}: {len(cells)} fields, header has {len(header)}")
+            continue
+        row = dict(zip(header, cells))
+        _payload_text_ok(row.get("payload"), col, _where(row))
+
+
+def _where(row: dict) -> dict:
+    try:
+        return dict(seq=to_int(row.get("seq")), uid=to_int(row.get("op_uid")),
+                    time_tick=to_tick(row.get("time")))
+    except (TypeError, ValueError):
+        return {}
+
+
+def _payload_text_ok(text, col: Collector, where: dict) -> None:
+    text = to_str(text) if not isinstance(text, str) else text
+    if text is None or not compact_json_ok(text):
+        col.flag("csv_json", None, f"payload is not compact double-quoted JSON: {str(text)[:80]!r}",
+                 **where)
+
+
+# ---------------------------------------------------------------- exp_val
+def expected_status(rec, cfg, segments) -> str:
+    """Rule 13: what a status read at ``rec.start`` must answer."""
+    t = rec.start
+    die = rec.spec.status_lun if rec.spec.status_mode == "lun" else rec.die
+    if rec.spec.status_mode == "plane_read_first":
+        segs = segments.get((rec.die, rec.planes[0]))
+        for seg in segs.containing(t) if segs is not None else ():
+            base = cfg.bases.get(seg.base)
+            if seg.state == "CORE_BUSY" and base is not None and base.role.plane_read_family:
+                return "busy"
+    states = set()
+    for p in range(cfg.topology.planes):
+        segs = segments.get((die, p))
+        states |= {s.state for s in (segs.containing(t) if segs is not None else ())}
+    if "CORE_BUSY" in states:
+        return "busy"
+    if states & {"DATA_OUT", "DATA_IN"}:
+        return "extrdy"
+    return "ready"
+
+
+def check_exp_val(rec, cfg, segments, col: Collector) -> None:
+    if rec.kind != "status_read" or "exp_val" not in rec.base.payload:
+        return
+    col.check("exp_val")
+    want = expected_status(rec, cfg, segments)
+    if rec.exp_val != want:
+        col.flag("exp_val", rec, f"exp_val {rec.exp_val!r}, expected {want!r}")

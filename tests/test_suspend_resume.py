@@ -237,3 +237,36 @@ def test_override_file_errors_name_that_file(tmp_path):
         load_config(PROJECT_CONFIG, overrides=[str(bad)])
     (e,) = err.value.errors
     assert e.source == str(bad) and e.line == 2 and e.path == "policies.sequence_gap"
+
+
+def test_resumed_remainder_keeps_its_state_names_in_the_timeline():
+    # regression: the remainder's segments were keyed from the op's first states
+    sim = small_sim()
+    assert sim.issue("Block_Erase_SLC", die=0, planes=(0,), blocks=(0,)).txn
+    sim.advance(4000)
+    op = sim.issue("Cache_Program_SLC", die=0, planes=(0,), blocks=(0,), page=0).ops[0]
+    sim.advance(op.segs[1][1] / 100 + 10)
+    assert sim.issue("Program_Suspend", die=0, planes=(0,), follow=False).txn is not None
+    sim.advance(sim.now_us + 100)
+    assert sim.issue("Program_Resume", die=0, planes=(0,)).txn is not None
+    (core, data_in) = [s for s in op.segs]
+    assert (core[0], data_in[0]) == ("CORE_BUSY", "DATA_IN")
+    assert sim.rm.phase_key_at(0, 0, core[1] + 1) == "CACHE_PROGRAM_SLC.CORE_BUSY"
+    assert sim.rm.phase_key_at(0, 0, data_in[1] + 1) == "CACHE_PROGRAM_SLC.DATA_IN"
+
+
+def test_reset_keeps_the_issue_of_a_program_suspended_before_it_started():
+    # regression: a suspend placed (bus-wise) just after a program's ISSUE, then a
+    # RESET: the program did issue, so it must stay in the ATE sequence
+    sim = small_sim()
+    assert sim.issue("Block_Erase_SLC", die=0, planes=(0,), blocks=(0,)).txn
+    sim.advance(4000)
+    prog = sim.issue("Page_Program_SLC", die=0, planes=(0,), blocks=(0,), page=0,
+                     at_us=5000).ops[0]
+    core_start = prog.segs[-1][1]
+    sus = sim.issue("Program_Suspend", die=0, planes=(0,), follow=False, at_us=core_start / 100)
+    assert sus.txn is not None and sim.rm.suspended_ops(0) == [prog]
+    assert sim.issue("Reset_LUN", die=0, planes=(0,), at_us=core_start / 100 + 1).txn is not None
+    sim.advance(10_000)
+    assert [r[4] for r in sim.recorder.sequence].count(prog.uid) == 1
+    assert int(sim.am.state[0, 0]) == -1  # aborted: page 0 never programmed

@@ -20,13 +20,13 @@ from .txn import Txn
 class SpecInfo:
     """Per-op-name lookup data computed once."""
 
-    __slots__ = ("bit", "keys", "end_key", "bus", "ss_ok", "multi", "instant", "affect",
+    __slots__ = ("bit", "key_of", "end_key", "bus", "ss_ok", "multi", "instant", "affect",
                  "die_wide", "ticks", "changes_state")
 
     def __init__(self, spec, ss_allowed):
         base, role = spec.base, spec.base.role
         self.bit = 1 << base.index
-        self.keys = tuple(f"{base.name}.{s.name}" for s in spec.states)
+        self.key_of = {s.name: f"{base.name}.{s.name}" for s in spec.states}
         self.end_key = f"{base.name}.END"
         off, bus = 0, []
         for s in spec.states:

@@ -218,7 +218,8 @@ def _drop_suspended(rm, txn, d) -> None:
             txn.log(rm.am.reserve_effect, o)
             rm.am.release(o)
             txn.log(rm.am.hold, o)
-            txn.dropped.append(o)
+            # no event to cancel: its OP_END went at the suspend, and its OP_START
+            # (before the suspend, so before this reset) stands
     if stack:
         frames = list(stack)
         stack.clear()

@@ -30,10 +30,14 @@ class PlaneTimeline:
     def __len__(self) -> int:
         return len(self.starts)
 
-    def insert(self, uid: int, base: str, segs: tuple, keys: tuple, end_key: str) -> None:
-        """Insert one op's contiguous segments ``(state, start, end, bus)``."""
+    def insert(self, uid: int, base: str, segs: tuple, key_of: dict, end_key: str) -> None:
+        """Insert one op's contiguous segments ``(state, start, end, bus)``;
+        ``key_of`` maps a state name to its ``BASE.STATE`` key."""
+        if not segs:
+            return
         i = bisect_left(self.starts, segs[0][1])
-        for (state, s, e, _bus), key in zip(segs, keys):
+        for state, s, e, _bus in segs:
+            key = key_of[state]
             if e <= s:
                 continue  # zero-length states leave no segment
             self.starts.insert(i, s)

@@ -262,3 +262,16 @@ def test_address_heatmap_block_by_page(result):
     assert labels[0] == "D{}/B{}".format(*blocks.sort_values(["die", "block"]).iloc[0])
     assert ax.get_xlabel() == "page" and ax.get_ylabel() == "die / block"
     assert len(ax.figure.axes) == 2  # the colorbar
+
+
+def test_gantt_shows_idle_planes_of_the_topology(result):
+    states = result.op_states
+    busy_elsewhere = states[~((states["die"] == 1) & (states["plane"] == 3))]
+    from_frame = gantt(busy_elsewhere)  # a DataFrame: lanes of the table only
+    assert "D1/P3" not in _ticklabels(from_frame)
+
+    class Partial:  # a RunResult whose op_states lack one plane
+        config, op_states = result.config, busy_elsewhere
+
+    ax = gantt(Partial())
+    assert "D1/P3" in _ticklabels(ax) and len(_ticklabels(ax)) == 8

@@ -52,6 +52,16 @@ def _clip(seg: pd.DataFrame, window) -> pd.DataFrame:
     return seg
 
 
+def _lanes(all_seg: pd.DataFrame, seg: pd.DataFrame, by: str, topology) -> pd.DataFrame:
+    """die, unit of every lane, in order: all dies x planes of the topology (or
+    of the table) for die/plane; the blocks busy in the window for die/block."""
+    if by == "die_plane" and topology is not None:
+        return pd.DataFrame([(d, p) for d in range(topology.dies) for p in range(topology.planes)],
+                            columns=["die", "unit"])
+    lanes = (all_seg if by == "die_plane" else seg)[["die", "unit"]].drop_duplicates()
+    return lanes.sort_values(["die", "unit"]).reset_index(drop=True)
+
+
 def _verts(x0, x1, y) -> np.ndarray:
     """(n, 4, 2) rectangle corners, lane ``y`` +- half the bar height."""
     lo, hi = y - BAR_HEIGHT / 2, y + BAR_HEIGHT / 2
@@ -78,7 +88,8 @@ def gantt(result_or_df, *, by: str = "die_plane", window=None, ax=None):
     ``result_or_df``: a :class:`~nandseqgen.RunResult` or its table;
     ``by="die_plane"`` uses ``op_states`` (columns ``start, end, die, plane,
     op_state``; the op base is the part of ``op_state`` before the dot) and
-    shows every die/plane of the table; ``by="die_block"`` uses ``operations``
+    shows every die/plane (of the run's topology; of the table for a
+    DataFrame), idle ones too; ``by="die_block"`` uses ``operations``
     (columns ``start, end, die, block, op_base``; rows without a block, such as
     status reads, are left out) and shows the blocks busy in the window.
     ``window=(start_us, end_us)`` keeps the segments overlapping it, clipped.
@@ -90,10 +101,10 @@ def gantt(result_or_df, *, by: str = "die_plane", window=None, ax=None):
         raise ValueError(f"gantt: by must be one of {sorted(_SOURCES)}, got {by!r}")
     attr, columns, prefix, _ = _SOURCES[by]
     all_seg = _segments(frame(result_or_df, attr, columns, "gantt"), by)
-    colors = op_base_colors(all_seg["base"], getattr(result_or_df, "config", None))
+    config = getattr(result_or_df, "config", None)
+    colors = op_base_colors(all_seg["base"], config)
     seg = _clip(all_seg, window)
-    lanes = (all_seg if by == "die_plane" else seg)[["die", "unit"]].drop_duplicates()
-    lanes = lanes.sort_values(["die", "unit"]).reset_index(drop=True)
+    lanes = _lanes(all_seg, seg, by, getattr(config, "topology", None))
     labels = die_lane(prefix, lanes["die"], lanes["unit"])
     ax = new_axes(ax, figsize=(12, max(2.5, 0.22 * len(labels) + 1.5)))
     _style_axes(ax, labels, by, window, seg)

@@ -139,8 +139,10 @@ def test_csv_round_trip_through_files(tmp_path):
 
 def test_check_dir_picks_the_highest_run_and_the_cli_exit_codes(tmp_path, capsys):
     _write_run(tmp_path, 1, _ops())
-    _write_run(tmp_path, 2, [erase(0, 7)], date="250102")  # bad block
-    assert flagged(check_dir(tmp_path, kit_config()), "epr_erase") == {1}
+    bad = erase(200, 7)  # a bad block
+    bad.uid = 100
+    _write_run(tmp_path, 2, [bad], date="250102")
+    assert flagged(check_dir(tmp_path, kit_config()), "epr_erase") == {100}
     assert check_dir(tmp_path, kit_config(), run_index=1).ok
     cfg_path = tmp_path / "config.yaml"
     from test_checker_kit import CONFIG_YAML
@@ -169,6 +171,19 @@ def test_sequence_file_without_payload_column_is_bad_input(tmp_path):
     path.write_text("\n".join([lines[0].replace("payload", "data")] + lines[1:]) + "\n")
     with pytest.raises(CheckInputError):
         check_dir(tmp_path, kit_config())
+
+
+def test_a_run_continues_from_the_earlier_runs_state(tmp_path):
+    _write_run(tmp_path, 1, erased_and_programmed(1))
+    later = [read(100, 0, 0), dout(110, 0, 0)]
+    for i, op in enumerate(later):
+        op.uid = 10 + i
+    _write_run(tmp_path, 2, later)
+    report = check_dir(tmp_path, kit_config())
+    assert report.ok, describe(report)
+    assert report.summary().set_index("rule").loc["epr_read", "checked"] == 1
+    alone = check_dir(tmp_path, kit_config(), history=False)
+    assert flagged(alone, "epr_read") == {10}, describe(alone)
 
 
 # ------------------------------------------------------- missing tables

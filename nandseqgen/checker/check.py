@@ -11,6 +11,7 @@ import pandas as pd
 from ..config import Config, load_config
 from .consistency import by_lane, check_op_states, check_operation_timeline, op_state_rows
 from .load import CheckInputError, build_records, timeline_rows
+from .values import to_int, to_tick
 from .replay import replay
 from .report import CheckReport, Collector
 from .seq_rules import (check_csv_json_file, check_csv_json_frame, check_exp_val, check_group,
@@ -33,27 +34,56 @@ def _config(config) -> Config:
 
 
 def check_frames(sequence_df: pd.DataFrame, operations_df: pd.DataFrame | None, config,
-                 op_states_df: pd.DataFrame | None = None) -> CheckReport:
+                 op_states_df: pd.DataFrame | None = None, *, history=()) -> CheckReport:
     """Check one run given as DataFrames with the output columns (times in us).
 
     ``operations_df`` (operation_timeline) and ``op_states_df``
     (op_state_timeline) may be None: the rules that need them are reported
-    as not checked.
+    as not checked. ``history``: the tables of the earlier runs this run
+    continues from, as ``(sequence, operations, op_states)`` tuples; they are
+    replayed first to build the starting state, and only this run's ops are
+    reported on.
     """
-    return _check(_config(config), sequence_df, operations_df, op_states_df, None)
+    return _check(_config(config), sequence_df, operations_df, op_states_df, None, history)
 
 
-def _check(cfg: Config, seq_df, ops_df, states_df, seq_file) -> CheckReport:
+def _concat(frames: list) -> pd.DataFrame | None:
+    """Earlier runs' tables followed by this run's (None when this run's is None)."""
+    if frames[-1] is None:
+        return None
+    kept = [f for f in frames if f is not None and len(f)]
+    return pd.concat(kept, ignore_index=True) if len(kept) > 1 else frames[-1]
+
+
+def _scope(col: Collector, seq_df: pd.DataFrame) -> None:
+    uids, starts = set(), []
+    for row in seq_df.to_dict("records"):
+        try:
+            uids.add(to_int(row.get("op_uid")))
+            starts.append(to_tick(row.get("time")))
+        except (TypeError, ValueError):
+            continue
+    starts = [t for t in starts if t is not None]
+    col.limit_to(uids, min(starts) if starts else None)
+
+
+def _check(cfg: Config, seq_df, ops_df, states_df, seq_file, history=()) -> CheckReport:
     if seq_df is None:
         raise CheckInputError("operation_sequence is required")
     col = Collector()
-    tl = timeline_rows(ops_df, col) if ops_df is not None else None
-    records = build_records(seq_df, tl or {}, cfg, col)
+    history = list(history or ())
+    if history:
+        _scope(col, seq_df)
     check_time_order(seq_df, col)
     if seq_file is not None:
         check_csv_json_file(seq_file[0], seq_file[1], col)
     else:
         check_csv_json_frame(seq_df, col)
+    all_seq = _concat([h[0] for h in history] + [seq_df])
+    ops_df = _concat([h[1] for h in history] + [ops_df])
+    states_df = _concat([h[2] if len(h) > 2 else None for h in history] + [states_df])
+    tl = timeline_rows(ops_df, col) if ops_df is not None else None
+    records = build_records(all_seq, tl or {}, cfg, col)
     for rec in records:
         check_group(rec, cfg, col)
         check_payload(rec, col)
@@ -65,18 +95,33 @@ def _check(cfg: Config, seq_df, ops_df, states_df, seq_file) -> CheckReport:
     check_planes(rp, segments, col)
     check_die(rp, cfg, col)
     run_sweep(rp, cfg, StartContext(cfg, segments, suspended_blocks(rp), rp.frames), col)
-    st_rows = op_state_rows(states_df, col)
+    _timeline_rules(rp, records, segments, tl, op_state_rows(states_df, col), col)
+    log.info("checked %d ops: %d violations", len(records), len(col.rows))
+    return col.report()
+
+
+def _timeline_rules(rp, records, segments, tl, st_rows, col: Collector) -> None:
     if tl is None and st_rows is None:
         col.skip("resume_time", "no operation_timeline nor op_state_timeline")
         col.skip("timeline_consistency", "no operation_timeline nor op_state_timeline")
-    else:
-        check_resume_time(rp, tl, by_lane(st_rows), col)
+        return
+    check_resume_time(rp, tl, by_lane(st_rows), col)
     if tl is not None:
         check_operation_timeline(rp, records, tl, col)
     if st_rows is not None:
         check_op_states(rp, segments, st_rows, col)
-    log.info("checked %d ops: %d violations", len(records), len(col.rows))
-    return col.report()
+
+
+def _scan(out_dir) -> dict:
+    """{run index: {table: path}} of the files in ``out_dir`` (greatest date wins)."""
+    found: dict = {}
+    for name in sorted(os.listdir(out_dir)):
+        m = _FILE.match(name)
+        if m:
+            found.setdefault(int(m["run"]), {}).setdefault(m["table"], []).append(
+                (m["date"], os.path.join(out_dir, name)))
+    return {run: {t: max(paths)[1] for t, paths in tables.items()}
+            for run, tables in found.items() if "operation_sequence" in tables}
 
 
 def find_run_files(out_dir, run_index: int | None = None) -> dict:
@@ -85,20 +130,14 @@ def find_run_files(out_dir, run_index: int | None = None) -> dict:
     File names are ``<table>_<date>_<NNNNNNN>.csv``; any date part is
     accepted (the greatest one wins when a run index has several).
     """
-    found: dict = {}
-    for name in sorted(os.listdir(out_dir)):
-        m = _FILE.match(name)
-        if m:
-            found.setdefault(int(m["run"]), {}).setdefault(m["table"], []).append(
-                (m["date"], os.path.join(out_dir, name)))
-    runs = sorted(r for r, tables in found.items() if "operation_sequence" in tables)
+    runs = _scan(out_dir)
     if not runs:
         raise CheckInputError(f"no operation_sequence_<date>_<run>.csv in {out_dir}")
-    run = runs[-1] if run_index is None else run_index
+    run = max(runs) if run_index is None else run_index
     if run not in runs:
         raise CheckInputError(f"run {run} has no operation_sequence file in {out_dir} "
-                              f"(runs: {runs})")
-    return {table: max(paths)[1] for table, paths in found[run].items()}
+                              f"(runs: {sorted(runs)})")
+    return runs[run]
 
 
 def read_csv_rows(path: str) -> tuple:
@@ -117,14 +156,29 @@ def _frame(header: list, rows: list) -> pd.DataFrame:
     return pd.DataFrame(fixed, columns=header, dtype=object)
 
 
-def check_dir(out_dir, config, run_index: int | None = None) -> CheckReport:
-    """Check the CSV files of one run in ``out_dir`` (see :func:`find_run_files`)."""
+def _read_tables(paths: dict) -> tuple:
+    """(sequence, timeline, op_states, (header, rows)) of one run's files."""
+    header, rows = read_csv_rows(paths["operation_sequence"])
+    frames = [_frame(*read_csv_rows(paths[t])) if t in paths else None
+              for t in ("operation_timeline", "op_state_timeline")]
+    return _frame(header, rows), frames[0], frames[1], (header, rows)
+
+
+def check_dir(out_dir, config, run_index: int | None = None, *,
+              history: bool = True) -> CheckReport:
+    """Check the CSV files of one run in ``out_dir`` (see :func:`find_run_files`).
+
+    Runs continue from each other's state, so with ``history`` the earlier
+    runs found in ``out_dir`` are replayed first (their violations are not
+    reported).
+    """
     cfg = _config(config)
     paths = find_run_files(out_dir, run_index)
-    log.info("checking %s", paths)
-    seq_header, seq_rows = read_csv_rows(paths["operation_sequence"])
-    frames = {}
-    for table in ("operation_timeline", "op_state_timeline"):
-        frames[table] = _frame(*read_csv_rows(paths[table])) if table in paths else None
-    return _check(cfg, _frame(seq_header, seq_rows), frames["operation_timeline"],
-                  frames["op_state_timeline"], (seq_header, seq_rows))
+    run = int(_FILE.match(os.path.basename(paths["operation_sequence"]))["run"])
+    earlier = []
+    if history:
+        runs = _scan(out_dir)
+        earlier = [_read_tables(runs[r])[:3] for r in sorted(runs) if r < run]
+    log.info("checking %s after %d earlier run(s)", paths, len(earlier))
+    seq, tl, st, raw = _read_tables(paths)
+    return _check(cfg, seq, tl, st, raw, earlier)

@@ -16,6 +16,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default="config.yaml", help="config the run was made with")
     p.add_argument("--run", type=int, default=None, help="run index (default: the highest)")
     p.add_argument("--show", type=int, default=20, help="violations to print (default 20)")
+    p.add_argument("--no-history", action="store_true",
+                   help="do not replay the earlier runs of the folder first")
     return p
 
 
@@ -26,7 +28,7 @@ def main(argv=None) -> int:
     except SystemExit as exc:  # argparse: --help is 0, a usage error 2
         return int(exc.code or 0)
     try:
-        report = check_dir(args.out_dir, args.config, args.run)
+        report = check_dir(args.out_dir, args.config, args.run, history=not args.no_history)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2

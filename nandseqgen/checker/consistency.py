@@ -30,7 +30,7 @@ def check_operation_timeline(rp: Replay, records: list, tl: dict, col: Collector
             col.flag(RULE, None, f"op_uid {uid} appears {n} times in operation_sequence", uid=uid)
     for run in rp.runs:
         rec = run.rec
-        col.check(RULE)
+        col.check(RULE, rec=rec)
         expected = Counter()
         for piece in run.pieces:
             for p in rec.planes:
@@ -46,7 +46,8 @@ def check_operation_timeline(rp: Replay, records: list, tl: dict, col: Collector
                 parts.append(f"replay expects {_fmt(list(missing.elements()))}")
             if extra:
                 parts.append(f"operation_timeline has {_fmt(list(extra.elements()))}")
-            col.flag(RULE, rec, f"pieces differ ({run.fate}): " + "; ".join(parts))
+            first = min(k[0] for k in (missing + extra))
+            col.flag(RULE, rec, f"pieces differ ({run.fate}): " + "; ".join(parts), time_tick=first)
         wrong = {(r.op_name, r.op_base) for r in rows
                  if r.op_name != rec.name or (r.op_base is not None and r.op_base != rec.base.name)}
         if wrong:
@@ -93,12 +94,15 @@ def check_op_states(rp: Replay, segments: dict, rows: list, col: Collector) -> N
             key = (r.start, r.end, d, p, r.key, r.name)
             expected[key] += 1
             owner[key] = r.uid
-    col.check(RULE, len(expected))
+    col.check(RULE, sum(n for k, n in expected.items() if col.in_scope(rp.by_uid[owner[k]].rec)))
     actual = Counter(row[:6] for row in rows)
     missing: dict = {}
     for key in (expected - actual).elements():
         missing.setdefault(owner[key], []).append(key)
     for uid, keys in sorted(missing.items()):
+        keys = sorted(k for k in keys if col.keeps(uid, k[0]))
+        if not keys:
+            continue
         run = rp.by_uid[uid]
         col.flag(RULE, run.rec, f"{len(keys)} replayed op-state segment(s) missing from "
                  f"op_state_timeline, e.g. {_seg(keys[0])} ({run.fate})",
@@ -107,6 +111,9 @@ def check_op_states(rp: Replay, segments: dict, rows: list, col: Collector) -> N
     for key in (actual - expected).elements():
         extra.setdefault((key[2], key[5]), []).append(key)
     for (d, name), keys in sorted(extra.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
+        keys = sorted((k for k in keys if col.keeps(None, k[0])), key=lambda k: (k[0], k[3]))
+        if not keys:
+            continue
         col.flag(RULE, None, f"{len(keys)} op_state_timeline segment(s) of {name} not in the "
                  f"replay, e.g. {_seg(keys[0])}", die=d, plane=keys[0][3], time_tick=keys[0][0])
     _check_lane_columns(rows, col)

@@ -151,7 +151,7 @@ def _first_value(items, key):
     return None
 
 
-def _targets_from_rows(rows: list, col: Collector, ctx: dict):
+def _targets_from_rows(rows: list, ctx: dict):
     """Targets of an op from its first-piece timeline rows, or None."""
     first = [r for r in rows if r.source != RESUME]
     if not first:
@@ -206,7 +206,7 @@ def _record(row: dict, cfg, tl: dict, col: Collector) -> OpRecord | None:
     text = "" if text is None or (not isinstance(text, str) and is_missing(text)) else str(text)
     items, shape = parse_payload(text)
     ctx = {"problems": []}
-    got = _targets_from_rows(tl.get(uid, []), col, ctx)
+    got = _targets_from_rows(tl.get(uid, []), ctx)
     source = "timeline"
     if got is None:
         die, planes, blocks, page = _targets_from_payload(items)

@@ -170,7 +170,7 @@ class Replayer:
         stack = self.stacks.setdefault(d, [])
         victims = [v for v in self._live(d, t)
                    if v.rec.kind in SUSPENDABLE and v.rec.role.axis == axis and in_core_busy(v, t)]
-        self.col.check("suspend_order")
+        self.col.check("suspend_order", rec=rec)
         if not victims:
             self.col.flag("suspend_order", rec, f"{axis} suspend with no {axis} op in CORE_BUSY "
                                                 f"on die {d}")
@@ -192,7 +192,7 @@ class Replayer:
     def _resume(self, run: OpRun) -> None:
         rec, d = run.rec, run.rec.die
         axis, stack = rec.role.axis, self.stacks.setdefault(d, [])
-        self.col.check("suspend_order")
+        self.col.check("suspend_order", rec=rec)
         if not stack:
             self.col.flag("suspend_order", rec, f"{axis} resume with nothing suspended on die {d}")
             return

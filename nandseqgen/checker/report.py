@@ -29,10 +29,20 @@ class Collector:
         self.rows: list = []
         self.checked: Counter = Counter()
         self.skipped: dict = {}
+        self.scope: set | None = None  # uids reported on (None: every op)
+        self.scope_start: int | None = None  # unattributed violations before this are dropped
 
-    def check(self, rule: str, n: int = 1) -> None:
-        """Count ``n`` items examined by ``rule``."""
-        self.checked[rule] += n
+    def limit_to(self, uids, start_tick: int | None) -> None:
+        """Report only on the ops ``uids`` (earlier runs replayed as history)."""
+        self.scope, self.scope_start = set(uids), start_tick
+
+    def in_scope(self, rec) -> bool:
+        return self.scope is None or rec is None or rec.uid in self.scope
+
+    def check(self, rule: str, n: int = 1, rec=None) -> None:
+        """Count ``n`` items examined by ``rule`` (nothing for an out-of-scope ``rec``)."""
+        if self.in_scope(rec):
+            self.checked[rule] += n
 
     def skip(self, rule: str, reason: str) -> None:
         """Mark ``rule`` as not checked (a table it needs is missing)."""
@@ -55,8 +65,19 @@ class Collector:
             if block is None and rec.blocks and plane in rec.planes:
                 block = rec.blocks[rec.planes.index(plane)]
             page = rec.page if page is None else page
+        if not self.keeps(uid, time_tick):
+            return
         time_us = None if time_tick is None else time_tick / 100.0
         self.rows.append((rule, seq, uid, time_us, die, plane, block, page, detail))
+
+    def keeps(self, uid, time_tick) -> bool:
+        """In scope: an op of this run, or anything at/after this run's first op
+        (e.g. the resumed remainder of an op issued in an earlier run)."""
+        if self.scope is None or (uid is not None and uid in self.scope):
+            return True
+        if time_tick is not None and self.scope_start is not None:
+            return time_tick >= self.scope_start
+        return uid is None
 
     def report(self) -> "CheckReport":
         df = pd.DataFrame(self.rows, columns=list(COLUMNS))

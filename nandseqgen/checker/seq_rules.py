@@ -42,7 +42,7 @@ def check_time_order(seq_df: pd.DataFrame, col: Collector) -> None:
 def check_group(rec, cfg, col: Collector) -> None:
     """Rule 3 plus range checks: planes ascending, blocks on their plane and in
     one row, one page, everything inside the topology."""
-    col.check("multiplane_group")
+    col.check("multiplane_group", rec=rec)
     topo = cfg.topology
     P = topo.planes
     if not 0 <= rec.die < topo.dies:
@@ -88,7 +88,7 @@ def _as_int(value):
 
 def check_payload(rec, col: Collector) -> None:
     """Rule 14: shape, keys and values of the payload against the op's targets."""
-    col.check("payload")
+    col.check("payload", rec=rec)
     if rec.payload_shape == "invalid":
         col.flag("payload", rec, f"payload is not a JSON list of objects: {rec.payload_text[:80]!r}")
         return
@@ -213,7 +213,7 @@ def expected_status(rec, cfg, segments) -> str:
 def check_exp_val(rec, cfg, segments, col: Collector) -> None:
     if rec.kind != "status_read" or "exp_val" not in rec.base.payload:
         return
-    col.check("exp_val")
+    col.check("exp_val", rec=rec)
     want = expected_status(rec, cfg, segments)
     if rec.exp_val != want:
         col.flag("exp_val", rec, f"exp_val {rec.exp_val!r}, expected {want!r}")

@@ -28,7 +28,7 @@ def check_start(run, st: SweepState, ctx: StartContext, col: Collector) -> None:
     """Every start rule for one issued op."""
     rec = run.rec
     if rec.role.sets_latch == READ_LATCH:
-        col.check("read_latch_dout")
+        col.check("read_latch_dout", rec=rec)
     check_epr(rec, st, ctx, col)
     check_op_state(rec, ctx, col)
     check_latch(rec, st, ctx, col)
@@ -55,10 +55,10 @@ def check_epr(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
     if not _has_address(role):
         return
     rule = _epr_rule(role)
-    col.check(rule)
-    col.check("epr_suspended_block")
+    col.check(rule, rec=rec)
+    col.check("epr_suspended_block", rec=rec)
     if role.is_program or role.reads_address:
-        col.check("epr_celltype")
+        col.check("epr_celltype", rec=rec)
     if not rec.blocks or all(b is None for b in rec.blocks):
         col.flag(rule, rec, "op has an address role but no block target")
         return
@@ -138,7 +138,7 @@ def _epr_read(rec, cell, plane, block, ctx, col) -> None:
 
 # ------------------------------------------------------------- exclusions
 def check_op_state(rec, ctx: StartContext, col: Collector) -> None:
-    col.check("op_state_exclusion")
+    col.check("op_state_exclusion", rec=rec)
     table = ctx.cfg.exclusions.by_op_state
     for p in rec.occupied:
         segs = ctx.segments.get((rec.die, p))
@@ -149,7 +149,7 @@ def check_op_state(rec, ctx: StartContext, col: Collector) -> None:
 
 
 def check_latch(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
-    col.check("latch")
+    col.check("latch", rec=rec)
     table, role, base = ctx.cfg.exclusions.by_latch, rec.role, rec.base.name
     erases = role.kind == "erase" or role.is_program
     for p in rec.occupied:
@@ -168,7 +168,7 @@ def check_latch(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
 
 
 def check_cache(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
-    col.check("cache")
+    col.check("cache", rec=rec)
     table, role, base = ctx.cfg.exclusions.by_cache, rec.role, rec.base.name
     for entry in st.caches_on(rec.die, rec.occupied):
         if base in table.get(entry.state, ()):
@@ -192,7 +192,7 @@ def suspend_states(die: int, t: int, frames, skip_uid=None) -> list:
 
 
 def check_suspend_state(rec, ctx: StartContext, col: Collector) -> None:
-    col.check("suspend_state")
+    col.check("suspend_state", rec=rec)
     table = ctx.cfg.exclusions.by_suspend
     for name in suspend_states(rec.die, rec.start, ctx.frames, rec.uid):
         if rec.base.name in table.get(name, ()):
@@ -200,7 +200,7 @@ def check_suspend_state(rec, ctx: StartContext, col: Collector) -> None:
 
 
 def check_odt(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
-    col.check("odt")
+    col.check("odt", rec=rec)
     if st.odt is None or st.odt[1] == rec.uid:
         return
     if rec.base.name in ctx.cfg.exclusions.by_odt.get("ODT_DISABLE", ()):

@@ -15,7 +15,7 @@ def _span(o: Occ) -> str:
 def check_bus(rp: Replay, col: Collector) -> None:
     """Rule 4: no two bus occupations overlap."""
     occs = bus_occupations(rp)
-    col.check("bus_overlap", len({id(o.run) for o in occs}))
+    col.check("bus_overlap", len({id(o.run) for o in occs if col.in_scope(o.run.rec)}))
     seen = set()
     for a, b in overlapping_pairs(occs):
         key = (id(a.run), id(b.run))
@@ -30,7 +30,7 @@ def check_planes(rp: Replay, segments: dict, col: Collector) -> None:
     """Rule 5: plane occupations of non-instant ops never overlap; and the
     op-state segments of a plane never overlap (semantics, derived resources)."""
     occ = plane_occupations(rp)
-    col.check("plane_overlap", len(rp.runs))
+    col.check("plane_overlap", sum(col.in_scope(r.rec) for r in rp.runs))
     seen: set = set()
     _flag_pairs(col, seen, {k: overlapping_pairs(v) for k, v in occ.items()},
                 "plane {p} occupied {sb} while op {ua} ({na}) holds it {sa}")
@@ -59,7 +59,7 @@ def check_die(rp: Replay, cfg, col: Collector) -> None:
     """Rule 6: on a die, non-instant ops overlap only as two single-plane ops
     whose bases are both in ``single_single_allowed_bases``."""
     occ = die_occupations(rp, cfg.constraints.single_single_allowed)
-    col.check("die_multiplicity", len(rp.runs))
+    col.check("die_multiplicity", sum(col.in_scope(r.rec) for r in rp.runs))
     seen = set()
     for d, occs in sorted(occ.items()):
         for a, b in overlapping_pairs(occs):
@@ -110,7 +110,7 @@ def check_resume_time(rp: Replay, tl: dict | None, op_states: dict | None,
         if not run.suspended_periods or run.fate != "done":
             continue
         rec = run.rec
-        col.check("resume_time")
+        col.check("resume_time", rec=rec)
         want, total = _core_busy(rec.spec), rec.ticks
         mine = sum(s.end - s.start for s in run.segs() if s.state == "CORE_BUSY")
         if mine != want:

@@ -68,11 +68,17 @@ def op_state_rows(df: pd.DataFrame | None, col: Collector):
     out = []
     for i, r in enumerate(df.to_dict("records")):
         try:
-            out.append((to_tick(r["start"]), to_tick(r["end"]), to_int(r["die"]), to_int(r["plane"]),
-                        to_str(r["op_state"]), to_str(r["op_name"]), to_str(r.get("lane")),
-                        to_tick(r.get("duration"))))
+            row = (to_tick(r["start"]), to_tick(r["end"]), to_int(r["die"]), to_int(r["plane"]),
+                   to_str(r["op_state"]), to_str(r["op_name"]), to_str(r.get("lane")),
+                   to_tick(r.get("duration")))
         except (TypeError, ValueError) as exc:
             col.flag("csv_json", None, f"op_state_timeline row {i}: unreadable value ({exc})")
+            continue
+        if None in row[:5]:
+            col.flag("csv_json", None, f"op_state_timeline row {i}: missing start/end/die/plane/"
+                     "op_state")
+            continue
+        out.append(row)
     return out
 
 

@@ -113,8 +113,8 @@ def timeline_rows(df: pd.DataFrame | None, col: Collector) -> dict:
         except (TypeError, ValueError) as exc:
             col.flag("csv_json", None, f"operation_timeline row {i}: unreadable value ({exc})")
             continue
-        if None in (row.start, row.end, row.die, row.plane):
-            col.flag("csv_json", None, f"operation_timeline row {i}: missing start/end/die/plane")
+        if None in (row.start, row.end, row.die, row.plane, row.uid):
+            col.flag("csv_json", None, f"operation_timeline row {i}: missing start/end/die/plane/op_uid")
             continue
         out.setdefault(row.uid, []).append(row)
     return out

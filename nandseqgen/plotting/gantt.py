@@ -102,7 +102,7 @@ def gantt(result_or_df, *, by: str = "die_plane", window=None, ax=None):
     attr, columns, prefix, _ = _SOURCES[by]
     all_seg = _segments(frame(result_or_df, attr, columns, "gantt"), by)
     config = getattr(result_or_df, "config", None)
-    colors = op_base_colors(all_seg["base"], config)
+    colors = op_base_colors(pd.unique(all_seg["base"]), config)
     seg = _clip(all_seg, window)
     lanes = _lanes(all_seg, seg, by, getattr(config, "topology", None))
     labels = die_lane(prefix, lanes["die"], lanes["unit"])

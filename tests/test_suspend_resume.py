@@ -270,3 +270,21 @@ def test_reset_keeps_the_issue_of_a_program_suspended_before_it_started():
     sim.advance(10_000)
     assert [r[4] for r in sim.recorder.sequence].count(prog.uid) == 1
     assert int(sim.am.state[0, 0]) == -1  # aborted: page 0 never programmed
+
+
+def test_reset_before_a_suspended_op_started_drops_it_entirely():
+    # regression (found by the property test): a program suspended ahead of its
+    # start, then a RESET placed before that start: the program never issues
+    sim = small_sim()
+    assert sim.issue("Block_Erase_SLC", die=0, planes=(0,), blocks=(0,)).txn
+    sim.advance(4000)
+    prog = sim.issue("Page_Program_SLC", die=0, planes=(0,), blocks=(0,), page=0,
+                     at_us=5000).ops[0]
+    core_start = prog.segs[-1][1]
+    assert sim.issue("Program_Suspend", die=0, planes=(0,), follow=False,
+                     at_us=core_start / 100).txn is not None
+    assert sim.issue("Reset_LUN", die=0, planes=(0,), at_us=4500).txn is not None
+    sim.advance(10_000)
+    assert prog.uid not in [r[4] for r in sim.recorder.sequence]
+    assert prog.uid not in [r[9] for r in sim.recorder.op_rows]
+    assert int(sim.am.state[0, 0]) == -1 and not sim.rm.stack[0]

@@ -50,12 +50,22 @@ class Recorder:
                 self.touch[(base, ct, op.die, b, page)] += 1
 
     def piece(self, op, start: int, end: int, source: str) -> None:
-        """One executed piece of an op (whole op, or a suspend/resume piece)."""
+        """One executed piece of an op (whole op, or a suspend/resume piece);
+        a zero-length piece (suspended right at its restart) occupies nothing."""
+        if end <= start:
+            return
         blocks = op.blocks or (None,) * len(op.planes)
         keys = op.phase_key if isinstance(op.phase_key, tuple) else (op.phase_key,) * len(op.planes)
         for plane, block, key in zip(op.planes, blocks, keys):
             self.op_rows.append((start, end, op.die, plane, block, op.page, op.spec.name,
                                  op.spec.base.name, source, op.uid, key))
+
+    def unpiece(self, op, lookback: int = 4096) -> None:
+        """Forget the pieces of ``op`` recorded lately (it was dropped by a RESET
+        before it ever started)."""
+        rows = self.op_rows
+        lo = max(0, len(rows) - lookback)
+        rows[lo:] = [r for r in rows[lo:] if r[9] != op.uid]
 
     def segment(self, die, plane, row) -> None:
         start, end, base, state, uid = row

@@ -104,7 +104,8 @@ class ResourceManager:
 
         Moves forward from ``hint`` past every time-based conflict (bus, plane
         frontier, die multiplicity, states that end); fails with ``window`` when
-        that passes ``upper``.
+        that passes ``upper``. An instant op only waits for the bus: if a state
+        forbids it there, it is refused rather than pushed into a later state.
         """
         op.info = info = op.info or self.info(op.spec)
         op.res_planes = rp = self.res_planes(op)
@@ -128,7 +129,7 @@ class ResourceManager:
             if bad is None:
                 return t, None, None
             reason, retry = bad
-            if retry >= INF:
+            if retry >= INF or info.instant:  # an instant op goes now (bus permitting) or not
                 return None, reason, reason
             t, blocker = retry, reason
         return None, blocker or "window", blocker

@@ -205,12 +205,12 @@ def reset(rm, txn, rop, t: int) -> None:
                 txn.after.append(("piece", o, o.start, t, o.source))
                 cut(rm, txn, o, t, keep_addr=False)
                 txn.cut.append(o)
-        _drop_suspended(rm, txn, d)
+        _drop_suspended(rm, txn, d, t)
         _close_states(rm, txn, d, t)
     txn.after.append(("reset", tuple(dies), t))
 
 
-def _drop_suspended(rm, txn, d) -> None:
+def _drop_suspended(rm, txn, d, t) -> None:
     stack = rm.stack[d]
     for _axis, items in stack:
         for o, _rem in items:
@@ -218,8 +218,10 @@ def _drop_suspended(rm, txn, d) -> None:
             txn.log(rm.am.reserve_effect, o)
             rm.am.release(o)
             txn.log(rm.am.hold, o)
-            # no event to cancel: its OP_END went at the suspend, and its OP_START
-            # (before the suspend, so before this reset) stands
+            if o.start >= t:  # suspended ahead of its start: it never issues
+                txn.dropped.append(o)
+                txn.after.append(("unpiece", o))
+            # else its OP_START (before this reset) stands; its OP_END went at the suspend
     if stack:
         frames = list(stack)
         stack.clear()

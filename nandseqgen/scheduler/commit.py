@@ -74,6 +74,8 @@ def _after(s, item, rng) -> None:
         op.phase_key = tuple(s.rm.phase_key_at(op.die, p, op.start) for p in op.planes)
         op.end_handle = s.q.push(op.end, OP_END, op)
         phase_hooks(s, op, rng)
+    elif kind == "unpiece":
+        s.rec.unpiece(item[1])
     elif kind == "reset":
         for d in item[1]:
             s.metrics.backlog_drop += len(s.backlog[d])

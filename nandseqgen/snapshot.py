@@ -71,7 +71,7 @@ def _restore_entries(si, rows) -> None:
 
 def _timeline(tl) -> dict:
     return {"starts": tl.starts, "ends": tl.ends, "keys": tl.keys, "bases": tl.bases,
-            "states": tl.states, "uids": tl.uids, "ends_key": tl.ends_key,
+            "states": tl.states, "uids": tl.uids, "ends_key": tl.ends_key, "names": tl.names,
             "head_emitted": tl.head_emitted}
 
 
@@ -171,7 +171,7 @@ def _restore(sim, data, arrays) -> None:
     am.busy = {(d, b): set(u) for d, b, u in data["busy"]}
     am.restore_arrays(arrays)
     for tl, row in zip(rm.tl, data["timeline"]):
-        for key in ("starts", "ends", "keys", "bases", "states", "uids", "ends_key"):
+        for key in ("starts", "ends", "keys", "bases", "states", "uids", "ends_key", "names"):
             setattr(tl, key, list(row[key]))
         tl.head_emitted = row["head_emitted"]
     for name in ("latch", "cache_p", "cache_d", "susp"):

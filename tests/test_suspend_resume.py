@@ -208,7 +208,7 @@ def test_suspend_heavy_overrides_make_many_pairs_and_keep_core_busy_time(tmp_pat
     assert dies == {0, 1}
     busy = defaultdict(int)
     first_plane = {}
-    for start, end, die, plane, base, state, uid in result.recorder.seg_rows:
+    for start, end, die, plane, base, state, uid, _name in result.recorder.seg_rows:
         first_plane.setdefault(uid, (die, plane))
         if state == "CORE_BUSY" and first_plane[uid] == (die, plane):
             busy[uid] += end - start

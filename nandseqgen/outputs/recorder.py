@@ -15,17 +15,16 @@ class Recorder:
         self.op_id = {name: spec.index for name, spec in cfg.ops.items()}
         self.sequence: list = []  # (seq, tick, op_id, op_name, uid, payload_json)
         self.op_rows: list = []  # operation_timeline rows
-        self.seg_rows: list = []  # (start, end, die, plane, base, state, uid)
+        self.seg_rows: list = []  # (start, end, die, plane, base, state, uid, op_name)
         self.touch = Counter()  # (op_base, celltype, die, block, page) -> n
         self.input_time = Counter()  # (key, op_name, bin) -> n
         self.proposals = Counter()  # (key_used, key_virtual, die, plane, tick, op_name) -> n
         self.rollbacks: list = []  # (tick, die, plane, key, op_name, base, reason, detail)
-        self.names: dict = {}  # uid -> op_name (for segment rows)
         self.bootstrap_rows: list = []
 
     # -------------------------------------------------------------- at commit
     def committed(self, op) -> None:
-        self.names[op.uid] = op.spec.name
+        """A batch op was reserved (nothing to record until it runs)."""
 
     def proposal(self, tick, die, plane, key_used, key, op_name) -> None:
         self.proposals[(key_used, key, die, plane, tick, op_name)] += 1
@@ -68,5 +67,5 @@ class Recorder:
         rows[lo:] = [r for r in rows[lo:] if r[9] != op.uid]
 
     def segment(self, die, plane, row) -> None:
-        start, end, base, state, uid = row
-        self.seg_rows.append((start, end, die, plane, base, state, uid))
+        start, end, base, state, uid, name = row
+        self.seg_rows.append((start, end, die, plane, base, state, uid, name))

@@ -52,10 +52,9 @@ def operation_timeline(rec):
 
 
 def op_state_timeline(rec):
-    names = rec.names
     rows = sorted(rec.seg_rows, key=lambda r: (r[0], r[2], r[3], r[6]))
-    rows = [(us(s), us(e), d, p, f"{base}.{state}", lane_name(d, p), names.get(uid, base),
-             us(e - s)) for s, e, d, p, base, state, uid in rows]
+    rows = [(us(s), us(e), d, p, f"{base}.{state}", lane_name(d, p), name, us(e - s))
+            for s, e, d, p, base, state, uid, name in rows]
     return TABLES["op_state_timeline"], rows
 
 

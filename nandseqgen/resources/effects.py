@@ -30,7 +30,8 @@ def apply(rm, op, with_addr: bool = True) -> None:
         eff.append(("die", entry))
     if info.affect:
         for pi in rp:
-            rm.tl[pi].insert(uid, op.spec.base.name, op.segs, info.key_of, info.end_key)
+            rm.tl[pi].insert(uid, op.spec.base.name, op.spec.name, op.segs, info.key_of,
+                             info.end_key)
             eff.append(("seg", pi, op.start))
     if role.sets_latch or role.releases_latches or role.consumes_read_latch:
         _latches(rm, op, eff)
@@ -147,7 +148,8 @@ def reapply(rm, op, saved: list) -> None:
             rm.diel[op.die].add(item[1])
         elif kind == "seg":
             segs = tuple(s for s in op.segs if s[1] >= item[2])
-            rm.tl[item[1]].insert(uid, op.spec.base.name, segs, op.info.key_of, op.info.end_key)
+            rm.tl[item[1]].insert(uid, op.spec.base.name, op.spec.name, segs, op.info.key_of,
+                                  op.info.end_key)
         elif kind == "si_open":
             item[1].entries.append(item[2])
         elif kind == "si_close":

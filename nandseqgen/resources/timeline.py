@@ -14,7 +14,7 @@ ISSUE = "ISSUE"
 
 
 class PlaneTimeline:
-    __slots__ = ("starts", "ends", "keys", "bases", "states", "uids", "ends_key",
+    __slots__ = ("starts", "ends", "keys", "bases", "states", "uids", "ends_key", "names",
                  "head_emitted")
 
     def __init__(self):
@@ -25,12 +25,14 @@ class PlaneTimeline:
         self.states: list = []
         self.uids: list = []
         self.ends_key: list = []  # "BASE.END"
+        self.names: list = []  # op name of each segment (for the output table)
         self.head_emitted = False  # the first segment was already handed to the sink
 
     def __len__(self) -> int:
         return len(self.starts)
 
-    def insert(self, uid: int, base: str, segs: tuple, key_of: dict, end_key: str) -> None:
+    def insert(self, uid: int, base: str, name: str, segs: tuple, key_of: dict,
+               end_key: str) -> None:
         """Insert one op's contiguous segments ``(state, start, end, bus)``;
         ``key_of`` maps a state name to its ``BASE.STATE`` key."""
         if not segs:
@@ -47,20 +49,22 @@ class PlaneTimeline:
             self.states.insert(i, state)
             self.uids.insert(i, uid)
             self.ends_key.insert(i, end_key)
+            self.names.insert(i, name)
             i += 1
 
+    def _lists(self) -> tuple:
+        return (self.starts, self.ends, self.keys, self.bases, self.states, self.uids,
+                self.ends_key, self.names)
+
     def _delete(self, i: int) -> tuple:
-        row = (self.starts[i], self.ends[i], self.keys[i], self.bases[i], self.states[i],
-               self.uids[i], self.ends_key[i])
-        for lst in (self.starts, self.ends, self.keys, self.bases, self.states, self.uids,
-                    self.ends_key):
+        row = tuple(lst[i] for lst in self._lists())
+        for lst in self._lists():
             del lst[i]
         return row
 
     def _restore(self, row: tuple) -> None:
         i = bisect_left(self.starts, row[0])
-        for lst, v in zip((self.starts, self.ends, self.keys, self.bases, self.states, self.uids,
-                           self.ends_key), row):
+        for lst, v in zip(self._lists(), row):
             lst.insert(i, v)
 
     def remove_uid(self, uid: int, after: int = -1) -> list:
@@ -138,10 +142,9 @@ class PlaneTimeline:
         first = 1 if self.head_emitted else 0
         for i in range(first, k):
             sink(die, plane, (self.starts[i], self.ends[i], self.bases[i], self.states[i],
-                              self.uids[i]))
+                              self.uids[i], self.names[i]))
         if k:
             self.head_emitted = True
             if k > 1:
-                for lst in (self.starts, self.ends, self.keys, self.bases, self.states,
-                            self.uids, self.ends_key):
+                for lst in self._lists():
                     del lst[:k - 1]

@@ -66,7 +66,7 @@ class RunResult:
     def metrics_df(self):
         return metrics_frame(self.metrics)
 
-    @property
+    @cached_property
     def bootstrap_progress(self):
         from .bootstrap import progress_frame
         return progress_frame(self.recorder.bootstrap_rows)

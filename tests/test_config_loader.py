@@ -130,3 +130,19 @@ def test_with_changes_rebuilds_and_rehashes(project_cfg):
     assert cfg2.policies.sequence_gap == 200
     assert cfg2.config_hash != project_cfg.config_hash
     assert project_cfg.policies.sequence_gap == 50
+
+
+def test_policies_in_config_units_round_trip(project_cfg):
+    units = project_cfg.policies.in_config_units()
+    again = with_changes(project_cfg, {"policies": units})
+    assert again.policies == project_cfg.policies
+    assert units["sequence_gap"] == 0.5 and units["queue_refill_period_us"] == 25.0
+
+
+def test_phase_table_is_a_fresh_copy_each_time(project_cfg):
+    from nandseqgen.config.phase import build_phase_table
+    a = build_phase_table(project_cfg, 3)
+    key = next(iter(a))
+    a[key].clear()
+    b = build_phase_table(project_cfg, 3)
+    assert b[key] and abs(sum(b[key].values()) - 1.0) < 1e-9

@@ -44,6 +44,24 @@ class Policies:
     input_time_bins: int = 10
 
 
+    def in_config_units(self) -> dict:
+        """The policies as written in a config (microseconds, YAML key names),
+        e.g. to build ``with_changes`` edits."""
+        us = lambda ticks: ticks / 100.0  # noqa: E731
+        return {
+            "admission_window": us(self.admission_window),
+            "queue_refill_period_us": us(self.queue_refill_period),
+            "topN": self.topN, "epsilon_greedy": self.epsilon_greedy,
+            "maxplanes": self.maxplanes, "maxloop_seq": self.maxloop_seq,
+            "maxtry_candidate": self.maxtry_candidate, "sequence_gap": us(self.sequence_gap),
+            "split_dout_per_plane": self.split_dout_per_plane,
+            "backlog_retry_delay_us": us(self.backlog_retry_delay),
+            "backlog_max_retries": self.backlog_max_retries,
+            "phase_hook_offset_us": us(self.phase_hook_offset),
+            "input_time_bins": self.input_time_bins,
+        }
+
+
 @dataclass(frozen=True)
 class StateSpec:
     name: str  # canonical state name (aliases resolved)

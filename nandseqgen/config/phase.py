@@ -25,7 +25,8 @@ import yaml
 from .model import DEFAULT_KEY, Config
 
 _AUTOFILL_STREAM = 0x5EED_F111
-_CACHE: dict = {}
+_CACHE: dict = {}  # (config hash, seed) -> table; small LRU
+_CACHE_SIZE = 16
 
 
 def _apply_block(block, cands: set, groups_by_base, fixed: dict) -> None:
@@ -63,10 +64,16 @@ def _candidates(cfg: Config, key: str) -> list:
 
 
 def build_phase_table(cfg: Config, seed: int) -> dict:
-    """{phase_key: {op_name: probability}} for ``cfg`` and ``seed`` (cached)."""
+    """{phase_key: {op_name: probability}} for ``cfg`` and ``seed``.
+
+    Computed once per (config, seed) and cached; each call returns a fresh
+    copy, so editing the result never changes what the next caller gets.
+    """
     cache_key = (cfg.config_hash, int(seed))
     if cache_key in _CACHE:
-        return _CACHE[cache_key]
+        table = _CACHE.pop(cache_key)
+        _CACHE[cache_key] = table  # most recently used last
+        return {k: dict(v) for k, v in table.items()}
     explicit = cfg.phase_conditional
     keys = list(explicit) if explicit else list(cfg.phase_keys())
     rng = np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, _AUTOFILL_STREAM]))
@@ -81,7 +88,9 @@ def build_phase_table(cfg: Config, seed: int) -> dict:
             weights = rng.random(len(cands)).tolist()
         table[key] = _row(cfg, key, cands, weights)
     _CACHE[cache_key] = table
-    return table
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    return {k: dict(v) for k, v in table.items()}
 
 
 def save_phase_table(table: dict, path: str) -> None:

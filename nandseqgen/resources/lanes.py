@@ -50,7 +50,13 @@ class Lane:
         return t
 
     def add(self, s: int, e: int, uid: int) -> None:
-        i = bisect_left(self.starts, s)
+        starts = self.starts
+        if not starts or s > starts[-1]:  # the usual case: time moves forward
+            starts.append(s)
+            self.ends.append(e)
+            self.uids.append(uid)
+            return
+        i = bisect_left(starts, s)
         self.starts.insert(i, s)
         self.ends.insert(i, e)
         self.uids.insert(i, uid)

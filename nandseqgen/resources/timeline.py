@@ -37,6 +37,18 @@ class PlaneTimeline:
         ``key_of`` maps a state name to its ``BASE.STATE`` key."""
         if not segs:
             return
+        if not self.starts or segs[0][1] >= self.ends[-1]:  # appended after the last one
+            for state, s, e, _bus in segs:
+                if e > s:
+                    self.starts.append(s)
+                    self.ends.append(e)
+                    self.keys.append(key_of[state])
+                    self.bases.append(base)
+                    self.states.append(state)
+                    self.uids.append(uid)
+                    self.ends_key.append(end_key)
+                    self.names.append(name)
+            return
         i = bisect_left(self.starts, segs[0][1])
         for state, s, e, _bus in segs:
             key = key_of[state]

@@ -169,6 +169,23 @@ def _celltypes(diag: Diagnostics, raw) -> tuple:
     return tuple(names) if "NONE" in names else ("NONE",) + tuple(names)
 
 
+def _check_read_douts(diag: Diagnostics, bases: dict, recipes: dict) -> None:
+    """A read whose sequence cannot lead to a DOUT holds its read latch until a
+    standalone DOUT comes: legal to generate, but rarely what is wanted."""
+    def has_dout(choice) -> bool:
+        if choice.is_recipe:
+            steps = recipes[choice.target].steps if choice.target in recipes else ()
+            return any(b in bases and bases[b].role.kind == "dout" for b, _ in steps)
+        return choice.target in bases and bases[choice.target].role.kind == "dout"
+    for name, base in bases.items():
+        if not base.role.needs_dout:
+            continue
+        if not any(c.prob > 0 and has_dout(c) for c in base.sequence):
+            diag.warn("read_without_dout", ("op_bases", name), name,
+                      "no sequence of this read leads to a DOUT; its data stays in the latch "
+                      "until a standalone DOUT (erase/program of the plane wait for it)")
+
+
 def config_hash(raw) -> str:
     text = json.dumps(raw, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -195,6 +212,7 @@ def _build(doc: YamlDoc, diag: Diagnostics) -> Config | None:
         if b not in base_names:
             diag.error("unknown_base", ("payload_by_op_base", b), b, f"unknown op base {b!r}")
     ops = build_ops(diag, raw.get("op_names"), bases, spellings, celltypes)
+    _check_read_douts(diag, bases, recipes)
     groups = build_groups(diag, raw.get("exclusion_groups"), base_names)
     exclusions = build_exclusions(diag, raw, groups, spellings)
     table, glob, by_key = build_probabilities(diag, raw, set(ops), set(bases), spellings)

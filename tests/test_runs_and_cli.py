@@ -1,0 +1,93 @@
+"""Full-length runs of both configs, the phase table file, and the CLI end to end."""
+from __future__ import annotations
+
+import csv
+import filecmp
+import os
+
+import pytest
+from helpers import PROJECT_CONFIG, fixed_reference_text
+
+from nandseqgen.cli import main
+from nandseqgen.config.phase import build_phase_table, load_phase_table, save_phase_table
+from nandseqgen.simulation import Simulation
+
+SPEC_HEADERS = {
+    "operation_sequence": ["seq", "time", "op_id", "op_name", "op_uid", "payload"],
+    "address_touch_count": ["op_base", "cell_type", "die", "block", "page", "count"],
+    "operation_timeline": ["start", "end", "die", "plane", "block", "page", "op_name", "op_base",
+                           "source", "op_uid", "op_state"],
+    "op_state_timeline": ["start", "end", "die", "plane", "op_state", "lane", "op_name",
+                          "duration"],
+    "op_state_name_input_time_count": ["op_state", "op_name", "input_time", "count"],
+    "phase_proposal_counts": ["phase_key_used", "phase_key_virtual", "die", "plane",
+                              "propose_time", "op_name", "count"],
+}
+
+
+@pytest.mark.parametrize("which", ["project", "reference"])
+def test_one_second_runs_write_all_six_tables(which, tmp_path, project_cfg, reference_cfg):
+    cfg = project_cfg if which == "project" else reference_cfg
+    result = Simulation(cfg, seed=42).run(1_000_000)
+    assert result.end_us >= 1_000_000
+    paths = result.write(str(tmp_path), "261122")
+    for table, path in paths.items():
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = csv.reader(fh)
+            assert next(rows) == SPEC_HEADERS[table]
+            assert next(rows, None) is not None, f"{table} is empty"
+    assert len(result.sequence) > 10_000
+
+
+def test_phase_table_file_round_trip(tmp_path, project_cfg):
+    table = build_phase_table(project_cfg, 5)
+    path = tmp_path / "op_state_probs.yaml"
+    save_phase_table(table, str(path))
+    loaded = load_phase_table(str(path), project_cfg)
+    assert loaded == table
+    a = Simulation(project_cfg, seed=5).run(10_000)
+    b = Simulation(project_cfg, seed=5, phase_table=loaded).run(10_000)
+    assert a.sequence.equals(b.sequence)
+    path.write_text("NOT.A_KEY: {Delay: 1.0}\n")
+    with pytest.raises(ValueError, match="NOT.A_KEY"):
+        load_phase_table(str(path), project_cfg)
+
+
+def _cli_run(out, *extra):
+    argv = ["run", "--config", PROJECT_CONFIG, "--out", str(out), "--run-until", "8000",
+            "--seed", "9", "--date", "261122", "--no-progress", *extra]
+    assert main(argv) == 0
+
+
+def test_cli_resume_from_snapshot_continues_byte_identically(tmp_path, capsys):
+    straight, split = tmp_path / "straight", tmp_path / "split"
+    _cli_run(straight, "--num-runs", "3", "--bootstrap")
+    _cli_run(split, "--num-runs", "1", "--bootstrap")
+    snap = split / "snapshots" / "state_snapshot_20261122_000000_0000001.json"
+    assert snap.exists()
+    _cli_run(split, "--num-runs", "2", "--resume-from", str(snap))
+    names = sorted(n for n in os.listdir(straight) if n.endswith(".csv"))
+    assert len(names) == 18
+    match, mismatch, errors = filecmp.cmpfiles(straight, split, names, shallow=False)
+    assert mismatch == [] and errors == []
+
+
+def test_cli_config_check_reports_file_and_line(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(fixed_reference_text().replace("400.6036", "400.6036x", 1))
+    assert main(["config", "check", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "bad.yaml:3588" in out and "Temperature_Sensor_Slow_mode" in out
+    assert main(["config", "check", PROJECT_CONFIG]) == 0
+
+
+def test_cli_check_passes_on_a_run_and_fails_on_a_tampered_file(tmp_path, capsys):
+    out = tmp_path / "out"
+    _cli_run(out)
+    assert main(["check", str(out), "--config", PROJECT_CONFIG]) == 0
+    seq = next(p for p in out.iterdir() if p.name.startswith("operation_sequence"))
+    rows = list(csv.reader(open(seq, newline="")))
+    rows[5], rows[6] = rows[6], rows[5]  # swap two ops: time order breaks
+    with open(seq, "w", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    assert main(["check", str(out), "--config", PROJECT_CONFIG]) == 1

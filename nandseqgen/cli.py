@@ -44,10 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("path")
     chk.add_argument("--overrides", action="append", default=[], metavar="YAML")
     chk.add_argument("--strict", action="store_true")
-    check = sub.add_parser("check", help="replay-check written outputs")
-    check.add_argument("out_dir")
-    check.add_argument("--config", default="config.yaml")
-    check.add_argument("--run", type=int, default=None)
+    sub.add_parser("check", help="replay-check written outputs (see: nandseqgen check -h)")
     return p
 
 
@@ -98,20 +95,14 @@ def _run(args) -> int:
     return 0
 
 
-def _check(args) -> int:
-    from .checker import main as check_main
-    argv = [args.out_dir, "--config", args.config]
-    if args.run is not None:
-        argv += ["--run", str(args.run)]
-    return check_main(argv)
-
-
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["check"]:  # the checker owns its options (--show, --no-history, ...)
+        from .checker import main as check_main
+        return check_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "config":
         return _config_check(args)
-    if args.command == "check":
-        return _check(args)
     if not os.path.exists(args.config):
         print(f"config file not found: {args.config}", file=sys.stderr)
         return 2

@@ -255,34 +255,33 @@ def test_resumed_remainder_keeps_its_state_names_in_the_timeline():
     assert sim.rm.phase_key_at(0, 0, data_in[1] + 1) == "CACHE_PROGRAM_SLC.DATA_IN"
 
 
-def test_reset_keeps_the_issue_of_a_program_suspended_before_it_started():
-    # regression: a suspend placed (bus-wise) just after a program's ISSUE, then a
-    # RESET: the program did issue, so it must stay in the ATE sequence
+def _program_suspended_ahead_of_its_start():
+    """A program reserved at 5000 us and a suspend committed (now = 4000 us) at
+    its CORE_BUSY start, before its OP_START has run."""
     sim = small_sim()
     assert sim.issue("Block_Erase_SLC", die=0, planes=(0,), blocks=(0,)).txn
     sim.advance(4000)
     prog = sim.issue("Page_Program_SLC", die=0, planes=(0,), blocks=(0,), page=0,
                      at_us=5000).ops[0]
-    core_start = prog.segs[-1][1]
-    sus = sim.issue("Program_Suspend", die=0, planes=(0,), follow=False, at_us=core_start / 100)
+    core_start = prog.segs[-1][1] / 100
+    sus = sim.issue("Program_Suspend", die=0, planes=(0,), follow=False, at_us=core_start)
     assert sus.txn is not None and sim.rm.suspended_ops(0) == [prog]
-    assert sim.issue("Reset_LUN", die=0, planes=(0,), at_us=core_start / 100 + 1).txn is not None
+    return sim, prog, core_start
+
+
+def test_reset_keeps_the_issue_of_a_program_suspended_before_it_started():
+    # regression: the program did issue before the RESET, so it stays in the ATE file
+    sim, prog, core_start = _program_suspended_ahead_of_its_start()
+    assert sim.issue("Reset_LUN", die=0, planes=(0,), at_us=core_start + 1).txn is not None
     sim.advance(10_000)
     assert [r[4] for r in sim.recorder.sequence].count(prog.uid) == 1
     assert int(sim.am.state[0, 0]) == -1  # aborted: page 0 never programmed
 
 
 def test_reset_before_a_suspended_op_started_drops_it_entirely():
-    # regression (found by the property test): a program suspended ahead of its
-    # start, then a RESET placed before that start: the program never issues
-    sim = small_sim()
-    assert sim.issue("Block_Erase_SLC", die=0, planes=(0,), blocks=(0,)).txn
-    sim.advance(4000)
-    prog = sim.issue("Page_Program_SLC", die=0, planes=(0,), blocks=(0,), page=0,
-                     at_us=5000).ops[0]
-    core_start = prog.segs[-1][1]
-    assert sim.issue("Program_Suspend", die=0, planes=(0,), follow=False,
-                     at_us=core_start / 100).txn is not None
+    # regression (found by the property test): the RESET lands before the
+    # program's start, so the program never issues at all
+    sim, prog, _ = _program_suspended_ahead_of_its_start()
     assert sim.issue("Reset_LUN", die=0, planes=(0,), at_us=4500).txn is not None
     sim.advance(10_000)
     assert prog.uid not in [r[4] for r in sim.recorder.sequence]

@@ -14,9 +14,8 @@ class Op:
 
     __slots__ = (
         "uid", "spec", "die", "planes", "blocks", "page", "celltype", "start", "end",
-        "segs", "res_planes", "source", "phase_key", "input_time", "hook_plane",
-        "start_handle", "end_handle", "batch", "inherit", "exp_val", "resumed",
-        "orig_start", "pieces", "effects", "info",
+        "segs", "res_planes", "source", "phase_key", "hook_plane",
+        "start_handle", "end_handle", "inherit", "exp_val", "resumed", "effects", "info",
     )
 
     def __init__(self, uid, spec, die, planes, blocks=None, page=None, celltype=None,
@@ -34,16 +33,12 @@ class Op:
         self.res_planes = ()
         self.source = source
         self.phase_key = ""
-        self.input_time = 0.0
         self.hook_plane = planes[0] if planes else 0
         self.start_handle = None
         self.end_handle = None
-        self.batch = 0
         self.inherit = ()
         self.exp_val = None
         self.resumed = False
-        self.orig_start = 0
-        self.pieces = []  # (start, end, source) of executed pieces
         self.effects = []  # what reserving it did, for undo/removal (resources.effects)
         self.info = None  # per-spec lookup tables (resources.manager.SpecInfo)
 

@@ -89,13 +89,31 @@ class Lane:
         return list(zip(self.starts, self.ends, self.uids))
 
 
-class DieLane:
-    """Die-level multiplicity (rule 9): ``[start, end, multi, ss_ok, uid]`` entries."""
+class _Entries:
+    """A short list of mutable entries (lists) kept until their end passes."""
 
     __slots__ = ("entries",)
+    END = 1  # index of the entry's end
 
     def __init__(self):
         self.entries: list = []
+
+    def remove(self, entry: list) -> None:
+        for i, x in enumerate(self.entries):
+            if x is entry:
+                del self.entries[i]
+                return
+
+    def prune(self, now: int) -> None:
+        if self.entries:
+            end = self.END
+            self.entries = [x for x in self.entries if x[end] > now]
+
+
+class DieLane(_Entries):
+    """Die-level multiplicity (rule 9): ``[start, end, multi, ss_ok, uid]`` entries."""
+
+    __slots__ = ()
 
     def conflict_end(self, s: int, e: int, multi: bool, ss_ok: bool) -> int:
         """Latest end among entries that may not overlap ``[s, e)``, or 0."""
@@ -109,28 +127,16 @@ class DieLane:
     def add(self, entry: list) -> None:
         self.entries.append(entry)
 
-    def remove(self, entry: list) -> None:
-        for i, x in enumerate(self.entries):
-            if x is entry:
-                del self.entries[i]
-                return
 
-    def prune(self, now: int) -> None:
-        if self.entries:
-            self.entries = [x for x in self.entries if x[1] > now]
-
-
-class StateIntervals:
+class StateIntervals(_Entries):
     """Named states over time: ``[name, start, end, opener_uid, closer_uid, extra]``.
 
     Used for latches (per plane), cache states (per plane and per die), suspend
     states (per die) and ODT (global). ``end`` is INF while open.
     """
 
-    __slots__ = ("entries",)
-
-    def __init__(self):
-        self.entries: list = []
+    __slots__ = ()
+    END = 2
 
     def active(self, t: int, ignore_uid=None) -> list:
         return [x for x in self.entries
@@ -146,13 +152,3 @@ class StateIntervals:
         entry = [name, start, INF, uid, None, extra]
         self.entries.append(entry)
         return entry
-
-    def remove(self, entry: list) -> None:
-        for i, x in enumerate(self.entries):
-            if x is entry:
-                del self.entries[i]
-                return
-
-    def prune(self, now: int) -> None:
-        if self.entries:
-            self.entries = [x for x in self.entries if x[2] > now]

@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--phase-table", default=None,
                      help="op_state_probs.yaml to use instead of the autofill")
     run.add_argument("--save-phase-table", default=None, help="write the autofilled table here")
+    run.add_argument("--sites", type=int, default=1,
+                     help="independent ATE sites (seed, seed+1, ...) in parallel: out/site_NNN")
     run.add_argument("--strict", action="store_true", help="config warnings are errors")
     run.add_argument("--no-progress", action="store_true")
     cfg = sub.add_parser("config", help="config tools")
@@ -77,7 +79,7 @@ def _progress_bar(total_us: float, label: str, enabled: bool):
 
 def _run(args) -> int:
     from .config import ConfigError, load_config
-    from .runner import run_job
+    from .runner import run_job, run_sites
     try:
         cfg = load_config(args.config, strict=args.strict, overrides=args.overrides)
     except ConfigError as exc:
@@ -85,12 +87,15 @@ def _run(args) -> int:
         return 2
     for w in cfg.warnings:
         print(w.format(), file=sys.stderr)
-    summary = run_job(cfg, out_dir=args.out, seed=args.seed, run_until_us=args.run_until,
-                      num_runs=args.num_runs, date=args.date or _today(),
-                      bootstrap=args.bootstrap, resume_from=args.resume_from,
-                      phase_table=args.phase_table, save_phase_table=args.save_phase_table,
-                      progress=None if args.no_progress else _progress_bar,
-                      clock=time.perf_counter)
+    kwargs = dict(out_dir=args.out, seed=args.seed, run_until_us=args.run_until,
+                  num_runs=args.num_runs, date=args.date or _today(), bootstrap=args.bootstrap,
+                  resume_from=args.resume_from, phase_table=args.phase_table,
+                  save_phase_table=args.save_phase_table,
+                  progress=None if args.no_progress else _progress_bar, clock=time.perf_counter)
+    if args.sites > 1:
+        summary = run_sites((args.config, args.overrides, args.strict), sites=args.sites, **kwargs)
+    else:
+        summary = run_job(cfg, **kwargs)
     print(json.dumps(summary, indent=2))
     return 0
 

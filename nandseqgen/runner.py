@@ -56,3 +56,26 @@ def run_job(cfg, *, out_dir: str, seed: int, run_until_us: float, date: str,
                      "snapshot": snap})
         log.info("run %d: %d ops in %.2fs", result.run_index, ops, wall)
     return {"config": cfg.source, "seed": sim.seed, "out_dir": out_dir, "runs": runs}
+
+
+def _site_job(args: tuple) -> dict:
+    source, kwargs = args
+    from .config import load_config
+    path, overrides, strict = source
+    return run_job(load_config(path, overrides=overrides, strict=strict), **kwargs)
+
+
+def run_sites(source: tuple, *, sites: int, out_dir: str, seed: int, workers: int | None = None,
+              **kwargs) -> dict:
+    """Independent ATE sites: site ``k`` (1-based) runs with seed ``seed + k - 1``
+    into ``out_dir/site_<k>``, in parallel processes, each loading the config
+    from ``source = (path, overrides, strict)``. Each site's files depend only on
+    its own seed, so the result does not depend on ``workers``."""
+    from concurrent.futures import ProcessPoolExecutor
+    kwargs["progress"] = None
+    jobs = [(source, {**kwargs, "seed": seed + k - 1,
+                      "out_dir": os.path.join(out_dir, f"site_{k:03d}")})
+            for k in range(1, sites + 1)]
+    with ProcessPoolExecutor(max_workers=workers or min(sites, os.cpu_count() or 1)) as pool:
+        results = list(pool.map(_site_job, jobs))
+    return {"config": source[0], "sites": results}

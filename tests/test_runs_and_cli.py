@@ -91,3 +91,14 @@ def test_cli_check_passes_on_a_run_and_fails_on_a_tampered_file(tmp_path, capsys
     with open(seq, "w", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     assert main(["check", str(out), "--config", PROJECT_CONFIG]) == 1
+
+
+def test_sites_are_independent_and_match_single_runs(tmp_path):
+    _cli_run(tmp_path / "sites", "--sites", "2")
+    _cli_run(tmp_path / "alone")  # seed 9 == site 1
+    a = tmp_path / "sites" / "site_001"
+    names = sorted(n for n in os.listdir(tmp_path / "alone") if n.endswith(".csv"))
+    match, mismatch, errors = filecmp.cmpfiles(a, tmp_path / "alone", names, shallow=False)
+    assert len(match) == 6 and not mismatch and not errors
+    b = tmp_path / "sites" / "site_002"
+    assert not filecmp.cmp(a / names[0], b / names[0], shallow=False)

@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 SEED   ?= 42
 UNTIL  ?= 1000000
 
-.PHONY: run test bench clean
+.PHONY: run test bench notebooks images clean
 
 $(VENV)/.stamp-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ test: $(VENV)/.stamp-dev
 
 bench: $(VENV)/.stamp-dev
 	$(PY) benchmarks/throughput.py
+
+notebooks: $(VENV)/.stamp-dev   # re-execute notebooks/*.ipynb in place (stored outputs)
+	$(PY) notebooks/run_notebooks.py notebooks/*.ipynb
+
+images: $(VENV)/.stamp-dev      # regenerate docs/images/*.png
+	$(PY) docs/make_images.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

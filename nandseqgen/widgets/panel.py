@@ -22,12 +22,12 @@ from . import render
 
 log = logging.getLogger(__name__)
 
-# policy key -> (Config.policies field, ticks per displayed unit or None, widget class)
+# policy key (as written in a config) -> (widget class, shown in microseconds)
 POLICIES = {
-    "admission_window": ("admission_window", 100, w.FloatText),
-    "sequence_gap": ("sequence_gap", 100, w.FloatText),
-    "maxplanes": ("maxplanes", None, w.IntText),
-    "queue_refill_period_us": ("queue_refill_period", 100, w.FloatText),
+    "admission_window": (w.FloatText, True),
+    "sequence_gap": (w.FloatText, True),
+    "maxplanes": (w.IntText, False),
+    "queue_refill_period_us": (w.FloatText, True),
 }
 _EXPECTED = (ConfigError, ValueError, TypeError)  # shown without a traceback
 _LABEL = {"description_width": "170px"}
@@ -78,12 +78,11 @@ class ControlPanel:
 
     # ------------------------------------------------------------ building
     def _make_controls(self, seed: int, run_until_us: float) -> dict:
-        pol = self.cfg.policies
+        pol = self.cfg.policies.in_config_units()
         controls = {}
-        for key, (field, scale, cls) in POLICIES.items():
-            value = getattr(pol, field)
-            controls[key] = _text(cls, value / scale if scale else value,
-                                  key + (" (us)" if scale else ""))
+        for key, (cls, in_us) in POLICIES.items():
+            label = key if key.endswith("_us") or not in_us else key + " (us)"
+            controls[key] = _text(cls, pol[key], label)
         controls["seed"] = _text(w.IntText, int(seed), "seed")
         controls["run_until"] = _text(w.FloatText, float(run_until_us), "run_until (us)")
         controls["bootstrap"] = w.Checkbox(value=bool(self.cfg.bootstrap.enabled),

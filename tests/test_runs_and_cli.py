@@ -102,3 +102,26 @@ def test_sites_are_independent_and_match_single_runs(tmp_path):
     assert len(match) == 6 and not mismatch and not errors
     b = tmp_path / "sites" / "site_002"
     assert not filecmp.cmp(a / names[0], b / names[0], shallow=False)
+
+
+def test_tick_by_tick_stepping_matches_a_plain_run(project_cfg):
+    plain = Simulation(project_cfg, seed=13).run(3_000)
+    sim = Simulation(project_cfg, seed=13)
+    sim.start(3_000)
+    seen = []
+    for _ in range(200):
+        out = sim.tick()
+        assert set(out) == {"time_us", "committed", "rolled_back", "reason"}
+        seen.append(out)
+    assert any(o["committed"] for o in seen) and any(o["rolled_back"] for o in seen)
+    assert all(a["time_us"] <= b["time_us"] for a, b in zip(seen, seen[1:]))
+    stepped = sim.finish()
+    assert stepped.sequence.equals(plain.sequence)
+
+
+def test_max_hooks_bounds_a_run(project_cfg):
+    sim = Simulation(project_cfg, seed=13)
+    sim.start(100_000)
+    summary = sim.scheduler.run(None, max_hooks=50)
+    assert summary["hooks_executed"] == 50 and summary["success"]
+    assert sim.scheduler.now < 100_000 * 100

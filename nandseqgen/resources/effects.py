@@ -64,8 +64,9 @@ def _close(si, name, t, op, eff) -> None:
 
 def _planes(rm, op, scope: str) -> tuple:
     if scope == "die":
-        base = op.die * rm.planes
-        return tuple(range(base, base + rm.planes))
+        return rm.die_planes[op.die]
+    if len(op.planes) == 1:
+        return (op.die * rm.planes + op.planes[0],)
     return tuple(op.die * rm.planes + p for p in op.planes)
 
 

@@ -52,6 +52,7 @@ class ResourceManager:
         self.cfg, self.am = cfg, am
         D, P = cfg.topology.dies, cfg.topology.planes
         self.dies, self.planes = D, P
+        self.die_planes = tuple(tuple(range(d * P, d * P + P)) for d in range(D))
         self.bus = Lane()
         self.lanes = [Lane() for _ in range(D * P)]
         self.diel = [DieLane() for _ in range(D)]
@@ -83,9 +84,9 @@ class ResourceManager:
 
     def res_planes(self, op) -> tuple:
         """Plane indices an op occupies: the whole die when DIE_WIDE, else its targets."""
-        base = op.die * self.planes
         if op.info.die_wide:
-            return tuple(range(base, base + self.planes))
+            return self.die_planes[op.die]
+        base = op.die * self.planes
         return tuple(base + p for p in op.planes)
 
     def begin(self) -> Txn:

@@ -104,3 +104,16 @@ def test_op_names_of_ops_resumed_in_a_later_run():
         seq_uids = set(res.sequence.op_uid)
         carried += int((~res.operations.op_uid.isin(seq_uids)).sum())
     assert carried > 0  # some op issued in an earlier run did run here
+
+
+def test_count_tables_agree_with_the_sequence(written):
+    res, _ = written
+    with_block = sum(1 for p in res.sequence.payload for item in json.loads(p)
+                     if item.get("block") is not None)
+    assert res.touches["count"].sum() == with_block > 0
+    # one proposal row per hook that drew an op; committed first ops are a subset
+    assert res.proposals["count"].sum() == res.metrics["proposals"]
+    assert res.input_time["count"].sum() == res.metrics["batches_committed"]
+    assert res.input_time["input_time"].between(0, 1, inclusive="left").all()
+    used = set(res.proposals.phase_key_used)
+    assert used <= set(res.phase_table) | {"DEFAULT"}

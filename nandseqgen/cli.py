@@ -60,23 +60,6 @@ def _config_check(args) -> int:
     return 1 if errors or (args.strict and warnings) else 0
 
 
-def _progress_bar(total_us: float, label: str, enabled: bool):
-    if not enabled:
-        return None, None
-    from tqdm.auto import tqdm
-    bar = tqdm(total=int(total_us), unit="us", desc=label, leave=False)
-    state = {"last": None}
-
-    def update(tick: int) -> None:
-        if state["last"] is None:
-            state["last"] = tick
-        delta = (tick - state["last"]) // 100
-        if delta > 0:
-            bar.update(min(delta, bar.total - bar.n))
-            state["last"] += delta * 100
-    return bar, update
-
-
 def _run(args) -> int:
     from .config import ConfigError, load_config
     from .runner import run_job, run_sites
@@ -91,7 +74,7 @@ def _run(args) -> int:
                   num_runs=args.num_runs, date=args.date or _today(), bootstrap=args.bootstrap,
                   resume_from=args.resume_from, phase_table=args.phase_table,
                   save_phase_table=args.save_phase_table,
-                  progress=None if args.no_progress else _progress_bar, clock=time.perf_counter)
+                  progress=not args.no_progress, clock=time.perf_counter)
     if args.sites > 1:
         summary = run_sites((args.config, args.overrides, args.strict), sites=args.sites, **kwargs)
     else:

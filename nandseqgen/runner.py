@@ -35,13 +35,9 @@ def run_job(cfg, *, out_dir: str, seed: int, run_until_us: float, date: str,
         save_phase_table(sim.phase_table, save_phase_table)
     runs = []
     for _ in range(num_runs or cfg.num_runs):
-        label = f"run {sim.run_index + 1}"
-        bar, update = progress(run_until_us, label, True) if progress else (None, None)
         t0 = clock() if clock else 0.0
-        result = sim.run(run_until_us, progress=update)
+        result = sim.run(run_until_us, progress=bool(progress))
         wall = (clock() - t0) if clock else 0.0
-        if bar is not None:
-            bar.close()
         paths = result.write(out_dir, date)
         snap = None
         if snapshots:
@@ -72,7 +68,7 @@ def run_sites(source: tuple, *, sites: int, out_dir: str, seed: int, workers: in
     from ``source = (path, overrides, strict)``. Each site's files depend only on
     its own seed, so the result does not depend on ``workers``."""
     from concurrent.futures import ProcessPoolExecutor
-    kwargs["progress"] = None
+    kwargs["progress"] = False
     jobs = [(source, {**kwargs, "seed": seed + k - 1,
                       "out_dir": os.path.join(out_dir, f"site_{k:03d}")})
             for k in range(1, sites + 1)]

@@ -19,6 +19,16 @@ from .result import RunResult
 from .scheduler import Metrics, Scheduler
 
 
+def _tqdm_progress(start: int, until: int, run_index: int):
+    """A tqdm.auto bar in microseconds of simulated time, and its update callback."""
+    from tqdm.auto import tqdm
+    bar = tqdm(total=(until - start) // 100, unit="us", desc=f"run {run_index}", leave=False)
+
+    def update(tick: int) -> None:
+        bar.update(max(0, min(tick, until) - start) // 100 - bar.n)
+    return bar, update
+
+
 class Simulation:
     """One simulated NAND package. Runs continue from each other's state."""
 
@@ -77,12 +87,25 @@ class Simulation:
         return self.scheduler.tick()
 
     def finish(self, max_hooks: int | None = None, progress=None) -> RunResult:
-        """Run to ``run_until``, drain, and return the run's result."""
+        """Run to ``run_until``, drain, and return the run's result.
+
+        ``progress``: ``True`` for a ``tqdm.auto`` bar over simulated time (a
+        notebook widget in Jupyter), or a callable receiving the current tick.
+        """
         if self._active is None:
             raise RuntimeError("call start(run_until_us) first")
         rec, start = self._active
         s = self.scheduler
-        summary = s.run(None, max_hooks=max_hooks, progress=progress)
+        bar = None
+        if progress is True:
+            bar, progress = _tqdm_progress(start, s.run_until, self.run_index)
+        elif not callable(progress):
+            progress = None
+        try:
+            summary = s.run(None, max_hooks=max_hooks, progress=progress)
+        finally:
+            if bar is not None:
+                bar.close()
         self._active = None
         result = RunResult(rec, summary, self.run_index, self.cfg, self.seed, start / 100.0,
                            s.now / 100.0, self.bootstrap, self.phase_table)

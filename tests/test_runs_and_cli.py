@@ -125,3 +125,10 @@ def test_max_hooks_bounds_a_run(project_cfg):
     summary = sim.scheduler.run(None, max_hooks=50)
     assert summary["hooks_executed"] == 50 and summary["success"]
     assert sim.scheduler.now < 100_000 * 100
+
+
+def test_default_mix_exercises_every_command_family(project_cfg):
+    used = set()
+    for seed in (0, 1):
+        used |= set(Simulation(project_cfg, seed=seed).run(300_000).metrics["per_base_commits"])
+    assert used == set(project_cfg.bases), set(project_cfg.bases) - used

@@ -75,3 +75,17 @@ def test_split_dout_can_be_turned_off():
     prop = sim.issue("Read_Multi_Plane_SLC", die=0, planes=(0, 1), blocks=(0, 1), page=0)
     assert prop.txn is None and prop.reason == "no_candidate"
     assert not sim.rm.reserved
+
+
+def test_same_plane_follow_up_samples_a_fresh_target_on_the_same_planes():
+    from nandseqgen.core.rng import stream
+    from nandseqgen.proposer.targets import build_followups
+    sim = small_sim()
+    from helpers import erase_and_program
+    for b in (0, 1, 2, 3, 6):
+        erase_and_program(sim, 0, b, pages=2)
+    prev = sim.issue("Read_SLC", die=0, planes=(2,), blocks=(2,), page=1, follow=False).ops[0]
+    for k in range(20):
+        (op,) = build_followups(sim.proposer, ("READ", ("same_plane",), None), prev, [prev],
+                                stream(3, k))
+        assert op.planes == (2,) and op.blocks[0] in (2, 6)  # blocks of plane 2 only

@@ -88,7 +88,7 @@ def _pick_name(px, base_name, rules, weights, ct_src, nplanes, rng):
     return names[rng.below(len(names))]
 
 
-def _inherited_address(px, rules, prev, batch, base_role, rng):
+def _inherited_address(px, rules, prev, batch, base_role):
     """(planes, blocks, page, held_op) from the inherit rules, or None to sample.
 
     ``held_op`` is the suspended program a recovery read reads back (else None).
@@ -110,9 +110,9 @@ def _inherited_address(px, rules, prev, batch, base_role, rng):
         if rule in rules:
             page = None if prev.page is None else prev.page + d
             return prev.planes, prev.blocks, page, None
-    if base_role.address in ("none", "latch", "any") or "same_plane" in rules:
+    if base_role.address in ("none", "latch", "any"):
         return prev.planes, prev.blocks if base_role.address != "none" else None, prev.page, None
-    return None
+    return None  # sampled fresh (on the previous op's planes for same_plane)
 
 
 def build_followups(px, step, prev, batch, rng) -> list | None:
@@ -120,7 +120,7 @@ def build_followups(px, step, prev, batch, rng) -> list | None:
     base_name, rules, weights = step
     base = px.cfg.bases[base_name]
     role = base.role
-    inh = _inherited_address(px, rules, prev, batch, role, rng)
+    inh = _inherited_address(px, rules, prev, batch, role)
     if inh == "fail":
         return None
     ct_src = inh[3] if inh and inh[3] else prev  # a recovery read keeps the held program's mode
@@ -131,7 +131,7 @@ def build_followups(px, step, prev, batch, rng) -> list | None:
     if spec is None:
         return None
     if inh is None:  # fresh address (rule 'none' or no rule)
-        only = prev.planes if role.consumes_read_latch else None
+        only = prev.planes if (role.consumes_read_latch or "same_plane" in rules) else None
         got = sample(px.am, role.address, prev.die, prev.planes[0], spec.multi, px.maxplanes,
                       spec.celltype, rng, planes_only=only)
         if got is None:

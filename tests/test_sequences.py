@@ -1,7 +1,10 @@
 """Seed 001's cases T1-T4: READ -> DOUT chains are planned sequentially."""
 from __future__ import annotations
 
-from helpers import small_sim
+from helpers import erase_and_program, small_sim
+
+from nandseqgen.core.rng import stream
+from nandseqgen.proposer.targets import build_followups
 
 
 def _prepare(sim, planes=(0, 1, 2), blocks=(0, 1, 2)):
@@ -78,14 +81,14 @@ def test_split_dout_can_be_turned_off():
 
 
 def test_same_plane_follow_up_samples_a_fresh_target_on_the_same_planes():
-    from nandseqgen.core.rng import stream
-    from nandseqgen.proposer.targets import build_followups
     sim = small_sim()
-    from helpers import erase_and_program
     for b in (0, 1, 2, 3, 6):
         erase_and_program(sim, 0, b, pages=2)
     prev = sim.issue("Read_SLC", die=0, planes=(2,), blocks=(2,), page=1, follow=False).ops[0]
+    step = ("READ", ("same_plane", "same_celltype"), None)
+    targets = set()
     for k in range(20):
-        (op,) = build_followups(sim.proposer, ("READ", ("same_plane",), None), prev, [prev],
-                                stream(3, k))
+        (op,) = build_followups(sim.proposer, step, prev, [prev], stream(3, k))
         assert op.planes == (2,) and op.blocks[0] in (2, 6)  # blocks of plane 2 only
+        targets.add((op.blocks[0], op.page))
+    assert len(targets) > 1  # sampled, not copied

@@ -13,7 +13,7 @@ class Recorder:
         self.planes = cfg.topology.planes
         self.bins = cfg.policies.input_time_bins
         self.op_id = {name: spec.index for name, spec in cfg.ops.items()}
-        self.sequence: list = []  # (seq, tick, op_id, op_name, uid, payload_json)
+        self.sequence: list = []  # (seq, tick, op_id, op_name, uid, payload fields)
         self.op_rows: list = []  # operation_timeline rows
         self.seg_rows: list = []  # (start, end, die, plane, base, state, uid, op_name)
         self.touch = Counter()  # (op_base, celltype, die, block, page) -> n
@@ -23,9 +23,6 @@ class Recorder:
         self.bootstrap_rows: list = []
 
     # -------------------------------------------------------------- at commit
-    def committed(self, op) -> None:
-        """A batch op was reserved (nothing to record until it runs)."""
-
     def proposal(self, tick, die, plane, key_used, key, op_name) -> None:
         self.proposals[(key_used, key, die, plane, tick, op_name)] += 1
 

@@ -100,9 +100,6 @@ class BootstrapController:
         if not self.completed:
             self._record(0 if run_index == 1 else None)
 
-    def committed(self, ops, now: int) -> None:
-        """Nothing to do at commit: progress is measured on what has ended."""
-
     def op_ended(self, op, now: int) -> None:
         if self.completed:
             return

@@ -40,8 +40,6 @@ def commit(s, prop, rng) -> None:
     for o in txn.cut:
         s.q.cancel(o.end_handle)
     _backlog_size(s)
-    if s.bootstrap is not None:
-        s.bootstrap.committed(txn.ops, s.now)
 
 
 def _schedule(s, op, rng) -> None:

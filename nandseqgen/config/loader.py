@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Mapping
 
 import yaml
 
@@ -13,7 +14,7 @@ from .build_rules import build_exclusions, build_groups, build_probabilities, bu
 from .diagnostics import ConfigError, Diagnostics
 from .model import Bootstrap, Chunking, Config, Constraints, Policies, Topology, frozen_map
 from .values import boolean, mapping, name_list, number, positive_int, us_to_ticks
-from .yamlio import YamlDoc, merge_docs, read_yaml_file, read_yaml_text
+from .yamlio import YamlDoc, deep_merge, merge_docs, read_yaml_file, read_yaml_text
 
 KNOWN_TOP = {
     "topology", "celltypes", "policies", "op_bases", "op_names", "payload_by_op_base",
@@ -295,31 +296,23 @@ def check_config(path: str, overrides=()) -> list:
     return check_doc(doc)[1]
 
 
-def _merge(dst: dict, changes: dict) -> dict:
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(dst.get(key), dict):
-            _merge(dst[key], value)
-        else:
-            dst[key] = copy.deepcopy(value)
-    return dst
-
-
 def with_changes(cfg: Config, changes: dict, *, replace_keys: tuple = ()) -> Config:
     """A new Config with ``changes`` deep-merged into the raw data.
 
     Top-level keys listed in ``replace_keys`` are replaced instead of merged.
     """
-    raw = copy.deepcopy(_thaw(cfg.raw))
+    raw = _thaw(cfg.raw)
     for key in replace_keys:
         raw.pop(key, None)
-    _merge(raw, changes)
+    deep_merge(raw, changes)
     doc = YamlDoc(data=raw, source=cfg.source)
     return _finish(doc, strict=False)
 
 
 def _thaw(value):
-    if isinstance(value, dict) or type(value).__name__ == "mappingproxy":
+    """A deep, mutable copy (the config's raw data is behind read-only views)."""
+    if isinstance(value, Mapping):
         return {k: _thaw(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_thaw(v) for v in value]
-    return value
+    return copy.deepcopy(value)

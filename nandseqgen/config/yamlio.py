@@ -6,6 +6,7 @@ recording ``key path -> line`` for every mapping key and sequence item.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,18 +59,21 @@ class YamlDoc:
         return self.sources.get(found, self.source) if found is not None else self.source
 
 
+def deep_merge(dst: dict, src: dict) -> dict:
+    """Merge ``src`` into ``dst`` in place: mappings merge, anything else replaces."""
+    for key, value in src.items():
+        if isinstance(value, dict) and isinstance(dst.get(key), dict):
+            deep_merge(dst[key], value)
+        else:
+            dst[key] = copy.deepcopy(value)
+    return dst
+
+
 def merge_docs(base: YamlDoc, over: YamlDoc) -> YamlDoc:
-    """``over`` deep-merged into ``base`` (mappings merge, anything else replaces);
-    lines and file names of the merged values point into ``over``."""
-    def merge(dst, src):
-        for k, v in src.items():
-            if isinstance(v, dict) and isinstance(dst.get(k), dict):
-                merge(dst[k], v)
-            else:
-                dst[k] = v
-    import copy
+    """``over`` deep-merged into ``base``; lines and file names of the merged
+    values point into ``over``."""
     data = copy.deepcopy(base.data) if isinstance(base.data, dict) else {}
-    merge(data, over.data or {})
+    deep_merge(data, over.data or {})
     out = YamlDoc(data=data, source=base.source, lines=dict(base.lines),
                   duplicates=base.duplicates + over.duplicates, sources=dict(base.sources))
     for path, line in over.lines.items():

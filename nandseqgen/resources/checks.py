@@ -84,22 +84,25 @@ def dynamic_mask(rm, die: int, pi: int, t: int) -> int:
 
 def check_states(rm, op, t: int, ignore_uid=None):
     """All state rules for ``op`` starting at ``t`` -> None or (reason, retry_at)."""
-    info, masks, role = op.info, rm.masks, op.role
-    bit = info.bit
+    masks, role = rm.masks, op.role
+    bit = op.info.bit
+    op_state = masks.op_state
     for pi in op.res_planes:
         tl = rm.tl[pi]
-        key = tl.phase_key_at(t)
-        if masks.op_state.get(key, 0) & bit:
+        if op_state.get(tl.phase_key_at(t), 0) & bit:
             return "state_forbid", tl.next_change(t) or INF
-        bad = _latch(rm, op, pi, t, bit, role, ignore_uid)
+        if rm.latch[pi].entries:
+            bad = _latch(rm, op, pi, t, bit, role, ignore_uid)
+            if bad:
+                return bad
+        if rm.cache_p[pi].entries:
+            bad = _cache(rm.cache_p[pi], op, t, bit, masks, ignore_uid)
+            if bad:
+                return bad
+    if rm.cache_d[op.die].entries:
+        bad = _cache(rm.cache_d[op.die], op, t, bit, masks, ignore_uid)
         if bad:
             return bad
-        bad = _cache(rm.cache_p[pi], op, t, bit, masks, ignore_uid)
-        if bad:
-            return bad
-    bad = _cache(rm.cache_d[op.die], op, t, bit, masks, ignore_uid)
-    if bad:
-        return bad
     m, end = _suspend_mask(rm, op.die, t, ignore_uid)
     if m & bit:
         return "suspend", end

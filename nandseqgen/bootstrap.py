@@ -55,6 +55,12 @@ def overlay_table(cfg, stage: str, starters: set) -> dict:
 
 class BootstrapController:
     def __init__(self, cfg, am, sampler):
+        b = cfg.bootstrap
+        missing = [k for k in ("erase_volume", "program_volume", "read_coverage", "read_volume")
+                   if getattr(b, k) is None]
+        if missing:
+            raise ValueError("bootstrap needs bootstrap.thresholds / bootstrap.minimums: "
+                             + ", ".join(missing) + f" missing in {cfg.source}")
         self.cfg, self.am, self.sampler = cfg, am, sampler
         self.stage = 0
         self.completed = False

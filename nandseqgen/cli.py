@@ -75,10 +75,15 @@ def _run(args) -> int:
                   resume_from=args.resume_from, phase_table=args.phase_table,
                   save_phase_table=args.save_phase_table,
                   progress=not args.no_progress, clock=time.perf_counter)
-    if args.sites > 1:
-        summary = run_sites((args.config, args.overrides, args.strict), sites=args.sites, **kwargs)
-    else:
-        summary = run_job(cfg, **kwargs)
+    try:
+        if args.sites > 1:
+            summary = run_sites((args.config, args.overrides, args.strict), sites=args.sites,
+                                **kwargs)
+        else:
+            summary = run_job(cfg, **kwargs)
+    except (ValueError, OSError) as exc:  # bad snapshot, phase table, bootstrap setup, I/O
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps(summary, indent=2))
     return 0
 

@@ -101,3 +101,10 @@ def test_bad_thresholds_are_clear_errors(project_cfg, change, path):
     with pytest.raises(ConfigError) as err:
         with_changes(project_cfg, {"bootstrap": {"enabled": True, **change}})
     assert path in {e.path for e in err.value.errors}
+
+
+def test_forcing_bootstrap_on_a_config_without_thresholds_is_a_clear_error(project_cfg):
+    cfg = with_changes(project_cfg, {"bootstrap": {"thresholds": {}, "minimums": {}}},
+                       replace_keys=("bootstrap",))
+    with pytest.raises(ValueError, match="erase_volume"):
+        Simulation(cfg, seed=1, bootstrap=True)

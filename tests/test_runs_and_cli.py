@@ -132,3 +132,13 @@ def test_default_mix_exercises_every_command_family(project_cfg):
     for seed in (0, 1):
         used |= set(Simulation(project_cfg, seed=seed).run(300_000).metrics["per_base_commits"])
     assert used == set(project_cfg.bases), set(project_cfg.bases) - used
+
+
+def test_cli_refuses_a_bad_snapshot_cleanly(tmp_path, capsys):
+    bad = tmp_path / "state_snapshot_x.json"
+    bad.write_text('{"kind": "something else"}')
+    argv = ["run", "--config", PROJECT_CONFIG, "--out", str(tmp_path / "o"), "--run-until",
+            "1000", "--no-progress", "--resume-from", str(bad)]
+    assert main(argv) == 2
+    assert "not a nandseqgen snapshot" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -44,10 +44,6 @@ class EventQueue:
         self._live += 1
         return entry
 
-    @staticmethod
-    def is_alive(handle) -> bool:
-        return bool(handle and handle[_ALIVE])
-
     def cancel(self, handle) -> bool:
         """Cancel an event; True if it was still pending."""
         if handle is None or not handle[_ALIVE]:
@@ -80,6 +76,3 @@ class EventQueue:
         items = sorted(e for e in self._heap if e[_ALIVE])
         return [(e[_TICK], e[_KIND], e[_PAYLOAD]) for e in items if kind is None or e[_KIND] == kind]
 
-    @property
-    def counter(self) -> int:
-        return self._seq

@@ -12,11 +12,14 @@ from .address import AddressManager
 from .config import Config, load_config
 from .config.phase import build_phase_table
 from .config.values import us_to_ticks
+from .core.ops import INF, Op
+from .core.rng import stream
 from .outputs import Recorder
 from .proposer import PhaseSampler, Proposer
 from .resources import ResourceManager
 from .result import RunResult
 from .scheduler import Metrics, Scheduler
+from .scheduler import commit as commit_mod
 
 
 def _tqdm_progress(start: int, until: int, run_index: int):
@@ -128,8 +131,6 @@ class Simulation:
         hook had proposed it; its follow-ups come from its sequence unless
         ``follow=False``. Returns the Proposal (``.txn`` None and ``.reason``
         set when it was refused). ``window=True`` applies the admission window."""
-        from .core.ops import INF, Op
-        from .core.rng import stream
         s = self.scheduler
         spec = self.cfg.ops[op_name]
         op = Op(self._next_uid(), spec, die, tuple(planes), tuple(blocks) if blocks else None,
@@ -141,7 +142,6 @@ class Simulation:
         rng = stream(self.seed, 0, salt=op.uid)
         prop = self.proposer.plan_explicit(op, now, upper, rng, follow)
         if prop.txn is not None:
-            from .scheduler import commit as commit_mod
             commit_mod.commit(s, prop, rng)
         return prop
 

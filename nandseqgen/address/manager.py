@@ -131,11 +131,6 @@ class AddressManager:
                 if not uids:
                     del self.busy[(op.die, b)]
 
-    def clear_die(self, die: int) -> None:
-        """RESET: drop held marks on ``die`` (effects are dropped op by op)."""
-        for key in [k for k in self.busy if k[0] == die]:
-            del self.busy[key]
-
     # ---------------------------------------------------------------- snapshot
     def arrays(self) -> dict:
         return {"state": self.state, "emode": self.emode, "pmode": self.pmode}

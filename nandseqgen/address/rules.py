@@ -20,11 +20,6 @@ def check_group(am: AddressManager, op) -> str | None:
     return None
 
 
-def _busy(am: AddressManager, d: int, b: int, op, allow_held: bool) -> bool:
-    uids = am.busy.get((d, b))
-    return bool(uids) and not allow_held
-
-
 def check_epr(am: AddressManager, op, *, allow_held: bool = False) -> str | None:
     """None when ``op``'s targets obey rules 1-6, else ``epr:<subcode>``.
 
@@ -46,7 +41,7 @@ def check_epr(am: AddressManager, op, *, allow_held: bool = False) -> str | None
         s = int(am.f_state[d, b])
         if s == BAD:
             return "epr:bad_block"
-        if _busy(am, d, b, op, allow_held and role.reads_address):
+        if am.busy.get((d, b)) and not (allow_held and role.reads_address):
             return "epr:suspended_block"
         if addr == "erase" or addr == "any":
             continue

@@ -1,10 +1,12 @@
 """op_bases and op_names -> OpBase / OpSpec (the derived ``op_specs``)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .diagnostics import Diagnostics
 from .model import OpBase, OpSpec, SeqChoice, StateSpec
 from .roles import DEFAULT_ROLES, DEFAULT_STATUS, STATUS_MODES, role_from_config
-from .values import (STATE_ALIASES, boolean, canonical_state, duration_ticks, mapping,
+from .values import (boolean, canonical_state, duration_ticks, mapping,
                      name_list)
 
 SCOPES = ("DIE_WIDE", "PLANE_SET", "NONE")
@@ -114,8 +116,7 @@ def _role(diag: Diagnostics, name: str, raw: dict, whitelist):
     if whitelist is not None and role.is_program:  # reference key: which program bases commit
         kind = "program_final" if name in whitelist else "program_step"
         if kind != role.kind:
-            from .roles import with_fields
-            role = with_fields(role, kind=kind)
+            role = replace(role, kind=kind)
     return role
 
 
@@ -227,6 +228,3 @@ def build_ops(diag: Diagnostics, raw_ops, bases: dict, spellings: dict, celltype
         )
     return ops
 
-
-def alias_note() -> str:
-    return ", ".join(f"{k}->{v}" for k, v in STATE_ALIASES.items())

@@ -8,7 +8,7 @@ is a load error. See ``docs/roles.md`` for the table in prose.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 
 KINDS = (
     "erase", "program_final", "program_step", "read", "cache_read_end", "dout",
@@ -188,6 +188,3 @@ def role_from_config(value, check) -> Role | None:
         ok &= check(latch in LATCH_KINDS, ("sets_latch",), latch, f"latch must be one of {LATCH_KINDS}")
     return role if ok else None
 
-
-def with_fields(role: Role, **kw) -> Role:
-    return replace(role, **kw)

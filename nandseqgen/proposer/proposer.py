@@ -69,8 +69,7 @@ class Proposer:
         the whole die) or the bus is taken past the window. -> detail or None."""
         rm = self.rm
         info = rm.info(spec)
-        base = die * self.planes
-        planes = range(base, base + self.planes) if info.die_wide else (base + plane,)
+        planes = rm.die_planes[die] if info.die_wide else (die * self.planes + plane,)
         if max(rm.lanes[pi].frontier() for pi in planes) >= upper:
             return "planescope"
         if rm.bus.earliest_fit(now, info.bus) >= upper:
@@ -89,11 +88,15 @@ class Proposer:
         d, planes, blocks, page, celltype = got
         first = Op(self.new_uid(), spec, d, planes, blocks, page, celltype, source="proposer")
         first.hook_plane = plane
-        bad = check_epr(self.am, first)
+        return self._attempt(res, first, now, upper, rng, True)
+
+    def _attempt(self, res, first, now, upper, rng, follow):
+        """EPR, then plan the batch in a transaction; on success ``res`` holds it."""
+        bad = check_epr(self.am, first, allow_held=bool(first.inherit))
         if bad:
-            return bad, spec.name
+            return bad, first.spec.name
         txn = self.rm.begin()
-        reason, detail = self._plan(txn, first, now, upper, rng)
+        reason, detail = self._plan(txn, first, now, upper, rng, follow)
         if reason is not None:
             self.rm.rollback(txn)
             return reason, detail
@@ -105,17 +108,7 @@ class Proposer:
         sampled one: EPR, earliest start under ``upper``, follow-ups, preflight."""
         res = Proposal(self.rm.phase_key_at(first.die, first.planes[0], now), None)
         res.key_used, res.spec = res.key, first.spec
-        bad = check_epr(self.am, first, allow_held=bool(first.inherit))
-        if bad:
-            res.reason, res.detail = bad, first.spec.name
-            return res
-        txn = self.rm.begin()
-        reason, detail = self._plan(txn, first, now, upper, rng, follow)
-        if reason is not None:
-            self.rm.rollback(txn)
-            res.reason, res.detail = reason, detail
-            return res
-        res.txn, res.ops, res.first = txn, txn.ops, first
+        res.reason, res.detail = self._attempt(res, first, now, upper, rng, follow)
         return res
 
     def _plan(self, txn, first, now, upper, rng, follow=True):

@@ -31,7 +31,7 @@ class Lane:
         if i >= 0 and ends[i] > s:
             return ends[i]
         i += 1
-        if i < len(starts) and starts[i] < e and e > s:
+        if i < len(starts) and starts[i] < e:
             return ends[i]
         return 0
 
@@ -84,9 +84,6 @@ class Lane:
         k = bisect_right(self.ends, now)
         if k:
             del self.starts[:k], self.ends[:k], self.uids[:k]
-
-    def items(self) -> list:
-        return list(zip(self.starts, self.ends, self.uids))
 
 
 class _Entries:

@@ -2,7 +2,6 @@
 suspend/resume/RESET consequences and the backlog (SPEC 5.2-5.5)."""
 from __future__ import annotations
 
-from ..address import check_epr
 from ..core.ops import INF
 from ..events import BACKLOG_REFILL, BACKLOG_RETRY, OP_END, OP_START, PHASE_HOOK
 
@@ -122,17 +121,8 @@ def flush_backlog(s, die: int, rng) -> None:
     m.hooks_executed += 1
     while dq:
         op = dq[0]
-        txn = rm.begin()
-        bad = check_epr(s.am, op)
-        t = None
-        if not bad:
-            t, reason, _ = rm.earliest_start(op, s.now, INF)
-            bad = reason if t is None else rm.place(txn, op, t)
-        if not bad and txn.state_changing:
-            hit = rm.revalidate(txn, None)
-            bad = hit[0] if hit else None
-        if bad:
-            rm.rollback(txn)
+        prop = s.proposer.plan_explicit(op, s.now, INF, rng, follow=False)
+        if prop.txn is None:
             tries = s.backlog_tries.get(op.uid, 0) + 1
             s.backlog_tries[op.uid] = tries
             if tries > s.cfg.policies.backlog_max_retries:
@@ -142,7 +132,7 @@ def flush_backlog(s, die: int, rng) -> None:
             m.backlog_retry += 1
             s.q.push(s.now + s.cfg.policies.backlog_retry_delay, BACKLOG_RETRY, die)
             break
-        rm.commit(txn)
+        rm.commit(prop.txn)
         dq.popleft()
         op.source = "backlog"
         _schedule(s, op, rng)

@@ -1,7 +1,7 @@
-"""Command line: ``nandseqgen run``, ``nandseqgen config check``, ``nandseqgen check``.
+"""Command line: nandseqgen run, nandseqgen config check, nandseqgen check.
 
 The library never reads the clock; the CLI passes today's date for file names
-unless ``--date`` is given.
+unless --date is given.
 """
 from __future__ import annotations
 
@@ -53,10 +53,11 @@ def _parser() -> argparse.ArgumentParser:
 def _config_check(args) -> int:
     from .config import check_config, format_table
     items = check_config(args.path, args.overrides)
-    print(format_table(items))
     errors = [d for d in items if d.severity == "error"]
     warnings = [d for d in items if d.severity == "warning"]
-    print(f"\n{len(errors)} error(s), {len(warnings)} warning(s)")
+    if items:  # an empty list prints only the count line
+        print(format_table(items) + "\n")
+    print(f"{len(errors)} error(s), {len(warnings)} warning(s)")
     return 1 if errors or (args.strict and warnings) else 0
 
 

@@ -73,6 +73,7 @@ class Op:
         blocks = self.blocks or (None,) * len(self.planes)
         return list(zip(self.planes, blocks))
 
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+    def __repr__(self) -> str:
+        # times in us like every table (ticks are 1/100 us, docs/semantics.md)
         return (f"Op({self.uid} {self.spec.name} d{self.die} p{self.planes} b{self.blocks} "
-                f"pg{self.page} [{self.start},{self.end}) {self.source})")
+                f"pg{self.page} [{self.start / 100:.2f}, {self.end / 100:.2f}) us {self.source})")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
+from matplotlib.transforms import ScaledTranslation
 
 # qualitative palettes chained, so up to 60 op bases get distinct colours
 _PALETTES = ("tab20", "tab20b", "tab20c")
@@ -49,12 +50,11 @@ def palette(n: int) -> list:
 
 
 def op_base_colors(bases, config=None) -> dict:
-    """{op_base: colour} over the sorted base names of ``config`` (when given)
-    and ``bases``: with a config, one base has one colour in every plot."""
-    names = {str(b) for b in bases}
-    names.update(str(b) for b in getattr(config, "bases", None) or ())
-    names = sorted(names)
-    return dict(zip(names, palette(len(names))))
+    """{op_base: colour}: the family hue and shade of :func:`.colours.family_colors`,
+    so with a config one base has one colour in every plot."""
+    from .colours import family_colors
+
+    return {b: colour for b, (_fam, colour) in family_colors(bases, config).items()}
 
 
 def label_size(n: int, small: float = 5.0, large: float = 9.0) -> float:
@@ -70,6 +70,19 @@ def side_legend(ax, handles=None, title=None, entry_in: float = 0.17):
     return ax.legend(handles=handles, title=title, loc="upper left", bbox_to_anchor=(1.005, 1.0),
                      fontsize="x-small", title_fontsize="small", frameon=False,
                      ncol=max(1, -(-len(handles) // rows)))
+
+
+def bottom_legend(ax, handles=None, title=None, col_in: float = 1.7, **kw):
+    """A legend under the axes, in as many columns as the figure's width holds."""
+    if handles is None:
+        handles = ax.get_legend_handles_labels()[0]
+    ncol = max(1, min(len(handles), int(ax.figure.get_figwidth() / col_in)))
+    ncol = -(-len(handles) // -(-len(handles) // ncol))  # same rows, no empty last column
+    below = ax.transAxes + ScaledTranslation(0, -0.5, ax.figure.dpi_scale_trans)
+    return ax.legend(handles=handles, title=title, loc="upper center",  # 0.5 in under the axes
+                     bbox_to_anchor=(0.5, 0.0), bbox_transform=below, ncol=ncol, fontsize="x-small",
+                     title_fontsize="small", frameon=False, handlelength=1.2,
+                     columnspacing=1.0, labelspacing=0.25, **kw)
 
 
 def no_data(ax, message: str):

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import rollback_counts
-from ._common import frame, new_axes, no_data, op_base_colors, palette, side_legend
+from ._common import bottom_legend, frame, new_axes, no_data, op_base_colors, palette
 
 
 NO_VALUE = "(none)"
+MAX_GROUPS = 12  # more stack groups than this: the smallest ones are summed as "others"
 
 
 def _stack_colors(by: str, groups, config) -> dict:
@@ -25,8 +26,14 @@ def _stacked(ax, counts: pd.DataFrame, by: str, reasons: list, config) -> None:
     table = counts.pivot_table(index="reason", columns=by, values="count", aggfunc="sum",
                                fill_value=0).reindex(reasons)
     order = table.sum().sort_values(ascending=False, kind="stable").index
+    if len(order) > MAX_GROUPS:  # keep the legend short: the tail becomes one group
+        rest = order[MAX_GROUPS - 1:]
+        others = f"others ({len(rest)} {by} values)"
+        table = table[order[:MAX_GROUPS - 1]].assign(**{others: table[rest].sum(axis=1)})
+        order = table.columns
     groups = [str(g) for g in order]
     colors = _stack_colors(by, groups, config)
+    colors.update({g: "0.8" for g in groups if g.startswith("others (")})
     left = np.zeros(len(reasons))
     for group, name in zip(order, groups):
         width = table[group].to_numpy(dtype=float)
@@ -35,7 +42,7 @@ def _stacked(ax, counts: pd.DataFrame, by: str, reasons: list, config) -> None:
                 hatch="///" if none else None, edgecolor="0.55" if none else None,
                 linewidth=0.5 if none else 0)
         left += width
-    side_legend(ax, title=by)
+    bottom_legend(ax, title=by, col_in=2.7)
 
 
 def rollback_reasons(result_or_df, *, by: str | None = None, ax=None):
@@ -73,14 +80,21 @@ def rollback_reasons(result_or_df, *, by: str | None = None, ax=None):
     return ax
 
 
-def _bin_edges(values: np.ndarray, bins: int | None) -> np.ndarray:
-    """Edges over [0, 1]: ``bins`` of them, or inferred from the bin starts."""
-    if bins is None:
-        starts = np.unique(values)
-        gaps = np.diff(starts)
-        gaps = gaps[gaps > 1e-9]
-        bins = int(round(1.0 / gaps.min())) if len(gaps) else 10
-    return np.linspace(0.0, 1.0, bins + 1)
+def _bin_count(values: np.ndarray, bins: int | None) -> int:
+    """``bins``, or the count inferred from the bin starts (1 / smallest gap)."""
+    if bins is not None:
+        return int(bins)
+    gaps = np.diff(np.unique(values))
+    gaps = gaps[gaps > 1e-9]
+    return int(round(1.0 / gaps.min())) if len(gaps) else 10
+
+
+def bin_index(values: np.ndarray, bins: int) -> np.ndarray:
+    """The integer bin of each bin start (``0.3`` -> 3 of 10), robust to float
+    noise: ``floor(x * bins + 1e-6)`` clipped to ``[0, bins - 1]``. Binning the
+    float starts against float edges put 0.3, 0.6 and 0.7 in the bin below."""
+    return np.clip(np.floor(np.asarray(values, dtype=float) * bins + 1e-6), 0,
+                   bins - 1).astype(np.int64)
 
 
 def input_time_hist(result_or_df, *, op_state=None, ax=None):
@@ -96,8 +110,9 @@ def input_time_hist(result_or_df, *, op_state=None, ax=None):
     df = frame(result_or_df, "input_time", ("op_state", "input_time", "count"),
                "input_time_hist")
     cfg = getattr(result_or_df, "config", None)
-    edges = _bin_edges(df["input_time"].to_numpy(dtype=float),
-                       cfg.policies.input_time_bins if cfg is not None else None)
+    bins = _bin_count(df["input_time"].to_numpy(dtype=float),
+                      cfg.policies.input_time_bins if cfg is not None else None)
+    edges = np.arange(bins + 1) / bins
     states = [op_state] if isinstance(op_state, str) else op_state
     ax = new_axes(ax, figsize=(7, 3.5))
     ax.set_xlabel("input time (position inside the state, 0 = start, 1 = end)")
@@ -108,7 +123,9 @@ def input_time_hist(result_or_df, *, op_state=None, ax=None):
     labels = ["all states"] if states is None else [str(s) for s in states]
     if sum(len(g) for g in groups) == 0:
         return no_data(ax, "no proposals for this state")
-    ax.hist([g["input_time"].to_numpy(dtype=float) for g in groups], bins=edges,
+    # each count drawn at its bin's centre, so no value sits on an edge
+    centres = [(bin_index(g["input_time"].to_numpy(), bins) + 0.5) / bins for g in groups]
+    ax.hist(centres, bins=edges,
             weights=[g["count"].to_numpy(dtype=float) for g in groups], stacked=True,
             label=labels, color=palette(len(groups)), edgecolor="white", linewidth=0.5)
     ax.legend(fontsize="small", title="op_state")

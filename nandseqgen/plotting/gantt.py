@@ -1,5 +1,5 @@
 """Gantt chart of a run: one lane per die/plane or die/block, one bar per
-segment, coloured by op base.
+segment, coloured by op base (one hue per op family, see :mod:`.colours`).
 
 All bars go into a single :class:`~matplotlib.collections.PolyCollection`
 built from one ``(n, 4, 2)`` vertex array, so 100,000 segments draw in about a
@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgba_array
-from matplotlib.patches import Patch
 
-from ._common import (die_lane, frame, label_size, new_axes, no_data, op_base_colors,
-                      side_legend)
+from ._common import bottom_legend, die_lane, frame, label_size, new_axes, no_data
+from .colours import family_colors, family_handles
 
 # by -> (RunResult attribute, required columns, lane prefix, y label)
 _SOURCES = {
@@ -93,8 +92,10 @@ def gantt(result_or_df, *, by: str = "die_plane", window=None, ax=None):
     (columns ``start, end, die, block, op_base``; rows without a block, such as
     status reads, are left out) and shows the blocks busy in the window.
     ``window=(start_us, end_us)`` keeps the segments overlapping it, clipped.
-    Colours depend on the op bases of the run's config (of the whole table
-    for a DataFrame), so a window has the same colours as the full chart. Returns the Axes; the bars are its single
+    Colours: one hue per op family (from the bases' roles), shades within
+    it, over the op bases of the run's config (of the whole table for a
+    DataFrame), so a window has the same colours as the full chart; the legend
+    sits under the axes, grouped by family. Returns the Axes; the bars are its single
     ``PolyCollection`` (one path per segment).
     """
     if by not in _SOURCES:
@@ -102,7 +103,7 @@ def gantt(result_or_df, *, by: str = "die_plane", window=None, ax=None):
     attr, columns, prefix, _ = _SOURCES[by]
     all_seg = _segments(frame(result_or_df, attr, columns, "gantt"), by)
     config = getattr(result_or_df, "config", None)
-    colors = op_base_colors(pd.unique(all_seg["base"]), config)
+    colors = family_colors(pd.unique(all_seg["base"]), config)
     seg = _clip(all_seg, window)
     lanes = _lanes(all_seg, seg, by, getattr(config, "topology", None))
     labels = die_lane(prefix, lanes["die"], lanes["unit"])
@@ -113,10 +114,15 @@ def gantt(result_or_df, *, by: str = "die_plane", window=None, ax=None):
     lane_of = pd.Series(np.arange(len(lanes)), index=pd.MultiIndex.from_frame(lanes))
     y = lane_of.reindex(pd.MultiIndex.from_frame(seg[["die", "unit"]])).to_numpy(dtype=float)
     codes, bases = pd.factorize(seg["base"], sort=True)
-    rgba = to_rgba_array([colors[b] for b in bases])[codes]
+    rgba = to_rgba_array([colors[b][1] for b in bases])[codes]
     bars = PolyCollection(_verts(seg["start"].to_numpy(), seg["end"].to_numpy(), y),
                           facecolors=rgba, edgecolors=rgba, linewidths=0.3)
     ax.add_collection(bars, autolim=False)
-    handles = [Patch(facecolor=colors[b], label=b) for b in bases]
-    side_legend(ax, handles, "op base")
+    family_legend(ax, colors, bases)
     return ax
+
+
+def family_legend(ax, colors: dict, shown):
+    """The op-base legend under the axes, grouped by family (one hue each), in
+    as many columns as the figure's width holds (about 1.7 inches each)."""
+    return bottom_legend(ax, family_handles(colors, shown), "op base by family")

@@ -76,25 +76,28 @@ def address_heatmap(result_or_df, *, ax=None):
 
     Needs the ``touches`` table (``die, block, page, count``; counts of every
     op base and cell type are summed). Rows without a page (block operations
-    such as erase) are left out. The page axis spans the topology's
-    ``pages_per_block`` for a RunResult, else up to the largest page touched.
+    such as erase) are left out. The page axis spans the touched pages only
+    (first to last touched; the x label gives that range and, for a
+    RunResult, the block's 0..pages_per_block-1).
     Untouched cells are light grey. Returns the Axes; the matrix is its image.
     """
     df = frame(result_or_df, "touches", ("die", "block", "page", "count"), "address_heatmap")
     df = df[df["page"].notna()]
     grid = df.groupby(["die", "block", "page"])["count"].sum().unstack("page", fill_value=0)
     topology = getattr(getattr(result_or_df, "config", None), "topology", None)
-    pages = topology.pages_per_block if topology else (int(grid.columns.max()) + 1
-                                                       if len(grid.columns) else 0)
-    grid = grid.reindex(columns=range(pages), fill_value=0)
+    first, last = (int(grid.columns.min()), int(grid.columns.max())) if len(grid.columns) \
+        else (0, -1)
+    grid = grid.reindex(columns=range(first, last + 1), fill_value=0)
     labels = die_lane("B", grid.index.get_level_values("die"),
                       grid.index.get_level_values("block"))
     ax = new_axes(ax, figsize=(10, max(3.0, 0.12 * len(labels) + 1.5)))
-    ax.set_xlabel("page")
+    of = f" of 0-{topology.pages_per_block - 1}" if topology else ""
+    ax.set_xlabel(f"page (touched range {first}-{last}{of})" if last >= first else "page")
     ax.set_ylabel("die / block")
     ax.set_title("Address touches per page")
     if grid.empty:
         return no_data(ax, "no page touches")
-    _draw_matrix(ax, grid, "touches", log=False)
+    image = _draw_matrix(ax, grid, "touches", log=False)
+    image.set_extent((first - 0.5, last + 0.5, len(labels) - 0.5, -0.5))  # x = page number
     ax.set_yticks(np.arange(len(labels)), labels, fontsize=label_size(len(labels), large=8))
     return ax

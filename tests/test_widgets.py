@@ -104,30 +104,61 @@ def test_run_without_edits_equals_a_plain_simulation(p, small_cfg):
 
 
 @pytest.mark.parametrize("control, value, message", [
-    ("admission_window", -1.0, "policies.admission_window"),
-    ("maxplanes", 0, "policies.maxplanes"),
-    ("run_until", 0.0, "run_until must be a positive"),
-    ("seed", -4, "seed must be &gt;= 0"),
+    ("admission_window", -1.0, "admission_window (us): "),
+    ("maxplanes", 0, "maxplanes: "),
+    ("run_until", 0.0, "run_until (us): must be a positive"),
+    ("seed", -4, "seed: must be &gt;= 0"),
 ])
-def test_a_bad_value_shows_an_error_in_the_panel(p, control, value, message):
+def test_a_bad_value_names_its_control_and_keeps_the_plots(p, control, value, message):
     p.run_button.click()
-    good = p.result
+    good, plots = p.result, p.output.outputs
     p.controls[control].value = value  # the seed observer reports too, without raising
     p.run_button.click()  # must not raise
     assert message in p.status.value and "error" in p.status.value
+    assert message in p.messages.value and "config.yaml" not in p.messages.value
+    assert "last good run" in p.status.value
     assert p.result is good  # the last good result is kept
-    assert _output_types(p) == ["stream"] and p.output.outputs[0]["name"] == "stderr"
+    assert p.output.outputs == plots  # and its plots
+    assert p.controls[control].layout.border and "solid" in p.controls[control].layout.border
+    assert not any(c.layout.border for k, c in p.controls.items() if k != control)
     assert p.error is not None
     assert not p.run_button.disabled
 
 
-def test_a_bad_weight_shows_an_error_and_keeps_the_old_weights(p):
+def test_fixing_the_value_clears_the_error(p):
+    p.controls["admission_window"].value = -1.0
+    p.run_button.click()
+    assert p.controls["admission_window"].layout.border
+    p.controls["admission_window"].value = 2.0
+    p.run_button.click()
+    assert p.error is None and not p.controls["admission_window"].layout.border
+    assert "error" not in p.messages.value and "ops in the sequence" in p.status.value
+
+
+def test_config_warnings_are_shown_by_control(p):
+    import dataclasses
+
+    from nandseqgen.config.diagnostics import Diagnostic
+
+    warn = Diagnostic("warning", "capped", "policies.maxplanes", 999, 3, "more than the planes",
+                      "config.yaml")
+    other = Diagnostic("warning", "state_alias", "op_bases.ERASE", "x", 9, "an alias")
+    p.show_warnings(dataclasses.replace(p.cfg, warnings=(warn, other)))
+    text = p.messages.value
+    assert "warning: maxplanes: more than the planes (value: 999)" in text
+    assert "warning: op_bases.ERASE: an alias" in text
+    p.run_button.click()  # the run's config: its own warnings only
+    assert ("warning" in p.messages.value) == bool(p.result.config.warnings)
+
+
+def test_a_bad_weight_names_the_weight_and_keeps_the_old_weights(p):
     names = _edit_two_weights(p)
     p.apply_button.click()
     before = dict(p.weights)
     p.weight_inputs[names[0]].value = -1.0
     p.apply_button.click()
-    assert "weights must be finite and &gt;= 0" in p.status.value
+    assert f"weight {names[0]} of {KEY}: weights must be finite and &gt;= 0" in p.status.value
+    assert p.weight_inputs[names[0]].layout.border
     assert p.weights == before
     for box in p.weight_inputs.values():
         box.value = 0.0
@@ -142,7 +173,7 @@ def test_an_unexpected_error_shows_its_traceback(p, monkeypatch):
     monkeypatch.setattr(render, "figure", broken)
     p.run_button.click()
     assert "plot exploded" in p.status.value
-    text = p.output.outputs[0]["text"]
+    text = p.messages.value
     assert "Traceback" in text and "RuntimeError: plot exploded" in text
 
 

@@ -19,6 +19,8 @@ from ..config import Config, ConfigError, load_config, with_changes
 from ..config.phase import build_phase_table
 from ..simulation import Simulation
 from . import render
+from .feedback import (ERROR_COLOUR, OK_COLOUR, WARNING_COLOUR, ControlError, diagnostic_lines,
+                       error_lines, html_lines, mark)
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +32,25 @@ POLICIES = {
     "queue_refill_period_us": (w.FloatText, True),
 }
 _EXPECTED = (ConfigError, ValueError, TypeError)  # shown without a traceback
-_LABEL = {"description_width": "170px"}
-_WEIGHT_LABEL = {"description_width": "300px"}
+_LABEL = {"description_width": "150px"}
 
 
 def _text(cls, value, description: str, **kw):
     return cls(value=value, description=description, continuous_update=False,
-               style=_LABEL, layout=w.Layout(width="300px"), **kw)
+               style=_LABEL, layout=w.Layout(width="100%", max_width="320px"), **kw)
+
+
+def _column(children, basis: str, grow: int = 0) -> w.VBox:
+    """A column that shrinks to ``min(basis, room)`` and wraps under the others."""
+    return w.VBox(children, layout=w.Layout(flex=f"{grow} 1 {basis}", min_width="220px",
+                                            margin="0 12px 6px 0"))
+
+
+def _weight_row(name: str, box) -> w.HBox:
+    """An op name (cut with "..." when narrow, full name on hover) and its input."""
+    label = w.HTML(f'<span title="{name}">{name}</span>',
+                   layout=w.Layout(flex="1 1 auto", min_width="0", overflow="hidden"))
+    return w.HBox([label, box], layout=w.Layout(width="100%"))
 
 
 class ControlPanel:
@@ -47,8 +61,11 @@ class ControlPanel:
     ``weight_inputs``: {op_name: FloatText} for the selected key;
     ``weights``: the applied (normalised) rows, {phase_key: {op_name: p}};
     ``result``: the last successful RunResult; ``error``: the last error
-    (None after a success); ``widget``: the whole panel (displaying the
-    ControlPanel displays it).
+    (None after a success); ``messages``: errors and config warnings, each
+    naming its control (a control in error gets a red border); ``output``:
+    the plots of the last good run (an error never replaces them);
+    ``widget``: the whole panel (displaying the ControlPanel displays it).
+    Columns wrap under each other in a narrow notebook.
     """
 
     def __init__(self, cfg: Config, seed: int = 42, *, run_until_us: float = 100_000,
@@ -62,16 +79,18 @@ class ControlPanel:
         self.plots = w.SelectMultiple(options=list(render.PLOTS), value=tuple(plots),
                                       description="plots", rows=len(render.PLOTS), style=_LABEL)
         self.phase_key = w.Dropdown(options=sorted(self._base_table(seed)), description="phase key",
-                                    style={"description_width": "80px"},
-                                    layout=w.Layout(width="440px"))
+                                    style={"description_width": "70px"},
+                                    layout=w.Layout(width="100%"))
         self.weight_box = w.VBox(layout=w.Layout(max_height="280px", overflow="auto",
-                                                 width="460px"))
+                                                 width="100%"))
         self.weight_inputs: dict = {}
         self.apply_button = w.Button(description="Apply", tooltip="normalise and keep these weights")
         self.reset_button = w.Button(description="Reset key", tooltip="back to the config's row")
         self.run_button = w.Button(description="Run", button_style="primary", icon="play")
-        self.status = w.HTML()
-        self.output = w.Output(layout=w.Layout(border="1px solid #ddd", min_height="60px"))
+        self.status = w.HTML(layout=w.Layout(flex="1 1 300px"))
+        self.messages = w.HTML()
+        self.output = w.Output(layout=w.Layout(border="1px solid #ddd", min_height="60px",
+                                               overflow="auto"))
         self.widget = self._layout()
         self._wire()
         self.show_weights()
@@ -91,13 +110,17 @@ class ControlPanel:
 
     def _layout(self) -> w.VBox:
         c = self.controls
-        left = w.VBox([w.HTML("<b>policies</b>")] + [c[k] for k in POLICIES])
-        middle = w.VBox([w.HTML("<b>run</b>"), c["seed"], c["run_until"], c["bootstrap"],
-                         self.plots])
-        right = w.VBox([w.HTML("<b>phase_conditional weights</b>"), self.phase_key,
-                        self.weight_box, w.HBox([self.apply_button, self.reset_button])])
-        return w.VBox([w.HBox([left, middle, right]), w.HBox([self.run_button, self.status]),
-                       self.output])
+        self.plots.layout = w.Layout(width="100%", max_width="320px")
+        left = _column([w.HTML("<b>policies</b>")] + [c[k] for k in POLICIES], "300px")
+        middle = _column([w.HTML("<b>run</b>"), c["seed"], c["run_until"], c["bootstrap"],
+                          self.plots], "300px")
+        right = _column([w.HTML("<b>phase_conditional weights</b>"), self.phase_key,
+                         self.weight_box, w.HBox([self.apply_button, self.reset_button])],
+                        "340px", grow=1)
+        wrap = w.Layout(display="flex", flex_flow="row wrap", width="100%")
+        return w.VBox([w.HBox([left, middle, right], layout=wrap),
+                       w.HBox([self.run_button, self.status], layout=wrap),
+                       self.messages, self.output], layout=w.Layout(width="100%"))
 
     def _wire(self) -> None:
         self.phase_key.observe(lambda _change: self._guard(self.show_weights), names="value")
@@ -114,7 +137,7 @@ class ControlPanel:
     def _seed(self) -> int:
         seed = self.controls["seed"].value
         if seed < 0:
-            raise ValueError(f"seed must be >= 0, got {seed}")
+            raise ControlError("seed", "seed", f"must be >= 0, got {seed}")
         return int(seed)
 
     def _base_table(self, seed: int, cfg: Config | None = None) -> dict:
@@ -144,10 +167,13 @@ class ControlPanel:
         raw = {name: float(box.value) for name, box in self.weight_inputs.items()}
         bad = {n: v for n, v in raw.items() if not math.isfinite(v) or v < 0}
         if bad:
-            raise ValueError(f"{key}: weights must be finite and >= 0, got {bad}")
+            name = next(iter(bad))
+            raise ControlError(f"weight:{name}", f"weight {name} of {key}",
+                               f"weights must be finite and >= 0, got {bad}")
         total = sum(raw.values())
         if total <= 0:
-            raise ValueError(f"{key}: at least one weight must be > 0")
+            raise ControlError(f"weight:{next(iter(raw), '')}", f"weights of {key}",
+                               "at least one weight must be > 0")
         row = {n: v / total for n, v in raw.items() if v > 0}
         self.weights[key] = row
         self.show_weights()
@@ -171,7 +197,8 @@ class ControlPanel:
         cfg, seed = self.config(), self._seed()
         until = float(self.controls["run_until"].value)
         if not until > 0 or not math.isfinite(until):
-            raise ValueError(f"run_until must be a positive number of us, got {until}")
+            raise ControlError("run_until", "run_until (us)",
+                               f"must be a positive number of us, got {until}")
         sim = Simulation(cfg, seed=seed, phase_table=self.phase_table(cfg, seed),
                          bootstrap=self.controls["bootstrap"].value)
         self.result = sim.run(until)
@@ -186,50 +213,74 @@ class ControlPanel:
         edited = self.weights.get(key)
         row = {n: (edited.get(n, 0.0) if edited is not None else p) for n, p in base.items()}
         row.update(edited or {})
-        self.weight_inputs = {name: w.FloatText(value=round(p, 6), description=name, step=0.01,
-                                                continuous_update=False, style=_WEIGHT_LABEL,
-                                                layout=w.Layout(width="430px"))
+        self.weight_inputs = {name: w.FloatText(value=round(p, 6), step=0.01,
+                                                continuous_update=False,
+                                                layout=w.Layout(width="110px", flex="0 0 auto"))
                               for name, p in row.items()}
         note = " (edited)" if edited is not None else ""
-        self.weight_box.children = [w.HTML(f"{len(row)} op names{note}")] + list(
-            self.weight_inputs.values())
+        self.weight_box.children = [w.HTML(f"{len(row)} op names{note}")] + [
+            _weight_row(name, box) for name, box in self.weight_inputs.items()]
+
+    def labels(self) -> dict:
+        """{control key: the label a user sees} for the policy controls."""
+        return {k: self.controls[k].description for k in POLICIES}
+
+    def all_controls(self) -> dict:
+        """Every control that can be in error, by key (weights as ``weight:<name>``)."""
+        return {**self.controls, **{f"weight:{n}": b for n, b in self.weight_inputs.items()}}
 
     def show(self, result, elapsed: float | None = None) -> None:
-        """Replace the Output's content with ``result``'s plots."""
+        """Replace the Output's content with ``result``'s plots; list the run
+        config's warnings (by control) in the messages."""
         self.output.outputs = render.run_outputs(result, self.plots.value)
         took = f" in {elapsed:.2f} s" if elapsed is not None else ""
         self.set_status(f"ran{took}: {render.summary(result)}")
+        self.show_warnings(result.config)
+
+    def show_warnings(self, cfg: Config) -> None:
+        """The config warnings of ``cfg`` (e.g. a maxplanes above the planes per
+        die), each naming its control; an empty message area without any."""
+        lines = diagnostic_lines(getattr(cfg, "warnings", ()) or (), self.labels())
+        self.messages.value = html_lines(lines, WARNING_COLOUR, "warning: ")
 
     def show_error(self, exc: BaseException) -> None:
-        """Put ``exc`` in the status line and the Output (never lost, never raised)."""
+        """Put ``exc`` in the status line and the messages (never lost, never
+        raised), border the control(s) it names; the last good plots stay."""
         self.error = exc
         expected = isinstance(exc, _EXPECTED)
-        self.output.outputs = render.error_outputs(exc, with_traceback=not expected)
-        lines = str(exc).strip().splitlines() or [type(exc).__name__]
-        last = lines[-1].strip()
-        last = last[len("error:"):].strip() if last.startswith("error:") else last
-        more = f" (+{len(lines) - 2} more, see below)" if len(lines) > 2 else ""
-        self.set_status(f"error: {last}{more}", error=True)
+        lines = error_lines(exc, self.labels())
+        mark(self.all_controls(), [key for key, _text in lines if key])
+        detail = html_lines(lines, ERROR_COLOUR, "error: ")
+        if not expected:
+            tb = render.error_outputs(exc, with_traceback=True)[0]["text"]
+            detail += f'<pre style="color:{ERROR_COLOUR};font-size:85%">{html.escape(tb)}</pre>'
+        self.messages.value = detail
+        more = f" (+{len(lines) - 1} more, see below)" if len(lines) > 1 else ""
+        kept = "; the plots below are from the last good run" if self.result is not None else ""
+        self.set_status(f"error: {lines[0][1]}{more}{kept}", error=True)
         log.log(logging.INFO if expected else logging.ERROR, "panel error", exc_info=exc)
 
     def set_status(self, text: str, error: bool = False) -> None:
-        color = "#b00020" if error else "#1b5e20"
+        color = ERROR_COLOUR if error else OK_COLOUR
         self.status.value = f'<span style="color:{color}">{html.escape(text)}</span>'
 
     # ----------------------------------------------------------- callbacks
     def _guard(self, action) -> None:
         try:
             action()
+            mark(self.all_controls(), ())
         except Exception as exc:  # noqa: BLE001 - every error goes to the panel
             self.show_error(exc)
 
     def _on_apply(self) -> None:
         row = self.apply_weights()
+        self.messages.value = ""
         self.set_status(f"{self.phase_key.value}: {len(row)} weights normalised; used by the "
                         f"next run")
 
     def _on_reset(self) -> None:
         self.reset_weights()
+        self.messages.value = ""
         self.set_status(f"{self.phase_key.value}: back to the config's weights")
 
     def _on_run(self) -> None:

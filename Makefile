@@ -6,7 +6,9 @@ PY     := $(VENV)/bin/python
 SEED   ?= 42
 UNTIL  ?= 1000000
 
-.PHONY: run test bench notebooks images clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test bench notebooks images clean lab chromium
 
 $(VENV)/.stamp-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +22,23 @@ $(VENV)/.stamp-dev: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(VENV)/.stamp-run $@
 
+$(VENV)/.stamp-lab: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[notebook]'
+	touch $@
+
+# tests/test_browser.py drives the OS Chromium (Playwright's own browser download is not used)
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+
 run: $(VENV)/.stamp-run
 	$(PY) -m nandseqgen run --config config.yaml --out out --seed $(SEED) --run-until $(UNTIL)
 
-test: $(VENV)/.stamp-dev
+test: $(VENV)/.stamp-dev chromium
 	$(PY) -m pytest -q -p no:cacheprovider tests notebooks --nbval-lax
 
 bench: $(VENV)/.stamp-dev
@@ -31,6 +46,9 @@ bench: $(VENV)/.stamp-dev
 
 notebooks: $(VENV)/.stamp-dev   # re-execute notebooks/*.ipynb in place (stored outputs)
 	$(PY) notebooks/run_notebooks.py notebooks/*.ipynb
+
+lab: $(VENV)/.stamp-lab         # JupyterLab on notebooks/ (ipywidgets, ipympl): open the URL it prints
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 images: $(VENV)/.stamp-dev      # regenerate docs/images/*.png
 	$(PY) docs/make_images.py

@@ -93,3 +93,25 @@ def test_explorer_goto_a_rollback(result):
     assert g.marker.get_xdata()[0] == rb["time"]
     assert g.mode == "exact" and text == g.info
     assert "uid" in text or f"{rb['time']:,.2f} us: no segment" in text
+
+
+def test_linked_gantt_jumps_to_a_rollback_and_a_violation(result):
+    import pandas as pd
+
+    from nandseqgen.widgets import linked_gantt
+
+    rb = result.rollbacks
+    row = result.op_states.iloc[len(result.op_states) // 2]
+    violations = pd.DataFrame({"rule": ["bus_overlap"], "time": [row["start"] + 0.01],
+                               "die": [row["die"]], "plane": [row["plane"]],
+                               "detail": ["made up for the test"]})
+    view = linked_gantt(result, violations, span_us=60)
+    assert len(view.rollback_list.options) == min(len(rb), 500) + 1
+    first = view.rollback_list.options[1]
+    view.rollback_list.value = first[1]  # picking jumps
+    rrow = rb.iloc[first[1]]
+    assert view.explorer.ax.get_xlim() == pytest.approx((rrow["time"] - 30, rrow["time"] + 30))
+    view.violation_list.value = 0
+    lo, hi = view.explorer.ax.get_xlim()
+    assert lo < violations["time"][0] < hi
+    assert row["op_name"] in view.info.value and row["op_state"] in view.info.value

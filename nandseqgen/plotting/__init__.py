@@ -12,9 +12,10 @@ and returns the ``Axes``; none calls ``plt.show()``.
 The engine never imports this package.
 """
 from .distributions import input_time_hist, rollback_reasons
+from .explore import GanttExplorer
 from .gantt import gantt
 from .heatmaps import address_heatmap, coverage_heatmap
 from .progress import bootstrap_progress
 
-__all__ = ["gantt", "rollback_reasons", "bootstrap_progress", "coverage_heatmap",
+__all__ = ["gantt", "GanttExplorer", "rollback_reasons", "bootstrap_progress", "coverage_heatmap",
            "input_time_hist", "address_heatmap"]

@@ -87,6 +87,7 @@ class GanttExplorer:
             if len(self.seg) else np.zeros((0, 4))
         self.ax = new_axes(ax, figsize=(12, max(2.5, 0.25 * len(self.lanes) + 2.2)))
         self.mode, self.shown, self.info = "exact", self.seg.iloc[:0], ""
+        self.listeners: list = []  # called with the info text on every hover / click / goto
         self._setup_axes(window)
 
     # ------------------------------------------------------------ drawing
@@ -198,6 +199,8 @@ class GanttExplorer:
         self.note.set_text(self.info)
         self.note.set_visible(True)
         self.ax.figure.canvas.draw_idle()
+        for listener in self.listeners:
+            listener(self.info)
         return self.info
 
     def _on_mouse(self, event) -> None:

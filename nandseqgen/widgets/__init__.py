@@ -6,7 +6,8 @@
 
 Widgets import :mod:`nandseqgen.plotting`; the engine imports neither.
 """
+from .linked import LinkedGantt, linked_gantt
 from .panel import POLICIES, ControlPanel, panel
 from .render import PLOTS
 
-__all__ = ["panel", "ControlPanel", "PLOTS", "POLICIES"]
+__all__ = ["panel", "ControlPanel", "PLOTS", "POLICIES", "linked_gantt", "LinkedGantt"]

@@ -32,25 +32,27 @@ POLICIES = {
     "queue_refill_period_us": (w.FloatText, True),
 }
 _EXPECTED = (ConfigError, ValueError, TypeError)  # shown without a traceback
-_LABEL = {"description_width": "150px"}
+_LABEL = {"description_width": "165px"}
 
 
 def _text(cls, value, description: str, **kw):
     return cls(value=value, description=description, continuous_update=False,
-               style=_LABEL, layout=w.Layout(width="100%", max_width="320px"), **kw)
+               style=_LABEL, layout=w.Layout(width="310px"), **kw)
 
 
-def _column(children, basis: str, grow: int = 0) -> w.VBox:
-    """A column that shrinks to ``min(basis, room)`` and wraps under the others."""
-    return w.VBox(children, layout=w.Layout(flex=f"{grow} 1 {basis}", min_width="220px",
+def _column(children, basis: str, grow: int = 0, max_width: str | None = None) -> w.VBox:
+    """A column of width ``basis`` (growing up to ``max_width`` when ``grow``);
+    the panel's row wraps columns that do not fit under the others."""
+    return w.VBox(children, layout=w.Layout(flex=f"{grow} 0 {basis}", max_width=max_width,
                                             margin="0 12px 6px 0"))
 
 
 def _weight_row(name: str, box) -> w.HBox:
     """An op name (cut with "..." when narrow, full name on hover) and its input."""
-    label = w.HTML(f'<span title="{name}">{name}</span>',
-                   layout=w.Layout(flex="1 1 auto", min_width="0", overflow="hidden"))
-    return w.HBox([label, box], layout=w.Layout(width="100%"))
+    label = w.Label(name, tooltip=name, layout=w.Layout(flex="1 1 auto", min_width="0"))
+    row = w.HBox([label, box], layout=w.Layout(width="100%"))
+    row.add_class("nsg-weight-row")
+    return row
 
 
 class ControlPanel:
@@ -88,6 +90,7 @@ class ControlPanel:
         self.reset_button = w.Button(description="Reset key", tooltip="back to the config's row")
         self.run_button = w.Button(description="Run", button_style="primary", icon="play")
         self.status = w.HTML(layout=w.Layout(flex="1 1 300px"))
+        self.status_text = ""
         self.messages = w.HTML()
         self.output = w.Output(layout=w.Layout(border="1px solid #ddd", min_height="60px",
                                                overflow="auto"))
@@ -110,17 +113,19 @@ class ControlPanel:
 
     def _layout(self) -> w.VBox:
         c = self.controls
-        self.plots.layout = w.Layout(width="100%", max_width="320px")
-        left = _column([w.HTML("<b>policies</b>")] + [c[k] for k in POLICIES], "300px")
+        self.plots.layout = w.Layout(width="310px")
+        left = _column([w.HTML("<b>policies</b>")] + [c[k] for k in POLICIES], "315px")
         middle = _column([w.HTML("<b>run</b>"), c["seed"], c["run_until"], c["bootstrap"],
-                          self.plots], "300px")
+                          self.plots], "315px")
         right = _column([w.HTML("<b>phase_conditional weights</b>"), self.phase_key,
                          self.weight_box, w.HBox([self.apply_button, self.reset_button])],
-                        "340px", grow=1)
+                        "330px", grow=1, max_width="600px")
         wrap = w.Layout(display="flex", flex_flow="row wrap", width="100%")
-        return w.VBox([w.HBox([left, middle, right], layout=wrap),
-                       w.HBox([self.run_button, self.status], layout=wrap),
-                       self.messages, self.output], layout=w.Layout(width="100%"))
+        box = w.VBox([w.HBox([left, middle, right], layout=wrap),
+                      w.HBox([self.run_button, self.status], layout=wrap),
+                      self.messages, self.output], layout=w.Layout(width="100%"))
+        box.add_class("nsg-panel")  # for the browser test and custom CSS
+        return box
 
     def _wire(self) -> None:
         self.phase_key.observe(lambda _change: self._guard(self.show_weights), names="value")
@@ -250,7 +255,8 @@ class ControlPanel:
         expected = isinstance(exc, _EXPECTED)
         lines = error_lines(exc, self.labels())
         mark(self.all_controls(), [key for key, _text in lines if key])
-        detail = html_lines(lines, ERROR_COLOUR, "error: ")
+        # one expected error is said by the status line; more, or a traceback, go below it
+        detail = html_lines(lines, ERROR_COLOUR, "error: ") if len(lines) > 1 else ""
         if not expected:
             tb = render.error_outputs(exc, with_traceback=True)[0]["text"]
             detail += f'<pre style="color:{ERROR_COLOUR};font-size:85%">{html.escape(tb)}</pre>'
@@ -262,6 +268,7 @@ class ControlPanel:
 
     def set_status(self, text: str, error: bool = False) -> None:
         color = ERROR_COLOUR if error else OK_COLOUR
+        self.status_text = text  # the same line without markup, e.g. to print
         self.status.value = f'<span style="color:{color}">{html.escape(text)}</span>'
 
     # ----------------------------------------------------------- callbacks

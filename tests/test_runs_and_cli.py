@@ -81,6 +81,17 @@ def test_cli_config_check_reports_file_and_line(tmp_path, capsys):
     assert main(["config", "check", PROJECT_CONFIG]) == 0
 
 
+def test_cli_config_check_of_a_clean_config_says_it_once(capsys):
+    assert main(["config", "check", PROJECT_CONFIG]) == 0
+    assert capsys.readouterr().out.strip().splitlines() == ["0 error(s), 0 warning(s)"]
+
+
+def test_cli_help_has_no_restructuredtext(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "``" not in capsys.readouterr().out
+
+
 def test_cli_check_passes_on_a_run_and_fails_on_a_tampered_file(tmp_path, capsys):
     out = tmp_path / "out"
     _cli_run(out)
@@ -142,3 +153,9 @@ def test_cli_refuses_a_bad_snapshot_cleanly(tmp_path, capsys):
     assert main(argv) == 2
     assert "not a nandseqgen snapshot" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_op_repr_is_in_microseconds(project_cfg):
+    sim = Simulation(project_cfg, seed=1)
+    op = sim.issue("Block_Erase_SLC", die=0, planes=(0,), blocks=(0,)).ops[0]
+    assert f"[{op.start / 100:.2f}, {op.end / 100:.2f}) us" in repr(op)

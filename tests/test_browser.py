@@ -226,7 +226,25 @@ def _explore_gantt(page) -> None:
         if "uid" in found:
             break
     assert "uid" in found and "die" in found and " us" in found, found
+    page.wait_for_timeout(2_000)  # the kernel draws the hover note into the canvas
     page.screenshot(path=str(IMAGES / "gantt_explorer.png"))
+    # zoom to a rectangle with the toolbar: the kernel redraws that window
+    window = page.locator(".nsg-gantt-window")
+    before = window.inner_text()
+    page.locator(".jupyter-matplotlib-toolbar button[title^='Zoom']").first.click()
+    y = box["y"] + 0.4 * box["height"]
+    page.mouse.move(box["x"] + 0.35 * box["width"], y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.55 * box["width"], y + 40, steps=8)
+    page.mouse.up()
+    expect(window).not_to_have_text(before, timeout=30_000)
+    assert _window_width(window.inner_text()) < _window_width(before)
+
+
+def _window_width(title: str) -> float:
+    """end - start of "Gantt by die/plane, 22,850.0-23,050.0 us: ..."."""
+    lo, hi = re.search(r"([\d,.]+)-([\d,.]+) us", title).groups()
+    return float(hi.replace(",", "")) - float(lo.replace(",", ""))
 
 
 def _img_sources(panel) -> list:

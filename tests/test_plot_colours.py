@@ -115,3 +115,4 @@ def test_linked_gantt_jumps_to_a_rollback_and_a_violation(result):
     lo, hi = view.explorer.ax.get_xlim()
     assert lo < violations["time"][0] < hi
     assert row["op_name"] in view.info.value and row["op_state"] in view.info.value
+    assert f"{lo:,.1f}-{hi:,.1f} us" in view.window.value  # the window line follows redraws

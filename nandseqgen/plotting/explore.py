@@ -88,6 +88,7 @@ class GanttExplorer:
         self.ax = new_axes(ax, figsize=(12, max(2.5, 0.25 * len(self.lanes) + 2.2)))
         self.mode, self.shown, self.info = "exact", self.seg.iloc[:0], ""
         self.listeners: list = []  # called with the info text on every hover / click / goto
+        self.redraw_listeners: list = []  # called with the title after every redraw
         self._setup_axes(window)
 
     # ------------------------------------------------------------ drawing
@@ -136,10 +137,13 @@ class GanttExplorer:
             self._draw_bands(idx, lo, hi, bins)
         else:
             self._draw_exact(idx, lo, hi)
-        self.ax.set_title(f"Gantt by die/plane, {lo:,.1f}-{hi:,.1f} us: {len(idx):,} segments"
-                          + (f", drawn as busy bands ({bins} px); zoom in for exact segments"
-                             if self.mode == "bands" else ""), fontsize="medium")
+        title = (f"Gantt by die/plane, {lo:,.1f}-{hi:,.1f} us: {len(idx):,} segments"
+                 + (f", drawn as busy bands ({bins} px); zoom in for exact segments"
+                    if self.mode == "bands" else ""))
+        self.ax.set_title(title, fontsize="medium")
         self.ax.figure.canvas.draw_idle()
+        for listener in self.redraw_listeners:
+            listener(title)
 
     def _draw_exact(self, idx, lo, hi) -> None:
         self.mode, self.shown = "exact", self.seg.iloc[idx]

@@ -41,7 +41,8 @@ class LinkedGantt:
     ``result``: a RunResult; ``violations``: a checker report's ``violations``
     (or any table with ``time, die, plane, rule, detail``; None: not shown);
     ``span_us``: the width of the window shown around a jump. ``explorer``
-    is the GanttExplorer; ``info`` the HTML line describing the segment.
+    is the GanttExplorer; ``info`` the HTML lines describing the segment;
+    ``window`` the line saying what is drawn (window, segments, bands or exact).
     """
 
     def __init__(self, result, violations: pd.DataFrame | None = None, *,
@@ -54,6 +55,10 @@ class LinkedGantt:
         with plt.ioff():
             fig = plt.figure(figsize=figsize, layout="constrained")
         self.explorer = GanttExplorer(result, ax=fig.add_subplot())
+        self.window = w.HTML(html.escape(self.explorer.ax.get_title()))  # what is drawn now
+        self.window.add_class("nsg-gantt-window")
+        self.explorer.redraw_listeners.append(
+            lambda title: setattr(self.window, "value", html.escape(title)))
         self.info = w.HTML("pick a rollback or a violation, or hover over a segment")
         self.info.add_class("nsg-gantt-info")
         self.explorer.listeners.append(self._show_info)
@@ -61,7 +66,8 @@ class LinkedGantt:
         self.violation_list = self._list("violation", violations, _violation_label)
         self.canvas, self._static = self._canvas(fig)
         lists = [self.rollback_list] + ([self.violation_list] if violations is not None else [])
-        self.widget = w.VBox(lists + [self.info, self.canvas], layout=w.Layout(width="100%"))
+        self.widget = w.VBox(lists + [self.info, self.window, self.canvas],
+                             layout=w.Layout(width="100%"))
 
     def _list(self, what: str, df, label) -> w.Dropdown:
         options = _options(df, label)

@@ -200,6 +200,10 @@ class GanttExplorer:
         """Put ``row``'s description in the note at (x, y); returns the text."""
         self.info = self.describe(row)
         self.note.xy = (x, y)
+        lo, hi = self.ax.get_xlim()
+        right_half = x > (lo + hi) / 2  # the note opens towards the middle, never off the axes
+        self.note.set_position((-12, 12) if right_half else (12, 12))
+        self.note.set_horizontalalignment("right" if right_half else "left")
         self.note.set_text(self.info)
         self.note.set_visible(True)
         self.ax.figure.canvas.draw_idle()

@@ -34,7 +34,7 @@ def family_of(base: str, config=None) -> str:
     """The family of op base ``base``, from its role (config first, then the default table)."""
     bases = getattr(config, "bases", None) or {}
     role = getattr(bases.get(base), "role", None) or DEFAULT_ROLES.get(base)
-    return _FAMILY_OF_KIND.get(getattr(role, "kind", None), OTHER)
+    return _FAMILY_OF_KIND.get(str(getattr(role, "kind", "")), OTHER)
 
 
 def shades(colour: str, n: int) -> list:

@@ -148,9 +148,9 @@ class GanttExplorer:
     def _draw_exact(self, idx, lo, hi) -> None:
         self.mode, self.shown = "exact", self.seg.iloc[idx]
         x0, x1 = np.clip(self.starts[idx], lo, hi), np.clip(self.ends[idx], lo, hi)
-        self.bars.set_verts(_verts(x0, x1, self.y[idx]))
-        self.bars.set_facecolors(self.rgba[idx])
-        self.bars.set_edgecolors(self.rgba[idx])
+        self.bars.set_verts(_verts(x0, x1, self.y[idx]))  # type: ignore[arg-type]
+        self.bars.set_facecolor(self.rgba[idx])
+        self.bars.set_edgecolor(self.rgba[idx])
 
     def _draw_bands(self, idx, lo, hi, bins) -> None:
         """Per lane and pixel column, the family with most segments there (-1: idle)."""
@@ -171,9 +171,9 @@ class GanttExplorer:
         x1 = np.array([lo + r[2] * width for r in runs])
         y = np.array([r[0] for r in runs], dtype=float)
         colours = fam_rgba[[r[3] for r in runs]] if runs else np.zeros((0, 4))
-        self.bars.set_verts(_verts(x0, x1, y) if runs else [])
-        self.bars.set_facecolors(colours)
-        self.bars.set_edgecolors(colours)
+        self.bars.set_verts(_verts(x0, x1, y) if runs else [])  # type: ignore[arg-type]
+        self.bars.set_facecolor(colours)  # type: ignore[arg-type]
+        self.bars.set_edgecolor(colours)  # type: ignore[arg-type]
 
     # ------------------------------------------------------- inspection
     def segment_at(self, x: float, y: float):

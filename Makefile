@@ -48,7 +48,7 @@ notebooks: $(VENV)/.stamp-dev   # re-execute notebooks/*.ipynb in place (stored 
 	$(PY) notebooks/run_notebooks.py notebooks/*.ipynb
 
 lab: $(VENV)/.stamp-lab         # JupyterLab on notebooks/ (ipywidgets, ipympl): open the URL it prints
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 images: $(VENV)/.stamp-dev      # regenerate docs/images/*.png
 	$(PY) docs/make_images.py

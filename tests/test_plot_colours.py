@@ -70,7 +70,12 @@ def test_explorer_segments_carry_the_op(result):
 def test_explorer_level_of_detail_and_hover(result):
     g = GanttExplorer(result)
     assert g.mode == "bands"  # the whole run: more segments than pixels
-    assert len(g.visible(*g.ax.get_xlim())) > g.pixels()
+    lo, hi = g.ax.get_xlim()
+    assert len(g.visible(lo, hi)) > g.pixels()
+    bands = [p.vertices for p in g.bars.get_paths()]
+    assert 0 < len(bands) < len(g.visible(lo, hi))  # fewer shapes than segments
+    assert all(lo - 1e-6 <= v[:, 0].min() and v[:, 0].max() <= hi + 1e-6 for v in bands)
+    assert {int(round(v[:, 1].mean())) for v in bands} == set(range(len(g.lanes)))
     row = explorer_segments(result).iloc[100]
     mid = (row["start"] + row["end"]) / 2
     g.ax.set_xlim(mid - 20, mid + 20)  # zoom: exact segments, redrawn by the callback

@@ -52,12 +52,15 @@ class OpRun:
     running), ``dropped`` (suspended or waiting to resume when a reset came)
     or ``suspended`` (still suspended when the sequence ends).
     ``suspended_periods``: ``[from, until)`` spans in which it was suspended.
+    ``victims``: for a reset, the erase/program-family ops it aborted or
+    dropped (their blocks become unusable, docs/semantics.md "reset").
     """
 
     rec: object
     pieces: list
     fate: str = "running"
     suspended_periods: list = field(default_factory=list)
+    victims: list = field(default_factory=list)
 
     @property
     def end(self) -> int:
@@ -222,10 +225,16 @@ class Replayer:
                 elif piece.start < t:
                     cut(v, t, rec.uid)
                     v.fate = "aborted"
+                else:
+                    continue
+                if v.rec.kind in SUSPENDABLE:
+                    run.victims.append(v)
             for frame in self.stacks.get(d, []):
                 for v, _rem in frame.members:
                     v.fate = "dropped"
                     v.suspended_periods[-1][1] = t
+                    if v.rec.kind in SUSPENDABLE:
+                        run.victims.append(v)
             self.stacks[d] = []
             for frame in self.frames:
                 if frame.die == d and frame.closed_at > t:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .report import Collector
 from .state import DEFAULT
-from .sweep import BAD, ERASED, READ_LATCH, UNERASED, SweepState
+from .sweep import ABORT_ERASE, BAD, ERASED, READ_LATCH, UNERASED, SweepState
 
 AXES = ("ERASE", "PROGRAM")
 
@@ -99,9 +99,17 @@ def _state_text(state: int) -> str:
     return {BAD: "BAD", UNERASED: "never erased", ERASED: "ERASED"}.get(state, f"last page {state}")
 
 
+def _aborted_text(abort) -> str:
+    what = "an erase" if abort[0] == ABORT_ERASE else "a program"
+    return f"{what} of it (op {abort[1]}) was aborted by a reset and no erase has completed since"
+
+
 def _epr_program(rec, cell, plane, block, ctx, col) -> None:
-    state, emode, pmode = cell
+    state, emode, pmode, abort = cell
     where = dict(plane=plane, block=block)
+    if abort is not None and state != BAD:  # docs/semantics.md "reset"
+        col.flag("epr_program", rec, f"program of block {block}: {_aborted_text(abort)}", **where)
+        return
     if state in (BAD, UNERASED):
         col.flag("epr_program", rec, f"program of a block that is {_state_text(state)}", **where)
         return
@@ -124,9 +132,12 @@ def _epr_program(rec, cell, plane, block, ctx, col) -> None:
 
 
 def _epr_read(rec, cell, plane, block, ctx, col) -> None:
-    state, _emode, pmode = cell
+    state, _emode, pmode, abort = cell
     guard = ctx.cfg.constraints.offset_guard
     where = dict(plane=plane, block=block)
+    if abort is not None and abort[0] == ABORT_ERASE and state != BAD:
+        col.flag("epr_read", rec, f"read of block {block}: {_aborted_text(abort)}", **where)
+        return
     if state < 0 or rec.page is None or rec.page > state - guard:
         col.flag("epr_read", rec, f"read of page {rec.page}; block is {_state_text(state)}"
                  f" (offset guard {guard})", **where)

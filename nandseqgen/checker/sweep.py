@@ -21,25 +21,41 @@ BAD, UNERASED, ERASED = -3, -2, -1
 READ_LATCH = "LATCH_ON_READ"
 
 
+ABORT_ERASE, ABORT_PROGRAM = "erase", "program"
+
+
 class AddressBook:
-    """Address state per (die, block): ``[state, erase_mode, program_mode]``."""
+    """Address state per (die, block): ``[state, erase_mode, program_mode, abort]``.
+
+    ``abort`` is None or ``(kind, uid)``: an erase (``ABORT_ERASE``) or a
+    program-family op (``ABORT_PROGRAM``) of the block was aborted by a reset
+    (docs/semantics.md "reset"); only a completed erase clears it.
+    """
 
     def __init__(self, topology):
         self.pages = topology.pages_per_block
         self.cells: dict = {}
         for d, b in topology.bad_blocks:
-            self.cells[(d, b)] = [BAD, None, None]
+            self.cells[(d, b)] = [BAD, None, None, None]
 
     def get(self, die: int, block: int) -> list:
-        return self.cells.get((die, block), [UNERASED, None, None])
+        return self.cells.get((die, block), [UNERASED, None, None, None])
 
     def erase(self, die: int, block: int, mode: str) -> None:
         if self.get(die, block)[0] != BAD:
-            self.cells[(die, block)] = [ERASED, mode, None]
+            self.cells[(die, block)] = [ERASED, mode, None, None]
 
     def program(self, die: int, block: int, page: int, mode: str) -> None:
-        if self.get(die, block)[0] != BAD:
-            self.cells[(die, block)] = [page, self.get(die, block)[1], mode]
+        cell = self.get(die, block)
+        if cell[0] != BAD:
+            self.cells[(die, block)] = [page, cell[1], mode, cell[3]]
+
+    def abort(self, die: int, block: int, kind: str, uid: int) -> None:
+        """A reset cut an erase/program of the block; an aborted erase wins."""
+        cell = self.get(die, block)
+        if cell[0] == BAD or (cell[3] is not None and cell[3][0] == ABORT_ERASE):
+            return
+        self.cells[(die, block)] = [cell[0], cell[1], cell[2], (kind, uid)]
 
 
 @dataclass
@@ -132,6 +148,11 @@ def apply_start(run, st: SweepState, cfg) -> None:
             for key in [k for k in st.cache_plane if k[0] == d]:
                 st.cache_plane[key] = {}
             st.cache_die[d] = {}
+        for v in run.victims:
+            kind = ABORT_ERASE if v.rec.kind == "erase" else ABORT_PROGRAM
+            for b in v.rec.blocks or ():
+                if b is not None:
+                    st.book.abort(v.rec.die, b, kind, v.rec.uid)
 
 
 def _latch_planes(rec, cfg) -> tuple:

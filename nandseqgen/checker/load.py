@@ -67,6 +67,7 @@ class OpRecord:
     exp_val: str | None = None
     first_rows: list = field(default_factory=list)
     targets_from: str = "timeline"  # or "payload"
+    carried: bool = False  # suspended in a start snapshot, issued before the checked run
 
     @property
     def base(self):

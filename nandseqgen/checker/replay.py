@@ -138,9 +138,27 @@ class Replayer:
         self.stacks: dict = {d: [] for d in range(self.dies)}
         self.frames: list = []
 
-    def run(self, records: list) -> Replay:
-        order = sorted(range(len(records)), key=lambda i: (records[i].start, records[i].seq, i))
+    def preload(self, frames) -> list:
+        """Suspend stacks carried over from a start snapshot (bottom first);
+        returns the carried ops' runs (see :mod:`.start_state`)."""
         runs = []
+        for cf in frames:
+            members = []
+            for c in cf.members:
+                segs = [Seg(n, s, e, bool(b), e) for n, s, e, b in c.segs]
+                end = max((s.end for s in segs), default=c.rec.start)
+                run = OpRun(c.rec, [Piece(c.rec.start, end, ISSUE_PIECE, segs)], "suspended",
+                            [[cf.opened_at, INF]])
+                members.append((run, c.remaining))
+                runs.append(run)
+            frame = Frame(cf.axis, cf.die, cf.opened_by, cf.opened_at, members)
+            self.stacks.setdefault(cf.die, []).append(frame)
+            self.frames.append(frame)
+        return runs
+
+    def run(self, records: list, carried: list = ()) -> Replay:
+        order = sorted(range(len(records)), key=lambda i: (records[i].start, records[i].seq, i))
+        runs = list(carried)
         for i in order:
             rec = records[i]
             run = OpRun(rec, [layout(spec_states(rec.spec), rec.start, ISSUE_PIECE)])
@@ -241,6 +259,9 @@ class Replayer:
                     frame.closed_at = t
 
 
-def replay(records: list, cfg, col: Collector) -> Replay:
-    """Replay ``records`` (issued ops) under the execution model."""
-    return Replayer(cfg, col).run(records)
+def replay(records: list, cfg, col: Collector, start=None) -> Replay:
+    """Replay ``records`` (issued ops) under the execution model, from the
+    suspend stacks of ``start`` (a :class:`.start_state.StartState`) if given."""
+    rp = Replayer(cfg, col)
+    carried = rp.preload(start.frames) if start is not None else []
+    return rp.run(records, carried)

@@ -111,13 +111,27 @@ def _events(rp: Replay) -> list:
     return ev
 
 
-def run_sweep(rp: Replay, cfg, ctx, col: Collector) -> SweepState:
+def initial_state(cfg, start=None) -> SweepState:
+    """An empty device, or the state of a start snapshot (:mod:`.start_state`)."""
+    st = SweepState(AddressBook(cfg.topology))
+    if start is not None:
+        st.book.cells.update({k: list(v) for k, v in start.cells.items()})
+        st.latches = {k: dict(v) for k, v in start.latches.items()}
+        st.cache_plane = {k: dict(v) for k, v in start.cache_plane.items()}
+        st.cache_die = {k: dict(v) for k, v in start.cache_die.items()}
+        st.odt = start.odt
+    return st
+
+
+def run_sweep(rp: Replay, cfg, ctx, col: Collector, start=None) -> SweepState:
     """Walk the events; ``ctx`` gives the start rules their lookups."""
     from .start_rules import check_start
-    st = SweepState(AddressBook(cfg.topology))
+    st = initial_state(cfg, start)
     for t, kind, i in _events(rp):
         run = rp.runs[i]
         if kind == 1:
+            if run.rec.carried:  # issued before the start snapshot: only its end applies
+                continue
             check_start(run, st, ctx, col)
             apply_start(run, st, cfg)
         else:

@@ -16,7 +16,7 @@ from .replay import replay
 from .report import CheckReport, Collector
 from .seq_rules import (check_csv_json_file, check_csv_json_frame, check_exp_val, check_group,
                         check_payload, check_time_order)
-from .start_rules import StartContext
+from .start_rules import FrameIndex, StartContext
 from .start_state import find_snapshot, read_start_state, snapshot_run_index
 from .state import build_segments, suspended_blocks
 from .sweep import run_sweep
@@ -52,12 +52,17 @@ def check_frames(sequence_df: pd.DataFrame, operations_df: pd.DataFrame | None, 
     return _check(cfg, sequence_df, operations_df, op_states_df, None, history, start)
 
 
-def _concat(frames: list) -> pd.DataFrame | None:
+def _concat(frames: list):
     """Earlier runs' tables followed by this run's (None when this run's is None)."""
     if frames[-1] is None:
         return None
     kept = [f for f in frames if f is not None and len(f)]
-    return pd.concat(kept, ignore_index=True) if len(kept) > 1 else frames[-1]
+    if len(kept) <= 1:
+        return frames[-1]
+    if all(isinstance(f, RowTable) for f in kept) and len({tuple(f.columns) for f in kept}) == 1:
+        return RowTable(kept[0].columns, [r for f in kept for r in f.rows])
+    return pd.concat([f.frame() if isinstance(f, RowTable) else f for f in kept],
+                     ignore_index=True)
 
 
 def _scope(col: Collector, seq_df: pd.DataFrame) -> None:
@@ -73,7 +78,7 @@ def _scope(col: Collector, seq_df: pd.DataFrame) -> None:
 
 
 def _check(cfg: Config, seq_df, ops_df, states_df, seq_file, history=(),
-           start=None) -> CheckReport:
+           start=None, progress: bool = False) -> CheckReport:
     if seq_df is None:
         raise CheckInputError("operation_sequence is required")
     col = Collector()
@@ -100,7 +105,8 @@ def _check(cfg: Config, seq_df, ops_df, states_df, seq_file, history=(),
     check_bus(rp, col)
     check_planes(rp, segments, col)
     check_die(rp, cfg, col)
-    run_sweep(rp, cfg, StartContext(cfg, segments, suspended_blocks(rp), rp.frames), col, start)
+    run_sweep(rp, cfg, StartContext(cfg, segments, suspended_blocks(rp), FrameIndex(rp.frames)), col, start,
+              progress)
     _timeline_rules(rp, records, segments, tl, op_state_rows(states_df, col), col)
     log.info("checked %d ops: %d violations", len(records), len(col.rows))
     return col.report()
@@ -156,10 +162,28 @@ def read_csv_rows(path: str) -> tuple:
         return header, [row for row in reader if row]
 
 
-def _frame(header: list, rows: list) -> pd.DataFrame:
-    width = len(header)
-    fixed = [(row + [""] * width)[:width] for row in rows]
-    return pd.DataFrame(fixed, columns=header, dtype=object)
+class RowTable:
+    """A CSV file's rows as read (strings), with the two DataFrame methods the
+    loaders use (``columns``, ``to_dict("records")``) and none of its cost."""
+
+    def __init__(self, header: list, rows: list):
+        width = len(header)
+        self.columns = list(header)
+        self.rows = [row if len(row) == width else (row + [""] * width)[:width] for row in rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_dict(self, orient: str = "records") -> list:
+        cols = self.columns
+        return [dict(zip(cols, row)) for row in self.rows]
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=self.columns, dtype=object)
+
+
+def _frame(header: list, rows: list) -> RowTable:
+    return RowTable(header, rows)
 
 
 def _read_tables(paths: dict) -> tuple:
@@ -171,7 +195,7 @@ def _read_tables(paths: dict) -> tuple:
 
 
 def check_dir(out_dir, config, run_index: int | None = None, *,
-              history: bool = True, from_snapshot=None) -> CheckReport:
+              history: bool = True, from_snapshot=None, progress: bool = False) -> CheckReport:
     """Check the CSV files of one run in ``out_dir`` (see :func:`find_run_files`).
 
     Runs continue from each other's state, so with ``history`` the earlier
@@ -180,7 +204,8 @@ def check_dir(out_dir, config, run_index: int | None = None, *,
     file) when given; otherwise from the snapshot in ``out_dir/snapshots``
     taken just before the first replayed run, when there is one (a folder
     written by ``run --resume-from``, or ``history=False`` on a later run);
-    otherwise from an empty device.
+    otherwise from an empty device. ``progress``: a ``tqdm.auto`` bar over
+    the ops (shown only on a terminal).
     """
     cfg = _config(config)
     paths = find_run_files(out_dir, run_index)
@@ -200,4 +225,4 @@ def check_dir(out_dir, config, run_index: int | None = None, *,
     log.info("checking %s after %d earlier run(s), from %s", paths, len(tables),
              snap or "an empty device")
     seq, tl, st, raw = _read_tables(paths)
-    return _check(cfg, seq, tl, st, raw, tables, start)
+    return _check(cfg, seq, tl, st, raw, tables, start, progress)

@@ -22,6 +22,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--from-snapshot", metavar="SNAPSHOT", default=None,
                    help="state_snapshot_*.json the checked runs started from (default: found "
                         "in OUT_DIR/snapshots when the folder's first run is not run 1)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (it is shown only when stderr is a terminal)")
     return p
 
 
@@ -33,7 +35,7 @@ def main(argv=None) -> int:
         return int(exc.code or 0)
     try:
         report = check_dir(args.out_dir, args.config, args.run, history=not args.no_history,
-                           from_snapshot=args.from_snapshot)
+                           from_snapshot=args.from_snapshot, progress=not args.no_progress)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2

@@ -94,8 +94,15 @@ def layout(states, start: int, source: str) -> Piece:
     return Piece(start, t, source, segs)
 
 
+_STATES: dict = {}
+
+
 def spec_states(spec) -> tuple:
-    return tuple((s.name, s.ticks, s.bus) for s in spec.states)
+    """``(name, ticks, bus)`` of each state of ``spec`` (cached per spec object)."""
+    got = _STATES.get(id(spec))
+    if got is None or got[0] is not spec:
+        got = _STATES[id(spec)] = (spec, tuple((s.name, s.ticks, s.bus) for s in spec.states))
+    return got[1]
 
 
 def cut(run: OpRun, t: int, by: int) -> tuple:
@@ -137,6 +144,7 @@ class Replayer:
         self.live: dict = {d: {} for d in range(self.dies)}  # die -> {id(run): run}
         self.stacks: dict = {d: [] for d in range(self.dies)}
         self.frames: list = []
+        self.open_frames: dict = {}  # die -> frames that may still be open (pruned at resets)
 
     def preload(self, frames) -> list:
         """Suspend stacks carried over from a start snapshot (bottom first);
@@ -154,6 +162,7 @@ class Replayer:
             frame = Frame(cf.axis, cf.die, cf.opened_by, cf.opened_at, members)
             self.stacks.setdefault(cf.die, []).append(frame)
             self.frames.append(frame)
+            self.open_frames.setdefault(cf.die, []).append(frame)
         return runs
 
     def run(self, records: list, carried: list = ()) -> Replay:
@@ -209,6 +218,7 @@ class Replayer:
         frame = Frame(axis, d, rec.uid, t, members)
         stack.append(frame)
         self.frames.append(frame)
+        self.open_frames.setdefault(d, []).append(frame)
 
     def _resume(self, run: OpRun) -> None:
         rec, d = run.rec, run.rec.die
@@ -254,9 +264,10 @@ class Replayer:
                     if v.rec.kind in SUSPENDABLE:
                         run.victims.append(v)
             self.stacks[d] = []
-            for frame in self.frames:
-                if frame.die == d and frame.closed_at > t:
-                    frame.closed_at = t
+            open_frames = [f for f in self.open_frames.get(d, ()) if f.closed_at > t]
+            for frame in open_frames:
+                frame.closed_at = t
+            self.open_frames[d] = []  # closed at or before t: no later reset changes them
 
 
 def replay(records: list, cfg, col: Collector, start=None) -> Replay:

@@ -123,19 +123,36 @@ def initial_state(cfg, start=None) -> SweepState:
     return st
 
 
-def run_sweep(rp: Replay, cfg, ctx, col: Collector, start=None) -> SweepState:
+def progress_bar(total: int, desc: str, progress: bool):
+    """A ``tqdm.auto`` bar in ops (silent when ``progress`` is False or stderr
+    is not a terminal), or None."""
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=total, unit="op", desc=desc, disable=None, leave=False, mininterval=0.5)
+
+
+def run_sweep(rp: Replay, cfg, ctx, col: Collector, start=None,
+              progress: bool = False) -> SweepState:
     """Walk the events; ``ctx`` gives the start rules their lookups."""
     from .start_rules import check_start
     st = initial_state(cfg, start)
+    bar = progress_bar(len(rp.runs), "check", progress)
+    done = 0
     for t, kind, i in _events(rp):
         run = rp.runs[i]
         if kind == 1:
+            done += 1
+            if bar is not None and done % 4096 == 0:
+                bar.update(4096)
             if run.rec.carried:  # issued before the start snapshot: only its end applies
                 continue
             check_start(run, st, ctx, col)
             apply_start(run, st, cfg)
         else:
             apply_end(run, st, cfg)
+    if bar is not None:
+        bar.close()
     _leftover_latches(st, col)
     return st
 

@@ -35,9 +35,9 @@ def _snapshot(tmp_path, *, state=None, abort=None, stack=(), susp=None, name=Non
     for (d, b), s in (state or {}).items():
         arr["state"][d, b], arr["emode"][d, b], arr["pmode"][d, b] = s, slc, slc
     if abort is not None:
-        arr["block_abort"] = np.zeros((dies, blocks), np.int8)
+        arr["abort"] = np.zeros((dies, blocks), np.int8)
         for (d, b), code in abort.items():
-            arr["block_abort"][d, b] = code
+            arr["abort"][d, b] = code
     base = name or "state_snapshot_20261130_000000_0000001"
     sidecars = {}
     for k, a in arr.items():

@@ -102,7 +102,8 @@ def _state_text(state: int) -> str:
 
 def _aborted_text(abort) -> str:
     what = "an erase" if abort[0] == ABORT_ERASE else "a program"
-    return f"{what} of it (op {abort[1]}) was aborted by a reset and no erase has completed since"
+    who = f"op {abort[1]}" if abort[1] is not None else "before the start snapshot"
+    return f"{what} of it ({who}) was aborted by a reset and no erase has completed since"
 
 
 def _epr_program(rec, cell, plane, block, ctx, col) -> None:

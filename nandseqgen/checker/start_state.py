@@ -24,8 +24,8 @@ from .sweep import ABORT_ERASE, ABORT_PROGRAM, BAD, ERASED, UNERASED, CacheEntry
 KIND = "nandseqgen.state_snapshot"
 SCHEMAS = (1, 2)
 SNAPSHOT_FILE = re.compile(r"^state_snapshot_(?P<stamp>\d+_\d+)_(?P<run>\d+)\.json$")
-#: sidecar names the engine may use for the "unusable until erased" block condition
-ABORT_ARRAYS = ("block_abort", "abort")
+#: sidecar of the abort marks (0 none, 1 erase-aborted, 2 program-aborted; semantics rule 16)
+ABORT_ARRAYS = ("abort",)
 
 
 @dataclass(slots=True)

@@ -30,7 +30,7 @@ class CheckInputError(ValueError):
     """The tables cannot be checked at all (missing table or columns)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class TimelineRow:
     """One ``operation_timeline`` row in ticks."""
 
@@ -46,7 +46,7 @@ class TimelineRow:
     uid: int | None
 
 
-@dataclass
+@dataclass(slots=True)
 class OpRecord:
     """One issued op, resolved against the config."""
 

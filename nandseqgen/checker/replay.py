@@ -21,7 +21,7 @@ CORE_BUSY = "CORE_BUSY"
 ISSUE_PIECE, RESUME_PIECE = "issue", "resume"
 
 
-@dataclass
+@dataclass(slots=True)
 class Seg:
     """One executed state part; ``planned_end`` is where it would have ended
     had nothing cut it, ``cut_by`` the uid of the suspend/reset that did."""
@@ -34,7 +34,7 @@ class Seg:
     cut_by: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Piece:
     """A contiguous executed part of an op (the issued part or a resumed remainder)."""
 
@@ -44,7 +44,7 @@ class Piece:
     segs: list
 
 
-@dataclass
+@dataclass(slots=True)
 class OpRun:
     """What happened to one issued op.
 
@@ -72,7 +72,7 @@ class OpRun:
             yield from piece.segs
 
 
-@dataclass
+@dataclass(slots=True)
 class Frame:
     """One entry of a die's suspend stack; also the X_SUSPENDED interval
     ``[opened_at, closed_at)`` of that die."""
@@ -126,7 +126,7 @@ def in_core_busy(run: OpRun, t: int) -> bool:
     return any(s.state == CORE_BUSY and s.start <= t < s.end for s in run.pieces[-1].segs)
 
 
-@dataclass
+@dataclass(slots=True)
 class Replay:
     """The replayed run: ``runs`` in start order, ``by_uid``, all suspend ``frames``."""
 

@@ -18,7 +18,7 @@ DEFAULT = "DEFAULT"
 ISSUE = "ISSUE"
 
 
-@dataclass
+@dataclass(slots=True)
 class SegRow:
     """One op-state segment ``BASE.STATE`` on one (die, plane)."""
 
@@ -115,7 +115,7 @@ def build_segments(rp: Replay, tails=None) -> dict:
     return {k: PlaneSegments(v) for k, v in rows.items()}
 
 
-@dataclass
+@dataclass(slots=True)
 class Occ:
     """One occupation interval of a resource by an op."""
 

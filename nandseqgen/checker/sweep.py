@@ -58,7 +58,7 @@ class AddressBook:
         self.cells[(die, block)] = [cell[0], cell[1], cell[2], (kind, uid)]
 
 
-@dataclass
+@dataclass(slots=True)
 class LatchEntry:
     """A latch held on one plane: who set it, and every read relying on it."""
 
@@ -69,7 +69,7 @@ class LatchEntry:
     flagged: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class CacheEntry:
     """A cache state that is on: its celltype and the role kind that entered it."""
 
@@ -80,7 +80,7 @@ class CacheEntry:
     uid: int
 
 
-@dataclass
+@dataclass(slots=True)
 class SweepState:
     """Everything the start rules read, as of the current sweep time."""
 

@@ -9,16 +9,18 @@ import json
 import os
 
 import numpy as np
+import pytest
 
 from test_checker_kit import Op, describe, erase, flagged, frames, kit_config, program
 
+from helpers import PROJECT_CONFIG
+
 from nandseqgen.checker import CheckInputError, check_dir, check_frames
+from nandseqgen.checker import main as checker_main
 from nandseqgen.checker.sweep import BAD, ERASED, UNERASED
 from nandseqgen.runner import run_job
 from nandseqgen.simulation import Simulation
 from nandseqgen.snapshot import save_snapshot
-
-import pytest
 
 T0 = 1000  # us: the snapshot time; the checked run starts after it
 
@@ -178,3 +180,7 @@ def test_resumed_run_checked_without_its_snapshot_is_flagged(tmp_path, project_c
     assert not check_dir(str(out), project_cfg).ok
     report = check_dir(str(out), project_cfg, from_snapshot=snap)
     assert report.ok, describe(report)
+    cli = [str(out), "--config", PROJECT_CONFIG, "--no-progress"]
+    assert checker_main(cli) == 1
+    assert checker_main(cli + ["--from-snapshot", snap]) == 0
+    assert checker_main(cli + ["--from-snapshot", str(tmp_path / "missing.json")]) == 2

@@ -152,6 +152,11 @@ def find_run_files(out_dir, run_index: int | None = None) -> dict:
     return runs[run]
 
 
+#: columns with few distinct values: their cells are shared, not one string per row
+SHARED_COLUMNS = frozenset(("op_id", "op_name", "op_base", "die", "plane", "block", "page",
+                            "source", "op_state", "lane"))
+
+
 def read_csv_rows(path: str) -> tuple:
     """(header, rows) of a CSV file read with the standard csv module."""
     with open(path, newline="", encoding="utf-8") as fh:
@@ -159,7 +164,17 @@ def read_csv_rows(path: str) -> tuple:
         header = next(reader, None)
         if header is None:
             raise CheckInputError(f"{path} is empty")
-        return header, [row for row in reader if row]
+        shared = [i for i, name in enumerate(header) if name in SHARED_COLUMNS]
+        cells: dict = {}
+        rows = []
+        for row in reader:
+            if not row:
+                continue
+            for i in shared:
+                if i < len(row):
+                    row[i] = cells.setdefault(row[i], row[i])
+            rows.append(row)
+        return header, rows
 
 
 class RowTable:

@@ -98,6 +98,7 @@ def _check(cfg: Config, seq_df, ops_df, states_df, seq_file, history=(),
     for rec in records:
         check_group(rec, cfg, col)
         check_payload(rec, col)
+        rec.payload, rec.payload_text = None, ""  # no later rule reads them: free them
     rp = replay(records, cfg, col, start)
     segments = build_segments(rp, start.tails if start is not None else None)
     for rec in records:

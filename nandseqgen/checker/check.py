@@ -16,7 +16,7 @@ from .replay import replay
 from .report import CheckReport, Collector
 from .seq_rules import (check_csv_json_file, check_csv_json_frame, check_exp_val, check_group,
                         check_payload, check_time_order)
-from .start_rules import StartContext
+from .start_rules import StartContext, check_start
 from .state import build_segments, suspended_blocks
 from .sweep import run_sweep
 from .time_rules import check_bus, check_die, check_planes, check_resume_time
@@ -94,7 +94,7 @@ def _check(cfg: Config, seq_df, ops_df, states_df, seq_file, history=()) -> Chec
     check_bus(rp, col)
     check_planes(rp, segments, col)
     check_die(rp, cfg, col)
-    run_sweep(rp, cfg, StartContext(cfg, segments, suspended_blocks(rp), rp.frames), col)
+    run_sweep(rp, cfg, StartContext(cfg, segments, suspended_blocks(rp), rp.frames), col, check_start)
     _timeline_rules(rp, records, segments, tl, op_state_rows(states_df, col), col)
     log.info("checked %d ops: %d violations", len(records), len(col.rows))
     return col.report()

@@ -95,9 +95,10 @@ def _events(rp: Replay) -> list:
     return ev
 
 
-def run_sweep(rp: Replay, cfg, ctx, col: Collector) -> SweepState:
-    """Walk the events; ``ctx`` gives the start rules their lookups."""
-    from .start_rules import check_start
+def run_sweep(rp: Replay, cfg, ctx, col: Collector, check_start) -> SweepState:
+    """Walk the events; ``check_start(run, state, ctx, col)`` (the start rules,
+    passed in so that this module does not import them: no import circle) and
+    ``ctx`` its lookups."""
     st = SweepState(AddressBook(cfg.topology))
     for t, kind, i in _events(rp):
         run = rp.runs[i]

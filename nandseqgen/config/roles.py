@@ -9,13 +9,16 @@ is a load error. See ``docs/roles.md`` for the table in prose.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Literal, get_args
 
-KINDS = (
+from .units import AXES, Axis
+
+RoleKind = Literal[
     "erase", "program_final", "program_step", "read", "cache_read_end", "dout",
     "datain", "suspend", "resume", "reset", "status_read", "odt_disable",
     "odt_enable", "other",
-)
-AXES = ("ERASE", "PROGRAM")
+]
+KINDS: tuple[str, ...] = get_args(RoleKind)
 ADDRESS_KINDS = ("none", "erase", "program", "read", "latch", "any", "block")
 LATCH_KINDS = ("LATCH_ON_READ", "LATCH_ON_LSB", "LATCH_ON_CSB", "LATCH_ON_MSB")
 SCOPES = ("targets", "die")
@@ -31,8 +34,8 @@ _DEFAULT_ADDRESS = {
 class Role:
     """Declared semantics of one op base."""
 
-    kind: str
-    axis: str | None = None  # suspend axis of an erase/program op, or the axis a suspend/resume acts on
+    kind: RoleKind
+    axis: Axis | None = None  # suspend axis of an erase/program op, or the axis a suspend/resume acts on
     address: str = "none"  # how the proposer samples its target (see ADDRESS_KINDS)
     sets_latch: str | None = None  # latch set on its planes at op end
     latch_scope: str = "targets"  # planes a latch set/release applies to: its targets, or the whole die

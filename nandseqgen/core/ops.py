@@ -1,7 +1,7 @@
 """The record of one scheduled operation."""
 from __future__ import annotations
 
-INF = 1 << 62  # "never" in ticks
+from ..config.units import INF  # noqa: F401  (re-exported: "never" in ticks)
 
 
 class Op:

@@ -9,7 +9,7 @@ is set, only that chunk is rolled back; otherwise the whole batch is.
 """
 from __future__ import annotations
 
-from ..core.ops import INF
+from ..config.units import INF
 
 
 class Chunker:

@@ -9,7 +9,8 @@ or rolls back the returned transaction.
 from __future__ import annotations
 
 from ..address import check_epr
-from ..core.ops import INF, Op
+from ..config.units import INF
+from ..core.ops import Op
 from .chunks import Chunker
 from .table import PhaseSampler, draw_candidates
 from .targets import build_followups, choose_steps, first_targets

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..address import sample
 from ..core.ops import Op
-from ..resources.checks import LATCH_ON_READ
+from ..config.units import LATCH_ON_READ
 
 
 def first_targets(px, spec, die: int, plane: int, rng):

@@ -7,11 +7,7 @@ reason and the earliest time the blocking state may be over (INF: never).
 from __future__ import annotations
 
 from ..config.model import Config
-from ..core.ops import INF
-
-AXES = ("ERASE", "PROGRAM")
-LATCH_ON_READ = "LATCH_ON_READ"
-ODT_DISABLE = "ODT_DISABLE"
+from ..config.units import AXES, INF, LATCH_ON_READ, ODT_DISABLE
 
 
 def _mask(cfg: Config, names) -> int:

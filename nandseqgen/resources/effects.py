@@ -7,7 +7,7 @@ correct after an op was cut (suspend) or extended (resume).
 """
 from __future__ import annotations
 
-from .checks import LATCH_ON_READ, ODT_DISABLE
+from ..config.units import LATCH_ON_READ, ODT_DISABLE
 
 
 def apply(rm, op, with_addr: bool = True) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
-from ..core.ops import INF
+from ..config.units import INF
 
 
 class Lane:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..address import AddressManager
 from ..config.model import Config
-from ..core.ops import INF
+from ..config.units import INF
 from . import checks, effects
 from . import suspend as suspend_mod
 from .lanes import DieLane, Lane, StateIntervals

@@ -1,8 +1,10 @@
 """Expected value of a status read (SPEC 6.1, ``exp_val``)."""
 from __future__ import annotations
 
+from ..config.units import CORE_BUSY, DATA_IN, DATA_OUT
+
 BUSY, EXTRDY, READY = "busy", "extrdy", "ready"
-_DATA = ("DATA_OUT", "DATA_IN")
+_DATA = (DATA_OUT, DATA_IN)
 
 
 def _plane_state(rm, pi: int, t: int):
@@ -18,10 +20,10 @@ def expected_status(rm, op, t: int) -> str:
     d, P = op.die, rm.planes
     if op.spec.status_mode == "plane_read_first":
         base, state = _plane_state(rm, d * P + op.planes[0], t)
-        if state == "CORE_BUSY" and rm.cfg.bases[base].role.plane_read_family:
+        if state == CORE_BUSY and rm.cfg.bases[base].role.plane_read_family:
             return BUSY
     states = [_plane_state(rm, pi, t)[1] for pi in range(d * P, d * P + P)]
-    if "CORE_BUSY" in states:
+    if CORE_BUSY in states:
         return BUSY
     if any(s in _DATA for s in states):
         return EXTRDY

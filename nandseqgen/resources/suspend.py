@@ -6,9 +6,8 @@ remainder cannot be placed) rolls back cleanly.
 """
 from __future__ import annotations
 
+from ..config.units import CORE_BUSY
 from . import effects
-
-CORE_BUSY = "CORE_BUSY"
 
 
 def _log_set(txn, obj, attr, value) -> None:

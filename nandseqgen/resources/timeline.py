@@ -9,8 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 
 from ..config.model import DEFAULT_KEY
-
-ISSUE = "ISSUE"
+from ..config.units import ISSUE
 
 
 class PlaneTimeline:

@@ -2,10 +2,10 @@
 suspend/resume/RESET consequences and the backlog (SPEC 5.2-5.5)."""
 from __future__ import annotations
 
-from ..core.ops import INF
+from ..config.units import CORE_BUSY, DATA_IN, DATA_OUT, INF, ISSUE
 from ..events import BACKLOG_REFILL, BACKLOG_RETRY, OP_END, OP_START, PHASE_HOOK
 
-_NO_HOOK_STATES = ("ISSUE", "DATA_IN", "DATA_OUT")
+_NO_HOOK_STATES = (ISSUE, DATA_IN, DATA_OUT)
 
 
 def commit(s, prop, rng) -> None:
@@ -94,7 +94,7 @@ def phase_hooks(s, op, rng) -> None:
         if s.now <= before < until:
             q.push(before, PHASE_HOOK, (op.die, hp))
         after = end + 1 + rng.below(off)
-        if needs_dout and name == "CORE_BUSY":
+        if needs_dout and name == CORE_BUSY:
             for i, p in enumerate(op.planes):
                 if after + i * gap < until:
                     q.push(after + i * gap, PHASE_HOOK, (op.die, p))

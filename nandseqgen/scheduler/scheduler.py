@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from ..config.units import ticks_to_us, us_to_ticks
 from ..core.rng import stream
 from ..events import (BACKLOG_REFILL, BACKLOG_RETRY, OP_END, OP_START, PHASE_HOOK, QUEUE_REFILL,
                       EventQueue)
@@ -77,13 +78,13 @@ class Scheduler:
             self.step()
             committed += self.metrics.ops_committed - before
         last = self.last or (False, False, None)
-        return {"time_us": (t or 0) / 100.0, "committed": committed, "rolled_back": last[1],
+        return {"time_us": ticks_to_us(t or 0), "committed": committed, "rolled_back": last[1],
                 "reason": last[2]}
 
     def run(self, run_until_us: float | None = None, max_hooks: int | None = None,
             progress=None) -> dict:
         if run_until_us is not None:
-            self.run_until = int(round(run_until_us * 100))
+            self.run_until = us_to_ticks(run_until_us)
         start_hooks = self.metrics.hooks_executed
         n = 0
         while True:

@@ -16,8 +16,10 @@ import os
 
 import numpy as np
 
-from .core.ops import INF, Op
+from .core.ops import Op
 from .outputs.atomic import atomic_open, fsync_dir
+from .resources.effects import ADDR
+from .resources.suspend import StatePart, Suspended, SuspendFrame
 
 SCHEMA = 1
 KIND = "nandseqgen.state_snapshot"
@@ -27,14 +29,6 @@ class SnapshotError(ValueError):
     pass
 
 
-def _inf(v):
-    return None if v >= INF else v
-
-
-def _uninf(v):
-    return INF if v is None else v
-
-
 def _op_dict(op) -> dict:
     return {"uid": op.uid, "name": op.spec.name, "die": op.die, "planes": list(op.planes),
             "blocks": list(op.blocks) if op.blocks else None, "page": op.page,
@@ -42,7 +36,8 @@ def _op_dict(op) -> dict:
             "segs": [list(s) for s in op.segs], "source": op.source,
             "phase_key": list(op.phase_key) if isinstance(op.phase_key, tuple) else op.phase_key,
             "hook_plane": op.hook_plane, "inherit": list(op.inherit),
-            "effects": [list(e) for e in op.effects if e == ("addr",)], "resumed": op.resumed}
+            "effects": [["addr"]] if any(e is ADDR for e in op.effects) else [],
+            "resumed": op.resumed}
 
 
 def _op_from(d: dict, sim) -> Op:
@@ -53,20 +48,18 @@ def _op_from(d: dict, sim) -> Op:
     pk = d["phase_key"]
     op.phase_key = tuple(pk) if isinstance(pk, list) else pk
     op.hook_plane, op.inherit, op.resumed = d["hook_plane"], tuple(d["inherit"]), d["resumed"]
-    op.effects = [tuple(e) for e in d["effects"]]
+    op.effects = [ADDR] if d["effects"] else []
     op.info = sim.rm.info(op.spec)
     op.res_planes = sim.rm.res_planes(op)
     return op
 
 
 def _entries(si) -> list:
-    return [[x[0], x[1], _inf(x[2]), x[3], x[4], list(x[5]) if x[5] is not None else None]
-            for x in si.entries]
+    return si.state_dict()
 
 
 def _restore_entries(si, rows) -> None:
-    si.entries = [[r[0], r[1], _uninf(r[2]), r[3], r[4], tuple(r[5]) if r[5] is not None else None]
-                  for r in rows]
+    si.load_state_dict(rows)
 
 
 def _timeline(tl) -> dict:
@@ -97,8 +90,8 @@ def snapshot_state(sim) -> tuple:
         "cache_d": [_entries(si) for si in rm.cache_d],
         "susp": [_entries(si) for si in rm.susp],
         "odt": _entries(rm.odt),
-        "stack": [[[axis, [[_op_dict(o), [list(r) for r in rem]] for o, rem in items]]
-                   for axis, items in rm.stack[d]] for d in range(rm.dies)],
+        "stack": [[[f.axis, [[_op_dict(o), [list(r) for r in rem]] for o, rem in f.items]]
+                   for f in rm.stack[d]] for d in range(rm.dies)],
         "backlog": [[_op_dict(o) for o in dq] for dq in s.backlog],
         "backlog_tries": sorted(s.backlog_tries.items()),
         "bootstrap": sim.bootstrap.state() if sim.bootstrap is not None else None,
@@ -179,8 +172,9 @@ def _restore(sim, data, arrays) -> None:
             _restore_entries(si, rows)
     _restore_entries(rm.odt, data["odt"])
     for d, frames in enumerate(data["stack"]):
-        rm.stack[d] = [[axis, [(_op_from(o, sim), tuple(tuple(r) for r in rem))
-                               for o, rem in items]] for axis, items in frames]
+        rm.stack[d] = [SuspendFrame(axis, [Suspended(_op_from(o, sim),
+                                                     tuple(StatePart(*r) for r in rem))
+                                           for o, rem in items]) for axis, items in frames]
     for d, ops in enumerate(data["backlog"]):
         s.backlog[d].extend(_op_from(o, sim) for o in ops)
     s.backlog_tries = {int(k): v for k, v in data["backlog_tries"]}

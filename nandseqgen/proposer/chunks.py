@@ -44,7 +44,7 @@ class Chunker:
         sources = [rm.latch[pi].entries for pi in range(die * P, die * P + P)]
         sources += [rm.cache_p[pi].entries for pi in range(die * P, die * P + P)]
         sources.append(rm.cache_d[die].entries)
-        return not any(x[2] == INF and x[3] in uids for entries in sources for x in entries)
+        return not any(x.end == INF and x.opener in uids for entries in sources for x in entries)
 
     def recover(self) -> bool:
         """After a failure: keep the committed chunks if allowed. True if kept."""

@@ -35,8 +35,8 @@ def _latched(px, spec, die, plane):
     now = px.rm.now
     pi = die * px.planes + plane
     for x in px.rm.latch[pi].active(now):
-        if x[0] == LATCH_ON_READ and x[5] and x[5][0] is not None:
-            block, page, celltype = x[5]
+        if x.name == LATCH_ON_READ and x.extra and x.extra[0] is not None:
+            block, page, celltype = x.extra
             return die, (plane,), (block,), page, celltype
     return None
 

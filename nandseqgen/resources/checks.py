@@ -48,13 +48,13 @@ def _suspend_mask(rm, die: int, t: int, ignore_uid=None):
     masks = rm.masks
     if not rm.susp[die].entries:
         return masks.none_suspended, INF
-    active = {x[0]: x for x in rm.susp[die].active(t, ignore_uid)}
+    active = {x.name: x for x in rm.susp[die].active(t, ignore_uid)}
     m, end = 0, INF
     for axis in AXES:
         x = active.get(f"{axis}_SUSPENDED")
         if x is not None:
             m |= masks.suspend[axis]
-            end = min(end, x[2])
+            end = min(end, x.end)
         else:
             m |= masks.not_suspended[axis]
     return m, end
@@ -65,14 +65,14 @@ def dynamic_mask(rm, die: int, pi: int, t: int) -> int:
     masks = rm.masks
     m = _suspend_mask(rm, die, t)[0]
     for x in rm.latch[pi].entries:
-        if x[1] <= t < x[2]:
-            m |= masks.latch.get(x[0], 0)
-            if x[0] == LATCH_ON_READ:
+        if x.start <= t < x.end:
+            m |= masks.latch.get(x.name, 0)
+            if x.name == LATCH_ON_READ:
                 m |= masks.erase_program
     for src in (rm.cache_p[pi].entries, rm.cache_d[die].entries):
         for x in src:
-            if x[1] <= t < x[2]:
-                m |= masks.cache.get(x[0], 0)
+            if x.start <= t < x.end:
+                m |= masks.cache.get(x.name, 0)
     if rm.odt.entries and rm.odt.active(t):
         m |= masks.odt
     return m
@@ -105,41 +105,41 @@ def check_states(rm, op, t: int, ignore_uid=None):
     if rm.odt.entries:
         for x in rm.odt.active(t, ignore_uid):
             if masks.odt & bit:
-                return "odt", x[2]
+                return "odt", x.end
     return None
 
 
 def _latch(rm, op, pi, t, bit, role, ignore_uid):
     for x in rm.latch[pi].entries:
-        if not (x[1] <= t < x[2]) or x[3] == ignore_uid:
+        if not (x.start <= t < x.end) or x.opener == ignore_uid:
             continue
-        if rm.masks.latch.get(x[0], 0) & bit:
-            return "latch", x[2]
-        if x[0] == LATCH_ON_READ and (role.kind == "erase" or role.is_program):
+        if rm.masks.latch.get(x.name, 0) & bit:
+            return "latch", x.end
+        if x.name == LATCH_ON_READ and (role.kind == "erase" or role.is_program):
             # rule 11; a copyback program may consume the latch of its own planes
             if not (role.consumes_read_latch and pi % rm.planes in op.planes):
-                return "latch", x[2]
+                return "latch", x.end
     return None
 
 
 def _cache(si, op, t, bit, masks, ignore_uid):
     for x in si.entries:
-        if not (x[1] <= t < x[2]) or x[3] == ignore_uid:
+        if not (x.start <= t < x.end) or x.opener == ignore_uid:
             continue
-        if masks.cache.get(x[0], 0) & bit:
-            return "cache", x[2]
-        if x[5] is not None and _celltype_clash(op, x):
-            return "cache", x[2]
+        if masks.cache.get(x.name, 0) & bit:
+            return "cache", x.end
+        if x.extra is not None and _celltype_clash(op, x.extra):
+            return "cache", x.end
     return None
 
 
-def _celltype_clash(op, entry) -> bool:
+def _celltype_clash(op, tag) -> bool:
     """While a cache state is on, ops of the family that entered it (reads or
-    programs) must keep its cell type. ``entry[5] = (celltype, family)``."""
+    programs) must keep its cell type (rule 9; ``tag`` is a CacheTag)."""
     role, ct = op.role, op.celltype
     if ct == "NONE":
         return False
-    cache_ct, family = entry[5]
+    cache_ct, family = tag
     if family == "read":
         return role.reads_address and ct != cache_ct
     return role.is_program and ct != cache_ct

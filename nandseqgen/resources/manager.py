@@ -13,6 +13,7 @@ from ..config.units import INF
 from . import checks, effects
 from . import suspend as suspend_mod
 from .lanes import DieLane, Lane, StateIntervals
+from .suspend import SuspendFrame
 from .timeline import PlaneTimeline
 from .txn import Txn
 
@@ -63,7 +64,7 @@ class ResourceManager:
         self.susp = [StateIntervals() for _ in range(D)]
         self.odt = StateIntervals()
         self.ongoing = [dict() for _ in range(D)]  # uid -> op (erase/program axis ops)
-        self.stack = [[] for _ in range(D)]  # suspended frames: [axis, [(op, remaining)]]
+        self.stack: list[list[SuspendFrame]] = [[] for _ in range(D)]  # per die, innermost last
         self.reserved: dict = {}  # uid -> op, every op reserved and not yet ended
         self.now = 0
         self.segment_sink = segment_sink or (lambda die, plane, row: None)
@@ -233,7 +234,7 @@ class ResourceManager:
 
     def suspended_ops(self, die: int, axis: str | None = None) -> list:
         out = []
-        for frame_axis, items in self.stack[die]:
-            if axis is None or frame_axis == axis:
-                out += [op for op, _rem in items]
+        for frame in self.stack[die]:
+            if axis is None or frame.axis == axis:
+                out += [item.op for item in frame.items]
         return out

@@ -6,8 +6,39 @@ remainder cannot be placed) rolls back cleanly.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
+
 from ..config.units import CORE_BUSY
 from . import effects
+
+if TYPE_CHECKING:
+    from ..core.ops import Op
+    from .manager import ResourceManager
+    from .txn import Txn
+
+
+class StatePart(NamedTuple):
+    """What is left of one state of a suspended op."""
+
+    name: str
+    ticks: int
+    bus: bool
+
+
+class Suspended(NamedTuple):
+    """A suspended op and the states it still has to run."""
+
+    op: Op
+    remaining: tuple
+
+
+@dataclass(slots=True)
+class SuspendFrame:
+    """One level of a die's suspend stack (semantics: suspend / resume)."""
+
+    axis: str
+    items: list = field(default_factory=list)  # [Suspended]
 
 
 def _log_set(txn, obj, attr, value) -> None:
@@ -16,7 +47,7 @@ def _log_set(txn, obj, attr, value) -> None:
     txn.log(setattr, obj, attr, old)
 
 
-def cut(rm, txn, op, t: int, keep_addr: bool) -> None:
+def cut(rm: ResourceManager, txn: Txn, op: Op, t: int, keep_addr: bool) -> None:
     """Stop ``op`` at ``t``: truncate its reservations, drop its end effects,
     and (unless ``keep_addr``) its address effect. ``op`` leaves the reserved
     and ongoing sets."""
@@ -30,61 +61,24 @@ def cut(rm, txn, op, t: int, keep_addr: bool) -> None:
         if old:
             txn.log(tl.set_end, uid, old[0], old[1])
     for item in op.effects:
-        _cut_effect(rm, txn, op, item, t, keep_addr)
+        item.cut(rm, txn, op, t, keep_addr)
     rm.reserved.pop(uid, None)
     txn.log(rm.reserved.__setitem__, uid, op)
     if rm.ongoing[op.die].pop(uid, None) is not None:
         txn.log(rm.ongoing[op.die].__setitem__, uid, op)
-    _log_set(txn, op, "effects", [("addr",)] if keep_addr and ("addr",) in op.effects else [])
+    had_addr = any(e is effects.ADDR for e in op.effects)
+    _log_set(txn, op, "effects", [effects.ADDR] if keep_addr and had_addr else [])
     _log_set(txn, op, "segs", tuple((n, s, min(e, t), b) for n, s, e, b in op.segs if s < t))
     _log_set(txn, op, "end", t)
 
 
-def _cut_effect(rm, txn, op, item, t, keep_addr) -> None:
-    """Apply the cut to one recorded effect, logging its inverse."""
-    kind, uid = item[0], op.uid
-    if kind == "bus" and item[1] >= t:
-        rm.bus.remove(item[1], uid)
-        txn.log(rm.bus.add, item[1], item[2], uid)
-    elif kind == "lane":
-        lane, s, e = rm.lanes[item[1]], item[2], item[3]
-        if s >= t:
-            lane.remove(s, uid)
-            txn.log(lane.add, s, e, uid)
-        elif e > t:
-            lane.set_end(s, uid, t)
-            txn.log(lane.set_end, s, uid, e)
-    elif kind == "die":
-        entry, dl = item[1], rm.diel[op.die]
-        if entry[0] >= t:
-            dl.remove(entry)
-            txn.log(dl.add, entry)
-        elif entry[1] > t:
-            txn.log(entry.__setitem__, 1, entry[1])
-            entry[1] = t
-    elif kind == "si_open" and item[2][1] >= t:
-        item[1].remove(item[2])
-        txn.log(item[1].entries.append, item[2])
-    elif kind == "si_close" and item[4] >= t:
-        entry = item[1]
-        entry[2], entry[4] = item[2], item[3]
-        txn.log(_reclose, entry, item[4], item[5])
-    elif kind == "addr" and not keep_addr:
-        rm.am.drop_effect(op)
-        txn.log(rm.am.reserve_effect, op)
-
-
-def _reclose(entry, end, closer) -> None:
-    entry[2], entry[4] = end, closer
-
-
-def remaining_states(op, t: int) -> tuple:
-    """``(state, ticks, bus)`` left of ``op`` at ``t`` (t inside a segment)."""
+def remaining_states(op: Op, t: int) -> tuple:
+    """The :class:`StatePart` records left of ``op`` at ``t`` (t inside a segment)."""
     out = []
     for name, s, e, bus in op.segs:
         if e <= t:
             continue
-        out.append((name, e - max(s, t), bus))
+        out.append(StatePart(name, e - max(s, t), bus))
     return tuple(out)
 
 
@@ -96,7 +90,8 @@ def suspend(rm, txn, sop, t: int):
     """
     axis, d = sop.role.axis, sop.die
     stack = rm.stack[d]
-    if any(a == axis for a, _ in stack) or (axis == "ERASE" and any(a == "PROGRAM" for a, _ in stack)):
+    if any(f.axis == axis for f in stack) or (axis == "ERASE"
+                                               and any(f.axis == "PROGRAM" for f in stack)):
         return "suspend"
     victims = [o for o in rm.ongoing[d].values()
                if o.role.axis == axis and _in_core_busy(o, t)]
@@ -109,7 +104,7 @@ def suspend(rm, txn, sop, t: int):
         cut(rm, txn, o, t, keep_addr=True)
         rm.am.hold(o)
         txn.log(rm.am.release, o)
-        items.append((o, rem))
+        items.append(Suspended(o, rem))
         txn.suspended.append(o)
     later = sorted((o for o in rm.reserved.values()
                     if o.die == d and o.start >= t and o.role.axis == axis
@@ -117,7 +112,7 @@ def suspend(rm, txn, sop, t: int):
     for o in later:
         rm.remove_op(txn, o)
         txn.backlogged.append(o)
-    stack.append([axis, items])
+    stack.append(SuspendFrame(axis, items))
     txn.log(stack.pop)
     return _block_conflicts(rm, d, t, [o for o, _ in items] + later)
 
@@ -138,7 +133,7 @@ def _block_conflicts(rm, d, t, moved):
 def open_suspend_state(rm, txn, sop, t: int) -> None:
     si = rm.susp[sop.die]
     entry = si.open(f"{sop.role.axis}_SUSPENDED", t, sop.uid)
-    sop.effects.append(("si_open", si, entry))
+    sop.effects.append(effects.OpenEffect(si, entry))
 
 
 def resume(rm, txn, rop):
@@ -146,16 +141,15 @@ def resume(rm, txn, rop):
     its axis right after it ends. -> None or a rollback reason."""
     axis, d = rop.role.axis, rop.die
     stack = rm.stack[d]
-    if not stack or stack[-1][0] != axis:
+    if not stack or stack[-1].axis != axis:
         return "suspend"
     frame = stack.pop()
     txn.log(stack.append, frame)
     entry = rm.susp[d].open_entry(f"{axis}_SUSPENDED")
     if entry is not None:
-        old = (entry[2], entry[4])
-        entry[2], entry[4] = rop.end, rop.uid
-        rop.effects.append(("si_close", entry, old[0], old[1], rop.end, rop.uid))
-    for o, rem in frame[1]:
+        rop.effects.append(effects.CloseEffect(entry, entry.end, entry.closer, rop.end, rop.uid))
+        entry.end, entry.closer = rop.end, rop.uid
+    for o, rem in frame.items:
         bad = _place_remainder(rm, txn, o, rem, rop.end)
         if bad:
             return bad
@@ -211,8 +205,8 @@ def reset(rm, txn, rop, t: int) -> None:
 
 def _drop_suspended(rm, txn, d, t) -> None:
     stack = rm.stack[d]
-    for _axis, items in stack:
-        for o, _rem in items:
+    for frame in stack:
+        for o, _rem in frame.items:
             rm.am.drop_effect(o)
             txn.log(rm.am.reserve_effect, o)
             rm.am.release(o)
@@ -233,9 +227,13 @@ def _close_states(rm, txn, d, t) -> None:
     sis += [rm.cache_p[pi] for pi in range(d * P, d * P + P)] + [rm.cache_d[d], rm.susp[d]]
     for si in sis:
         for entry in list(si.entries):
-            if entry[1] >= t:
+            if entry.start >= t:
                 si.remove(entry)
-                txn.log(si.entries.append, entry)
-            elif entry[2] > t:
-                txn.log(_reclose, entry, entry[2], entry[4])
-                entry[2], entry[4] = t, None
+                txn.log(si.add, entry)
+            elif entry.end > t:
+                txn.log(_reclose, entry, entry.end, entry.closer)
+                entry.end, entry.closer = t, None
+
+
+def _reclose(entry, end, closer) -> None:
+    entry.end, entry.closer = end, closer

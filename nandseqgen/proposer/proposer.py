@@ -19,7 +19,7 @@ _RETRY_REASONS = ("no_candidate",)
 
 
 class Proposal:
-    __slots__ = ("txn", "ops", "reason", "detail", "key", "key_used", "first", "spec")
+    __slots__ = ("txn", "ops", "reason", "detail", "key", "key_used", "first", "spec", "chunker")
 
     def __init__(self, key, key_used):
         self.txn = None
@@ -29,6 +29,7 @@ class Proposal:
         self.key, self.key_used = key, key_used
         self.first = None
         self.spec = None
+        self.chunker: Chunker | None = None  # checkpoint chunks of the planned batch
 
 
 class Proposer:
@@ -45,7 +46,7 @@ class Proposer:
         self.new_uid = uid_source
         self.op_state_mask = rm.masks.op_state
         self.chunking = cfg.chunking
-        self.last_chunker = None
+        self._chunker: Chunker | None = None  # of the latest _plan
 
     def propose(self, now: int, die: int, plane: int, rng) -> Proposal:
         rm = self.rm
@@ -101,7 +102,7 @@ class Proposer:
         if reason is not None:
             self.rm.rollback(txn)
             return reason, detail
-        res.txn, res.ops, res.first = txn, txn.ops, first
+        res.txn, res.ops, res.first, res.chunker = txn, txn.ops, first, self._chunker
         return None, None
 
     def plan_explicit(self, first, now: int, upper: int, rng, follow: bool = True) -> Proposal:
@@ -120,7 +121,7 @@ class Proposer:
         bad = rm.place(txn, first, t)
         if bad:
             return bad, first.spec.name
-        chunker = self.last_chunker = Chunker(self.chunking, rm, txn)
+        chunker = self._chunker = Chunker(self.chunking, rm, txn)
         chunker.placed(first.die)
         bad = self._followups(txn, first, now, rng, chunker) if follow else None
         if bad is not None and not chunker.recover():

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from ..address import AddressManager
 from ..config.model import Config
+from ..core.clock import Clock
 from ..config.units import INF
 from . import checks, effects
 from . import suspend as suspend_mod
 from .lanes import DieLane, Lane, StateIntervals
-from .suspend import SuspendFrame
+from .suspend import StatePart, Suspended, SuspendFrame
 from .timeline import PlaneTimeline
 from .txn import Txn
 
@@ -49,8 +50,10 @@ class SpecInfo:
 
 
 class ResourceManager:
-    def __init__(self, cfg: Config, am: AddressManager, segment_sink=None):
+    def __init__(self, cfg: Config, am: AddressManager, segment_sink=None,
+                 clock: Clock | None = None):
         self.cfg, self.am = cfg, am
+        self.clock = clock if clock is not None else Clock()  # read-only here
         D, P = cfg.topology.dies, cfg.topology.planes
         self.dies, self.planes = D, P
         self.die_planes = tuple(tuple(range(d * P, d * P + P)) for d in range(D))
@@ -66,7 +69,6 @@ class ResourceManager:
         self.ongoing = [dict() for _ in range(D)]  # uid -> op (erase/program axis ops)
         self.stack: list[list[SuspendFrame]] = [[] for _ in range(D)]  # per die, innermost last
         self.reserved: dict = {}  # uid -> op, every op reserved and not yet ended
-        self.now = 0
         self.segment_sink = segment_sink or (lambda die, plane, row: None)
         self._suspended_out: list = []  # consume-once hand-over to the scheduler
         self._info: dict = {}
@@ -74,6 +76,11 @@ class ResourceManager:
         self.masks = checks.build_masks(cfg)
 
     # ------------------------------------------------------------------ basics
+    @property
+    def now(self) -> int:
+        """The scheduler's clock (read-only here)."""
+        return self.clock.now
+
     def info(self, spec) -> SpecInfo:
         info = self._info.get(spec.name)
         if info is None:
@@ -218,7 +225,6 @@ class ResourceManager:
 
     def prune(self, now: int) -> None:
         """Drop everything that ended at or before ``now``."""
-        self.now = now
         self.bus.prune(now)
         P = self.planes
         for pi in range(len(self.lanes)):
@@ -231,6 +237,32 @@ class ResourceManager:
             self.cache_d[d].prune(now)
             self.susp[d].prune(now)
         self.odt.prune(now)
+
+    # ------------------------------------------------------------- snapshots
+    _STATES = ("latch", "cache_p", "cache_d", "susp")
+
+    def state_dict(self, op_dict) -> dict:
+        """What a snapshot keeps (between runs, nothing reserved): timeline
+        tails, open states, suspended ops (``op_dict`` turns an op into JSON)."""
+        out: dict = {"timeline": [tl.state_dict() for tl in self.tl],
+                     "odt": self.odt.state_dict()}
+        for name in self._STATES:
+            out[name] = [si.state_dict() for si in getattr(self, name)]
+        out["stack"] = [[[f.axis, [[op_dict(o), [list(r) for r in rem]] for o, rem in f.items]]
+                         for f in self.stack[d]] for d in range(self.dies)]
+        return out
+
+    def load_state_dict(self, data: dict, op_from) -> None:
+        for tl, row in zip(self.tl, data["timeline"]):
+            tl.load_state_dict(row)
+        for name in self._STATES:
+            for si, rows in zip(getattr(self, name), data[name]):
+                si.load_state_dict(rows)
+        self.odt.load_state_dict(data["odt"])
+        for d, frames in enumerate(data["stack"]):
+            self.stack[d] = [
+                SuspendFrame(axis, [Suspended(op_from(o), tuple(StatePart(*r) for r in rem))
+                                    for o, rem in items]) for axis, items in frames]
 
     def suspended_ops(self, die: int, axis: str | None = None) -> list:
         out = []

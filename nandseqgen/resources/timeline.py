@@ -145,6 +145,18 @@ class PlaneTimeline:
         i = self.segment_at(t)
         return self.ends[i] if i >= 0 else None
 
+    _FIELDS = ("starts", "ends", "keys", "bases", "states", "uids", "ends_key", "names")
+
+    def state_dict(self) -> dict:
+        out: dict = {k: getattr(self, k) for k in self._FIELDS}
+        out["head_emitted"] = self.head_emitted
+        return out
+
+    def load_state_dict(self, row: dict) -> None:
+        for key in self._FIELDS:
+            setattr(self, key, list(row[key]))
+        self.head_emitted = row["head_emitted"]
+
     def prune(self, now: int, sink, die: int, plane: int) -> None:
         """Hand every segment that ended at or before ``now`` to ``sink(die, plane, row)``
         once, then drop all of them but the newest (the next ISSUE or gap still

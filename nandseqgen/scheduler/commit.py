@@ -14,7 +14,7 @@ def commit(s, prop, rng) -> None:
     after = rm.commit(txn)
     first = prop.first
     m.batches_committed += 1
-    ch = s.proposer.last_chunker
+    ch = prop.chunker
     if ch is not None and ch.size is not None:
         m.ckpt_success_batches += ch.chunks
         m.ckpt_rollback_batches += int(ch.failed)

@@ -28,7 +28,7 @@ class Scheduler:
         self.bootstrap = bootstrap
         self.q = EventQueue()
         self.metrics = Metrics()
-        self.now = 0
+        self.clock = rm.clock  # the one clock; this object is its only writer
         self.hook_counter = 0
         self.rr = 0
         self.run_until = 0
@@ -43,10 +43,26 @@ class Scheduler:
         self.last = None  # (committed, rolled_back, reason) of the latest hook
         self.manual = False  # Simulation.advance(): backlog refills run outside a run
 
-    # ------------------------------------------------------------------ driving
+    # ------------------------------------------------------------------ clock
+    @property
+    def now(self) -> int:
+        return self.clock.now
+
+    def advance_to(self, t: int) -> None:
+        """Move the clock forward to ``t`` (never back)."""
+        if t > self.clock.now:
+            self.clock.now = t
+
+    # ---------------------------------------------------------------- driving
+    def begin_run(self, recorder, run_until: int) -> None:
+        """A new run: fresh recorder and counters, hooks until ``run_until``."""
+        self.rec = recorder
+        self.metrics = Metrics()
+        self.run_until = run_until
+
     def prime(self, t0: int) -> None:
         """Start a run at ``t0``: one QUEUE_REFILL, and the backlog if any."""
-        self.now = max(self.now, t0)
+        self.advance_to(t0)
         self.q.push(t0, QUEUE_REFILL, None)
         for d, dq in enumerate(self.backlog):
             if dq:
@@ -58,8 +74,9 @@ class Scheduler:
         if ev is None:
             return False
         tick, kind, payload = ev
-        if tick > self.now:
-            self.now = self.rm.now = tick
+        clock = self.clock
+        if tick > clock.now:
+            clock.now = tick
             if tick - self._last_prune >= PRUNE_EVERY:
                 self.rm.prune(tick)
                 self._last_prune = tick
@@ -106,6 +123,23 @@ class Scheduler:
             "bootstrap_completed": bool(self.bootstrap and self.bootstrap.completed),
             "metrics": self.metrics.as_dict(),
         }
+
+    # --------------------------------------------------------------- snapshots
+    def state_dict(self, op_dict) -> dict:
+        """What a snapshot keeps of the scheduler (between runs); ``op_dict``
+        turns a backlogged op into JSON."""
+        return {"hook_counter": self.hook_counter, "time": self.now, "rr": self.rr,
+                "last_prune": self._last_prune,
+                "backlog": [[op_dict(o) for o in dq] for dq in self.backlog],
+                "backlog_tries": sorted(self.backlog_tries.items())}
+
+    def load_state_dict(self, data: dict, op_from) -> None:
+        self.hook_counter = data["hook_counter"]
+        self.clock.now = data["time"]
+        self.rr, self._last_prune = data["rr"], data["last_prune"]
+        for d, ops in enumerate(data["backlog"]):
+            self.backlog[d].extend(op_from(o) for o in ops)
+        self.backlog_tries = {int(k): v for k, v in data["backlog_tries"]}
 
     # ----------------------------------------------------------------- handlers
     def _rng(self):

@@ -20,7 +20,7 @@ from .core.ops import Op
 from .outputs.atomic import atomic_open, fsync_dir
 from .resources.effects import ADDR
 
-SCHEMA = 1
+SCHEMA = 2  # 2: per-block abort marks (docs/semantics.md rule 16), held pages
 KIND = "nandseqgen.state_snapshot"
 
 
@@ -69,7 +69,8 @@ def snapshot_state(sim) -> tuple:
         "uid": sim.uid, "run_index": sim.run_index, "time": sched["time"], "rr": sched["rr"],
         "last_prune": sched["last_prune"],
         "pending": [[d, b, [list(x) for x in lst]] for (d, b), lst in sorted(am.pending.items())],
-        "busy": [[d, b, sorted(u)] for (d, b), u in sorted(am.busy.items())],
+        "busy": [[d, b, sorted([uid, page] for uid, page in held.items())]
+                 for (d, b), held in sorted(am.busy.items())],
         "backlog": sched["backlog"],
         "backlog_tries": sched["backlog_tries"],
         "bootstrap": sim.bootstrap.state() if sim.bootstrap is not None else None,
@@ -142,7 +143,7 @@ def _restore(sim, data, arrays) -> None:
                        "backlog": data["backlog"], "backlog_tries": data["backlog_tries"]},
                       lambda o: _op_from(o, sim))
     am.pending = {(d, b): [tuple(x) for x in lst] for d, b, lst in data["pending"]}
-    am.busy = {(d, b): set(u) for d, b, u in data["busy"]}
+    am.busy = {(d, b): {uid: page for uid, page in held} for d, b, held in data["busy"]}
     am.restore_arrays(arrays)
     rm.load_state_dict(data, lambda o: _op_from(o, sim))
     if sim.bootstrap is not None and data["bootstrap"] is not None:

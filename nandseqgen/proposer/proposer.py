@@ -11,11 +11,11 @@ from __future__ import annotations
 from ..address import check_epr
 from ..config.units import INF
 from ..core.ops import Op
+from ..resources.reasons import RETRY_REASONS
 from .chunks import Chunker
 from .table import PhaseSampler, draw_candidates
 from .targets import build_followups, choose_steps, first_targets
 
-_RETRY_REASONS = ("no_candidate",)
 
 
 class Proposal:
@@ -61,8 +61,7 @@ class Proposer:
         for spec in draw_candidates(dist, rng, self.tries, self.epsilon):
             res.spec = spec
             res.reason, res.detail = self._try(res, spec, now, die, plane, rng)
-            if res.reason is None or res.reason not in _RETRY_REASONS and \
-                    not res.reason.startswith("epr"):
+            if res.reason is None or res.reason not in RETRY_REASONS:
                 return res
         return res
 

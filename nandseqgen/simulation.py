@@ -53,7 +53,7 @@ class Simulation:
                                    self.bootstrap)
         self.run_index = 0
         self.results: list = []
-        self._active = None
+        self._active: tuple | None = None  # (recorder, start tick) while a run is active
 
     def _next_uid(self) -> int:
         self.uid += 1

@@ -65,7 +65,7 @@ class Role:
         return self.kind in ("read", "cache_read_end")
 
 
-def _r(kind: str, **kw) -> Role:
+def _r(kind: RoleKind, **kw) -> Role:
     kw.setdefault("address", _DEFAULT_ADDRESS.get(kind, "none"))
     return Role(kind, **kw)
 
@@ -180,7 +180,7 @@ def role_from_config(value, check) -> Role | None:
     for key in ("releases_latches", "cache_exit"):
         if key in kw:
             kw[key] = tuple(kw[key] or ())
-    kw.setdefault("address", _DEFAULT_ADDRESS.get(kind, "none"))
+    kw.setdefault("address", _DEFAULT_ADDRESS.get(str(kind), "none"))
     role = Role(**kw)
     ok = check(role.axis in (None,) + AXES, ("axis",), role.axis, f"axis must be one of {AXES}")
     ok &= check(role.address in ADDRESS_KINDS, ("address",), role.address,

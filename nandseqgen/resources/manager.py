@@ -66,7 +66,7 @@ class ResourceManager:
         self.cache_d = [StateIntervals() for _ in range(D)]
         self.susp = [StateIntervals() for _ in range(D)]
         self.odt = StateIntervals()
-        self.ongoing = [dict() for _ in range(D)]  # uid -> op (erase/program axis ops)
+        self.ongoing: list[dict] = [dict() for _ in range(D)]  # uid -> op (erase/program axis ops)
         self.stack: list[list[SuspendFrame]] = [[] for _ in range(D)]  # per die, innermost last
         self.reserved: dict = {}  # uid -> op, every op reserved and not yet ended
         self.segment_sink = segment_sink or (lambda die, plane, row: None)

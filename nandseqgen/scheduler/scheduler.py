@@ -32,7 +32,7 @@ class Scheduler:
         self.hook_counter = 0
         self.rr = 0
         self.run_until = 0
-        self.backlog = [deque() for _ in range(cfg.topology.dies)]
+        self.backlog: list[deque] = [deque() for _ in range(cfg.topology.dies)]
         self.backlog_tries: dict = {}
         self._last_prune = 0
         self._handlers = {
@@ -40,7 +40,7 @@ class Scheduler:
             QUEUE_REFILL: self._on_refill, BACKLOG_REFILL: self._on_backlog,
             BACKLOG_RETRY: self._on_backlog,
         }
-        self.last = None  # (committed, rolled_back, reason) of the latest hook
+        self.last: tuple | None = None  # (committed, rolled_back, reason) of the latest hook
         self.manual = False  # Simulation.advance(): backlog refills run outside a run
 
     # ------------------------------------------------------------------ clock

@@ -13,7 +13,7 @@ class Op:
     """
 
     __slots__ = (
-        "uid", "spec", "die", "planes", "blocks", "page", "celltype", "start", "end",
+        "uid", "spec", "role", "die", "planes", "blocks", "page", "celltype", "start", "end",
         "segs", "res_planes", "source", "phase_key", "hook_plane",
         "start_handle", "end_handle", "inherit", "exp_val", "resumed", "effects", "info",
     )
@@ -22,6 +22,7 @@ class Op:
                  source="proposer"):
         self.uid = uid
         self.spec = spec
+        self.role = spec.base.role  # what the base does (config.roles), looked up once
         self.die = die
         self.planes = planes
         self.blocks = blocks
@@ -45,10 +46,6 @@ class Op:
     @property
     def base(self):
         return self.spec.base
-
-    @property
-    def role(self):
-        return self.spec.base.role
 
     def place(self, start: int) -> None:
         """Lay the op's states out from ``start``."""

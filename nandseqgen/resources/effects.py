@@ -124,10 +124,9 @@ class SegEffect(Effect):
 
     def redo(self, rm, op):
         segs = tuple(s for s in op.segs if s[1] >= self.start)
-        info = op.info
+        kinds = op.info.kinds
         for pi in self.planes:
-            rm.tl[pi].insert(op.uid, op.spec.base.name, op.spec.name, segs, info.key_of,
-                             info.end_key)
+            rm.tl[pi].insert(op.uid, segs, kinds)
 
 
 @dataclass(slots=True)
@@ -235,10 +234,9 @@ def apply(rm: ResourceManager, op: Op, with_addr: bool = True) -> None:
         rm.diel[op.die].add(entry)
         eff.append(DieEffect(entry))
     if info.affect:
-        base_name, name, segs, key_of, end_key = (op.spec.base.name, op.spec.name, op.segs,
-                                                  info.key_of, info.end_key)
+        segs, kinds, tl = op.segs, info.kinds, rm.tl
         for pi in rp:
-            rm.tl[pi].insert(uid, base_name, name, segs, key_of, end_key)
+            tl[pi].insert(uid, segs, kinds)
         eff.append(SegEffect(rp, op.start))
     if role.sets_latch or role.releases_latches or role.consumes_read_latch:
         _latches(rm, op, eff)

@@ -15,21 +15,20 @@ from . import checks, effects
 from . import suspend as suspend_mod
 from .lanes import DieLane, Lane, StateIntervals
 from .suspend import StatePart, Suspended, SuspendFrame
-from .timeline import PlaneTimeline
+from .timeline import PlaneTimeline, seg_kinds
 from .txn import Txn
 
 
 class SpecInfo:
     """Per-op-name lookup data computed once."""
 
-    __slots__ = ("bit", "key_of", "end_key", "bus", "ss_ok", "multi", "instant", "affect",
+    __slots__ = ("bit", "kinds", "bus", "ss_ok", "multi", "instant", "affect",
                  "die_wide", "ticks", "changes_state")
 
     def __init__(self, spec, ss_allowed):
         base, role = spec.base, spec.base.role
         self.bit = 1 << base.index
-        self.key_of = {s.name: f"{base.name}.{s.name}" for s in spec.states}
-        self.end_key = f"{base.name}.END"
+        self.kinds = seg_kinds(spec)  # state name -> SegKind (timeline segments)
         off, bus = 0, []
         for s in spec.states:
             if s.bus:

@@ -8,9 +8,8 @@ _DATA = (DATA_OUT, DATA_IN)
 
 
 def _plane_state(rm, pi: int, t: int):
-    tl = rm.tl[pi]
-    i = tl.segment_at(t)
-    return (tl.bases[i], tl.states[i]) if i >= 0 else (None, None)
+    kind = rm.tl[pi].kind_at(t)
+    return (kind.base, kind.state) if kind is not None else (None, None)
 
 
 def expected_status(rm, op, t: int) -> str:

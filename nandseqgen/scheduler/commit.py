@@ -44,7 +44,8 @@ def commit(s, prop, rng) -> None:
 def _schedule(s, op, rng) -> None:
     """Events, hooks and records of one newly reserved op."""
     m, rm = s.metrics, s.rm
-    op.phase_key = tuple(rm.phase_key_at(op.die, p, op.start) for p in op.planes)
+    tl, base, start = rm.tl, op.die * rm.planes, op.start
+    op.phase_key = tuple([tl[base + p].phase_key_at(start) for p in op.planes])
     op.start_handle = s.q.push(op.start, OP_START, op)
     op.end_handle = s.q.push(op.end, OP_END, op)
     phase_hooks(s, op, rng)

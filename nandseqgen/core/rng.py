@@ -1,7 +1,7 @@
 """Deterministic random streams.
 
 One run seed; every hook draws from its own stream derived from
-``(seed, hook_counter)`` (SPEC 5.2). Deriving is stateless, so a snapshot only
+``(seed, hook_counter)`` (``docs/engine.md`` §2). Deriving is stateless, so a snapshot only
 needs the seed and the counter, and a local change does not reshuffle the
 draws of unrelated hooks. The generator is SplitMix64 on Python ints: cheap to
 create per hook (a numpy Generator costs ~30 us to build) and identical on

@@ -1,4 +1,4 @@
-"""Checkpoint chunks of a long batch (seed 000's ``propose.chunking.*``).
+"""Checkpoint chunks of a long batch (``propose.chunking.*``, ``docs/engine.md`` §4.6).
 
 A chunk boundary is placed every ``max_ops_per_chunk`` (or
 ``checkpoint_interval``) ops, but only where the batch leaves nothing half

@@ -1,4 +1,4 @@
-"""Proposer: what to do next at a hook (SPEC 5.4).
+"""Proposer: what to do next at a hook (``docs/engine.md`` §5).
 
 For the hook's (die, plane) it reads the phase key, samples an op name from
 that key's distribution minus every currently forbidden base, samples targets

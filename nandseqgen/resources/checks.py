@@ -1,4 +1,4 @@
-"""State rules at an op's start time (SPEC 3 rules 10-11, SPEC 4).
+"""State rules at an op's start time (``docs/semantics.md`` rules 7-11).
 
 Base sets are int bitmasks (bit = base index) so a check is a few ANDs.
 Each check answers ``None`` (allowed) or ``(reason, retry_at)``: the rollback
@@ -116,7 +116,7 @@ def _latch(rm, op, pi, t, bit, role, ignore_uid):
         if rm.masks.latch.get(x.name, 0) & bit:
             return "latch", x.end
         if x.name == LATCH_ON_READ and (role.kind == "erase" or role.is_program):
-            # rule 11; a copyback program may consume the latch of its own planes
+            # rule 8; a copyback program may consume the latch of its own planes
             if not (role.consumes_read_latch and pi % rm.planes in op.planes):
                 return "latch", x.end
     return None

@@ -1,4 +1,5 @@
-"""ResourceManager: every time-dependent resource of the package (SPEC 3-4).
+"""ResourceManager: every time-dependent resource of the package (``docs/engine.md`` §8;
+rules 4-11 of ``docs/semantics.md``, mapped in ``docs/rules.md``).
 
 Owns the IO bus, plane and die-multiplicity reservations, the op-state
 timelines, latches, cache / suspend / ODT states and the ongoing and suspended

@@ -1,4 +1,4 @@
-"""Expected value of a status read (SPEC 6.1, ``exp_val``)."""
+"""Expected value of a status read (``docs/semantics.md`` rule 13, ``exp_val``)."""
 from __future__ import annotations
 
 from ..config.units import CORE_BUSY, DATA_IN, DATA_OUT

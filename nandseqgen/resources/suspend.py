@@ -1,4 +1,5 @@
-"""Suspend, resume and RESET (SPEC 4 and 5.5; seeds 002 and 004).
+"""Suspend, resume and RESET (``docs/engine.md`` §6-§7; ``docs/semantics.md``
+rules 10, 12 and 16).
 
 All three act on already-reserved ops inside the committing transaction, and
 log exact inverses, so a batch that fails later (for example a RESUME whose

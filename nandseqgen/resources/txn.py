@@ -1,4 +1,4 @@
-"""One hook = one transaction (SPEC 5.3).
+"""One hook = one transaction (``docs/engine.md`` §4).
 
 Reservations are applied to the live structures as they are made, so every
 later check in the same batch sees them (pending reservations count for every

@@ -1,5 +1,5 @@
 """What happens once a batch is certain: events, PHASE_HOOKs, records, the
-suspend/resume/RESET consequences and the backlog (SPEC 5.2-5.5)."""
+suspend/resume/RESET consequences and the backlog (``docs/engine.md`` §3-§7)."""
 from __future__ import annotations
 
 from ..config.units import CORE_BUSY, DATA_IN, DATA_OUT, INF, ISSUE
@@ -81,7 +81,7 @@ def _after(s, item, rng) -> None:
 
 def phase_hooks(s, op, rng) -> None:
     """One hook shortly before and one shortly after each state's end (not
-    ISSUE/DATA_*); read-family ops get one after-hook per plane (SPEC 5.2)."""
+    ISSUE/DATA_*); read-family ops get one after-hook per plane (``docs/engine.md`` §3)."""
     if not op.info.affect:
         return
     off, gap, until, q = s.cfg.policies.phase_hook_offset, s.cfg.policies.sequence_gap, \

@@ -1,4 +1,4 @@
-"""Run counters (seed 000's observability list)."""
+"""Run counters (the run summary's ``metrics``; ``docs/engine.md`` §4-§6)."""
 from __future__ import annotations
 
 from collections import Counter

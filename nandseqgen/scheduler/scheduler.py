@@ -1,4 +1,4 @@
-"""Scheduler: moves time forward through events (SPEC 5.2-5.3).
+"""Scheduler: moves time forward through events (``docs/engine.md`` §1-§4).
 
 ``step()`` handles one event; ``tick()`` every event of the next tick;
 ``run()`` only loops. Hooks (PHASE_HOOK, QUEUE_REFILL, BACKLOG_*) stop at

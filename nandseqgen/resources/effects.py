@@ -40,21 +40,23 @@ class Effect:
 
 @dataclass(slots=True)
 class BusEffect(Effect):
-    """One bus state of the op (rule 4)."""
+    """The op's bus states (rule 4): ``pieces`` are ``(start, end)`` pairs."""
 
-    start: int
-    end: int
+    pieces: tuple
 
     def undo(self, rm, op):
-        rm.bus.remove(self.start, op.uid)
+        for s, _e in reversed(self.pieces):
+            rm.bus.remove(s, op.uid)
 
     def redo(self, rm, op):
-        rm.bus.add(self.start, self.end, op.uid)
+        for s, e in self.pieces:
+            rm.bus.add(s, e, op.uid)
 
     def cut(self, rm, txn, op, t, keep_addr):
-        if self.start >= t:
-            rm.bus.remove(self.start, op.uid)
-            txn.log(rm.bus.add, self.start, self.end, op.uid)
+        for s, e in self.pieces:  # a bus piece that began before t stays whole
+            if s >= t:
+                rm.bus.remove(s, op.uid)
+                txn.log(rm.bus.add, s, e, op.uid)
 
 
 @dataclass(slots=True)
@@ -219,10 +221,11 @@ def apply(rm: ResourceManager, op: Op, with_addr: bool = True) -> None:
     remainder, whose address effect is still pending from its first piece."""
     info, uid, role = op.info, op.uid, op.role
     eff = op.effects
-    for _name, s, e, bus in op.segs:
-        if bus and e > s:
+    pieces = [(s, e) for _name, s, e, bus in op.segs if bus and e > s]
+    if pieces:
+        for s, e in pieces:
             rm.bus.add(s, e, uid)
-            eff.append(BusEffect(s, e))
+        eff.append(BusEffect(tuple(pieces)))
     rp = op.res_planes
     if not info.instant or info.affect:
         start, end = op.start, op.end

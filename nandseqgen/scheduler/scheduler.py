@@ -161,12 +161,12 @@ class Scheduler:
     def hook(self, die: int, plane: int) -> bool:
         """Propose for (die, plane) at ``now``; commit or record the rollback."""
         rng = self._rng()
-        m = self.metrics
+        m, now = self.metrics, self.clock.now
         m.hooks_executed += 1
-        prop = self.proposer.propose(self.now, die, plane, rng)
+        prop = self.proposer.propose(now, die, plane, rng)
         if prop.spec is not None:
             m.proposals += 1
-            self.rec.proposal(self.now, die, plane, prop.key_used, prop.key, prop.spec.name)
+            self.rec.proposal(now, die, plane, prop.key_used, prop.key, prop.spec.name)
             if not prop.spec.base.instant_resv:
                 m.window_attempts += 1
         if prop.txn is not None:

@@ -21,7 +21,7 @@ def _mask(cfg: Config, names) -> int:
 
 class Masks:
     __slots__ = ("op_state", "latch", "cache", "suspend", "not_suspended", "odt",
-                 "erase_program", "none_suspended")
+                 "erase_program", "none_suspended", "by_axis")
 
     def __init__(self, cfg: Config):
         ex = cfg.exclusions
@@ -35,6 +35,9 @@ class Masks:
         self.none_suspended = 0
         for a in AXES:
             self.none_suspended |= self.not_suspended[a]
+        #: per axis: (state name, mask while suspended, mask while not)
+        self.by_axis = tuple((f"{a}_SUSPENDED", self.suspend[a], self.not_suspended[a])
+                             for a in AXES)
         self.erase_program = _mask(cfg, [b.name for b in cfg.bases.values()
                                          if b.role.kind == "erase" or b.role.is_program])
 
@@ -46,17 +49,22 @@ def build_masks(cfg: Config) -> Masks:
 def _suspend_mask(rm, die: int, t: int, ignore_uid=None):
     """(mask, end) from the die's suspend states at ``t``."""
     masks = rm.masks
-    if not rm.susp[die].entries:
+    entries = rm.susp[die].entries
+    if not entries:
         return masks.none_suspended, INF
-    active = {x.name: x for x in rm.susp[die].active(t, ignore_uid)}
     m, end = 0, INF
-    for axis in AXES:
-        x = active.get(f"{axis}_SUSPENDED")
-        if x is not None:
-            m |= masks.suspend[axis]
-            end = min(end, x.end)
+    for name, on, off in masks.by_axis:
+        hit = None
+        for x in entries:  # the last active entry of that name counts
+            if x.name == name and x.start <= t < x.end and (ignore_uid is None
+                                                             or x.opener != ignore_uid):
+                hit = x
+        if hit is None:
+            m |= off
         else:
-            m |= masks.not_suspended[axis]
+            m |= on
+            if hit.end < end:
+                end = hit.end
     return m, end
 
 

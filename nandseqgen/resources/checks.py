@@ -6,8 +6,14 @@ reason and the earliest time the blocking state may be over (INF: never).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..config.model import Config
 from ..config.units import AXES, INF, LATCH_ON_READ, ODT_DISABLE
+
+if TYPE_CHECKING:
+    from ..core.ops import Op
+    from .manager import ResourceManager
 
 
 def _mask(cfg: Config, names) -> int:
@@ -46,7 +52,7 @@ def build_masks(cfg: Config) -> Masks:
     return Masks(cfg)
 
 
-def _suspend_mask(rm, die: int, t: int, ignore_uid=None):
+def _suspend_mask(rm: ResourceManager, die: int, t: int, ignore_uid=None):
     """(mask, end) from the die's suspend states at ``t``."""
     masks = rm.masks
     entries = rm.susp[die].entries
@@ -68,7 +74,7 @@ def _suspend_mask(rm, die: int, t: int, ignore_uid=None):
     return m, end
 
 
-def dynamic_mask(rm, die: int, pi: int, t: int) -> int:
+def dynamic_mask(rm: ResourceManager, die: int, pi: int, t: int) -> int:
     """Bases forbidden at (die, plane, t) by latch, cache, suspend and ODT states."""
     masks = rm.masks
     m = _suspend_mask(rm, die, t)[0]
@@ -86,7 +92,7 @@ def dynamic_mask(rm, die: int, pi: int, t: int) -> int:
     return m
 
 
-def check_states(rm, op, t: int, ignore_uid=None):
+def check_states(rm: ResourceManager, op: Op, t: int, ignore_uid=None):
     """All state rules for ``op`` starting at ``t`` -> None or (reason, retry_at)."""
     masks, role = rm.masks, op.role
     bit = op.info.bit
@@ -117,7 +123,7 @@ def check_states(rm, op, t: int, ignore_uid=None):
     return None
 
 
-def _latch(rm, op, pi, t, bit, role, ignore_uid):
+def _latch(rm: ResourceManager, op: Op, pi, t, bit, role, ignore_uid):
     for x in rm.latch[pi].entries:
         if not (x.start <= t < x.end) or x.opener == ignore_uid:
             continue
@@ -130,7 +136,7 @@ def _latch(rm, op, pi, t, bit, role, ignore_uid):
     return None
 
 
-def _cache(si, op, t, bit, masks, ignore_uid):
+def _cache(si, op: Op, t, bit, masks, ignore_uid):
     for x in si.entries:
         if not (x.start <= t < x.end) or x.opener == ignore_uid:
             continue
@@ -141,7 +147,7 @@ def _cache(si, op, t, bit, masks, ignore_uid):
     return None
 
 
-def _celltype_clash(op, tag) -> bool:
+def _celltype_clash(op: Op, tag) -> bool:
     """While a cache state is on, ops of the family that entered it (reads or
     programs) must keep its cell type (rule 9; ``tag`` is a CacheTag)."""
     role, ct = op.role, op.celltype

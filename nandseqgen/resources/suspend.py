@@ -42,7 +42,7 @@ class SuspendFrame:
     items: list = field(default_factory=list)  # [Suspended]
 
 
-def _log_set(txn, obj, attr, value) -> None:
+def _log_set(txn: Txn, obj, attr, value) -> None:
     old = getattr(obj, attr)
     setattr(obj, attr, value)
     txn.log(setattr, obj, attr, old)
@@ -83,7 +83,7 @@ def remaining_states(op: Op, t: int) -> tuple:
     return tuple(out)
 
 
-def suspend(rm, txn, sop, t: int):
+def suspend(rm: ResourceManager, txn: Txn, sop: Op, t: int):
     """Suspend the ongoing ops of ``sop``'s axis on its die at ``t``.
 
     -> None on success, else a rollback reason. Moves later same-axis ops of
@@ -91,6 +91,8 @@ def suspend(rm, txn, sop, t: int):
     """
     axis, d = sop.role.axis, sop.die
     stack = rm.stack[d]
+    if axis is None:  # a suspend role without an axis suspends nothing
+        return "suspend"
     if any(f.axis == axis for f in stack) or (axis == "ERASE"
                                                and any(f.axis == "PROGRAM" for f in stack)):
         return "suspend"
@@ -118,11 +120,11 @@ def suspend(rm, txn, sop, t: int):
     return _block_conflicts(rm, d, t, [o for o, _ in items] + later)
 
 
-def _in_core_busy(op, t: int) -> bool:
+def _in_core_busy(op: Op, t: int) -> bool:
     return any(n == CORE_BUSY and s <= t < e for n, s, e, _b in op.segs)
 
 
-def _block_conflicts(rm, d, t, moved):
+def _block_conflicts(rm: ResourceManager, d, t, moved):
     """A reserved future op may not use a block whose program/erase moved away."""
     blocks = {b for o in moved for b in (o.blocks or ())}
     for o in rm.reserved.values():
@@ -131,13 +133,13 @@ def _block_conflicts(rm, d, t, moved):
     return None
 
 
-def open_suspend_state(rm, txn, sop, t: int) -> None:
+def open_suspend_state(rm: ResourceManager, txn: Txn, sop: Op, t: int) -> None:
     si = rm.susp[sop.die]
     entry = si.open(f"{sop.role.axis}_SUSPENDED", t, sop.uid)
     sop.effects.append(effects.OpenEffect(si, entry))
 
 
-def resume(rm, txn, rop):
+def resume(rm: ResourceManager, txn: Txn, rop: Op):
     """After ``rop`` (an *_RESUME) is reserved: re-reserve the suspended ops of
     its axis right after it ends. -> None or a rollback reason."""
     axis, d = rop.role.axis, rop.die
@@ -158,7 +160,7 @@ def resume(rm, txn, rop):
     return None
 
 
-def _place_remainder(rm, txn, o, rem, t):
+def _place_remainder(rm: ResourceManager, txn: Txn, o: Op, rem, t):
     saved = (o.start, o.segs, o.end, o.source, o.resumed)
     txn.log(_restore_layout, o, saved)
     o.place_states(t, rem)
@@ -177,16 +179,16 @@ def _place_remainder(rm, txn, o, rem, t):
     return None
 
 
-def _restore_layout(o, saved) -> None:
+def _restore_layout(o: Op, saved) -> None:
     o.start, o.segs, o.end, o.source, o.resumed = saved
 
 
-def _unapply_remainder(rm, o, saved_eff) -> None:
+def _unapply_remainder(rm: ResourceManager, o: Op, saved_eff) -> None:
     effects.unapply(rm, o)
     o.effects = saved_eff
 
 
-def reset(rm, txn, rop, t: int) -> None:
+def reset(rm: ResourceManager, txn: Txn, rop: Op, t: int) -> None:
     """RESET / RESET_LUN at ``t``: drop everything after it on the affected
     dies, abort what is in flight, clear suspended ops and states."""
     dies = range(rm.dies) if rop.role.reset_scope == "all" else (rop.die,)
@@ -210,14 +212,14 @@ def reset(rm, txn, rop, t: int) -> None:
     txn.after.append(("reset", tuple(dies), t))
 
 
-def _mark(rm, txn, rop, o) -> None:
+def _mark(rm: ResourceManager, txn: Txn, rop: Op, o: Op) -> None:
     """Rule 16: an erase or program aborted by ``rop`` marks its blocks."""
     keys = rm.am.mark_aborted(rop.uid, o)
     if keys:
         txn.log(rm.am.unmark, rop.uid, keys)
 
 
-def _drop_suspended(rm, txn, d, t, rop) -> None:
+def _drop_suspended(rm: ResourceManager, txn: Txn, d, t, rop: Op) -> None:
     stack = rm.stack[d]
     for frame in stack:
         for o, _rem in frame.items:
@@ -237,7 +239,7 @@ def _drop_suspended(rm, txn, d, t, rop) -> None:
         txn.log(stack.extend, frames)
 
 
-def _close_states(rm, txn, d, t) -> None:
+def _close_states(rm: ResourceManager, txn: Txn, d, t) -> None:
     P = rm.planes
     sis = [rm.latch[pi] for pi in range(d * P, d * P + P)]
     sis += [rm.cache_p[pi] for pi in range(d * P, d * P + P)] + [rm.cache_d[d], rm.susp[d]]

@@ -2,13 +2,20 @@
 suspend/resume/RESET consequences and the backlog (``docs/engine.md`` §3-§7)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..config.units import CORE_BUSY, DATA_IN, DATA_OUT, INF, ISSUE
 from ..events import BACKLOG_REFILL, BACKLOG_RETRY, OP_END, OP_START, PHASE_HOOK
+
+if TYPE_CHECKING:
+    from ..core.ops import Op
+    from ..core.rng import Stream
+    from .scheduler import Scheduler
 
 _NO_HOOK_STATES = (ISSUE, DATA_IN, DATA_OUT)
 
 
-def commit(s, prop, rng) -> None:
+def commit(s: Scheduler, prop, rng: Stream) -> None:
     rm, m, rec = s.rm, s.metrics, s.rec
     txn = prop.txn
     after = rm.commit(txn)
@@ -41,7 +48,7 @@ def commit(s, prop, rng) -> None:
     _backlog_size(s)
 
 
-def _schedule(s, op, rng) -> None:
+def _schedule(s: Scheduler, op: Op, rng: Stream) -> None:
     """Events, hooks and records of one newly reserved op."""
     m, rm = s.metrics, s.rm
     tl, base, start = rm.tl, op.die * rm.planes, op.start
@@ -61,7 +68,7 @@ def _schedule(s, op, rng) -> None:
         m.resets += 1
 
 
-def _after(s, item, rng) -> None:
+def _after(s: Scheduler, item, rng: Stream) -> None:
     kind = item[0]
     if kind == "piece":
         _kind, op, start, end, source = item
@@ -79,7 +86,7 @@ def _after(s, item, rng) -> None:
             s.backlog[d].clear()
 
 
-def phase_hooks(s, op, rng) -> None:
+def phase_hooks(s: Scheduler, op: Op, rng: Stream) -> None:
     """One hook shortly before and one shortly after each state's end (not
     ISSUE/DATA_*); read-family ops get one after-hook per plane (``docs/engine.md`` §3)."""
     if not op.info.affect:
@@ -103,7 +110,7 @@ def phase_hooks(s, op, rng) -> None:
             q.push(after, PHASE_HOOK, (op.die, hp))
 
 
-def record_rollback(s, prop, die, plane) -> None:
+def record_rollback(s: Scheduler, prop, die, plane) -> None:
     m = s.metrics
     reason = prop.reason or "no_candidate"
     m.rollbacks[reason] += 1
@@ -116,7 +123,7 @@ def record_rollback(s, prop, die, plane) -> None:
                    spec.base.name if spec else None, reason, prop.detail)
 
 
-def flush_backlog(s, die: int, rng) -> None:
+def flush_backlog(s: Scheduler, die: int, rng: Stream) -> None:
     """Re-reserve the die's backlog in FIFO order; retry later on failure."""
     rm, dq, m = s.rm, s.backlog[die], s.metrics
     m.hooks_executed += 1
@@ -141,7 +148,7 @@ def flush_backlog(s, die: int, rng) -> None:
     _backlog_size(s)
 
 
-def _backlog_size(s) -> None:
+def _backlog_size(s: Scheduler) -> None:
     size = sum(len(dq) for dq in s.backlog)
     s.metrics.backlog_size = size
     s.metrics.backlog_max = max(s.metrics.backlog_max, size)

@@ -46,6 +46,8 @@ class Proposer:
         self.new_uid = uid_source
         self.op_state_mask = rm.masks.op_state
         self.chunking = cfg.chunking
+        ch = cfg.chunking  # a Chunker only when chunks are configured
+        self._chunks_on = bool(ch.max_ops_per_chunk or ch.checkpoint_interval)
         self._chunker: Chunker | None = None  # of the latest _plan
 
     def propose(self, now: int, die: int, plane: int, rng) -> Proposal:
@@ -120,10 +122,11 @@ class Proposer:
         bad = rm.place(txn, first, t)
         if bad:
             return bad, first.spec.name
-        chunker = self._chunker = Chunker(self.chunking, rm, txn)
-        chunker.placed(first.die)
+        chunker = self._chunker = Chunker(self.chunking, rm, txn) if self._chunks_on else None
+        if chunker is not None:
+            chunker.placed(first.die)
         bad = self._followups(txn, first, now, rng, chunker) if follow else None
-        if bad is not None and not chunker.recover():
+        if bad is not None and not (chunker is not None and chunker.recover()):
             return bad
         if txn.state_changing:
             hit = rm.revalidate(txn, None)
@@ -150,5 +153,6 @@ class Proposer:
                     return bad, op.spec.name
                 batch.append(op)
                 prev = op
-                chunker.placed(op.die)
+                if chunker is not None:
+                    chunker.placed(op.die)
         return None

@@ -226,17 +226,21 @@ class ResourceManager:
     def prune(self, now: int) -> None:
         """Drop everything that ended at or before ``now``."""
         self.bus.prune(now)
-        P = self.planes
-        for pi in range(len(self.lanes)):
-            self.lanes[pi].prune(now)
-            self.tl[pi].prune(now, self.segment_sink, pi // P, pi % P)
-            self.latch[pi].prune(now)
-            self.cache_p[pi].prune(now)
-        for d in range(self.dies):
-            self.diel[d].prune(now)
-            self.cache_d[d].prune(now)
-            self.susp[d].prune(now)
-        self.odt.prune(now)
+        P, sink = self.planes, self.segment_sink
+        for pi, (lane, tl, latch, cache) in enumerate(zip(self.lanes, self.tl, self.latch,
+                                                          self.cache_p)):
+            lane.prune(now)
+            tl.prune(now, sink, pi // P, pi % P)
+            if latch.entries:  # most state lists are empty: skip the call
+                latch.prune(now)
+            if cache.entries:
+                cache.prune(now)
+        for sis in (self.diel, self.cache_d, self.susp):
+            for si in sis:
+                if si.entries:
+                    si.prune(now)
+        if self.odt.entries:
+            self.odt.prune(now)
 
     # ------------------------------------------------------------- snapshots
     _STATES = ("latch", "cache_p", "cache_d", "susp")

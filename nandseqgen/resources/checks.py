@@ -96,17 +96,17 @@ def check_states(rm: ResourceManager, op: Op, t: int, ignore_uid=None):
     """All state rules for ``op`` starting at ``t`` -> None or (reason, retry_at)."""
     masks, role = rm.masks, op.role
     bit = op.info.bit
-    op_state = masks.op_state
+    op_state, tls, latches, caches = masks.op_state, rm.tl, rm.latch, rm.cache_p
     for pi in op.res_planes:
-        tl = rm.tl[pi]
-        if op_state.get(tl.phase_key_at(t), 0) & bit:
+        tl = tls[pi]
+        if op_state.get(tl.phase_key_at(t), 0) & bit:  # rule 7
             return "state_forbid", tl.next_change(t) or INF
-        if rm.latch[pi].entries:
+        if latches[pi].entries:
             bad = _latch(rm, op, pi, t, bit, role, ignore_uid)
             if bad:
                 return bad
-        if rm.cache_p[pi].entries:
-            bad = _cache(rm.cache_p[pi], op, t, bit, masks, ignore_uid)
+        if caches[pi].entries:
+            bad = _cache(caches[pi], op, t, bit, masks, ignore_uid)
             if bad:
                 return bad
     if rm.cache_d[op.die].entries:

@@ -27,7 +27,7 @@ class Chunker:
     @property
     def chunks(self) -> int:
         """Non-empty chunks of the batch as it stands."""
-        return 1 + sum(1 for mark in self.marks if mark[1] < len(self.txn.ops))
+        return 1 + sum(1 for mark in self.marks if mark.ops < len(self.txn.ops))
 
     def placed(self, die: int) -> None:
         """Call after each op of the batch is placed."""

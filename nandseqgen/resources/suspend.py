@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ..config.units import CORE_BUSY
 from . import effects
+from .txn import Piece, ResetDone, Resumed, Unpiece
 
 if TYPE_CHECKING:
     from ..core.ops import Op
@@ -103,7 +104,7 @@ def suspend(rm: ResourceManager, txn: Txn, sop: Op, t: int):
     items = []
     for o in sorted(victims, key=lambda x: x.uid):
         rem = remaining_states(o, t)
-        txn.after.append(("piece", o, o.start, t, o.source))
+        txn.after.append(Piece(o, o.start, t, o.source))
         cut(rm, txn, o, t, keep_addr=True)
         rm.am.hold(o)
         txn.log(rm.am.release, o)
@@ -156,7 +157,7 @@ def resume(rm: ResourceManager, txn: Txn, rop: Op):
         bad = _place_remainder(rm, txn, o, rem, rop.end)
         if bad:
             return bad
-        txn.after.append(("resumed", o))
+        txn.after.append(Resumed(o))
     return None
 
 
@@ -203,13 +204,13 @@ def reset(rm: ResourceManager, txn: Txn, rop: Op, t: int) -> None:
                     removed = rm.am.unmark(o.uid)
                     txn.log(rm.am.remark, o.uid, removed)
             elif o.end > t:
-                txn.after.append(("piece", o, o.start, t, o.source))
+                txn.after.append(Piece(o, o.start, t, o.source))
                 cut(rm, txn, o, t, keep_addr=False)
                 txn.cut.append(o)
                 _mark(rm, txn, rop, o)
         _drop_suspended(rm, txn, d, t, rop)
         _close_states(rm, txn, d, t)
-    txn.after.append(("reset", tuple(dies), t))
+    txn.after.append(ResetDone(tuple(dies), t))
 
 
 def _mark(rm: ResourceManager, txn: Txn, rop: Op, o: Op) -> None:
@@ -229,7 +230,7 @@ def _drop_suspended(rm: ResourceManager, txn: Txn, d, t, rop: Op) -> None:
             txn.log(rm.am.hold, o)
             if o.start >= t:  # suspended ahead of its start: it never issues
                 txn.dropped.append(o)
-                txn.after.append(("unpiece", o))
+                txn.after.append(Unpiece(o))
             else:  # it issued: dropping it aborts it
                 _mark(rm, txn, rop, o)
             # else its OP_START (before this reset) stands; its OP_END went at the suspend

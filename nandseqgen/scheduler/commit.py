@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..config.units import CORE_BUSY, DATA_IN, DATA_OUT, INF, ISSUE
 from ..events import BACKLOG_REFILL, BACKLOG_RETRY, OP_END, OP_START, PHASE_HOOK
+from ..resources.txn import AfterCommit, Piece, ResetDone, Resumed, Unpiece
 
 if TYPE_CHECKING:
     from ..core.ops import Op
@@ -68,20 +69,18 @@ def _schedule(s: Scheduler, op: Op, rng: Stream) -> None:
         m.resets += 1
 
 
-def _after(s: Scheduler, item, rng: Stream) -> None:
-    kind = item[0]
-    if kind == "piece":
-        _kind, op, start, end, source = item
-        s.rec.piece(op, start, end, source)
-    elif kind == "resumed":
-        op = item[1]
+def _after(s: Scheduler, item: AfterCommit, rng: Stream) -> None:
+    if isinstance(item, Piece):
+        s.rec.piece(item.op, item.start, item.end, item.source)
+    elif isinstance(item, Resumed):
+        op = item.op
         op.phase_key = tuple(s.rm.phase_key_at(op.die, p, op.start) for p in op.planes)
         op.end_handle = s.q.push(op.end, OP_END, op)
         phase_hooks(s, op, rng)
-    elif kind == "unpiece":
-        s.rec.unpiece(item[1])
-    elif kind == "reset":
-        for d in item[1]:
+    elif isinstance(item, Unpiece):
+        s.rec.unpiece(item.op)
+    elif isinstance(item, ResetDone):
+        for d in item.dies:
             s.metrics.backlog_drop += len(s.backlog[d])
             s.backlog[d].clear()
 

@@ -23,7 +23,14 @@ class Diagnostic:
 
     def format(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{self.severity}: {where}: {self.path}: {self.message} (value: {self.value!r})"
+        if not self.path:  # a whole-file problem: one line naming the file
+            return f"{self.severity}: {where}: {self.message}"
+        return f"{self.severity}: {where}: {self.path}: {self.message} (value: {_short(self.value)})"
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class ConfigError(ValueError):

@@ -11,10 +11,11 @@ import yaml
 
 from .build_ops import build_bases, build_ops
 from .build_rules import build_exclusions, build_groups, build_probabilities, build_recipes
-from .diagnostics import ConfigError, Diagnostics
+from .diagnostics import ConfigError, Diagnostic, Diagnostics
 from .model import Bootstrap, Chunking, Config, Constraints, Policies, Topology, frozen_map
 from .values import boolean, mapping, name_list, number, positive_int, us_to_ticks
-from .yamlio import YamlDoc, deep_merge, merge_docs, read_yaml_file, read_yaml_text
+from .yamlio import (FileProblem, YamlDoc, YamlShapeError, deep_merge, merge_docs, read_yaml_file,
+                     read_yaml_text)
 
 KNOWN_TOP = {
     "topology", "celltypes", "policies", "op_bases", "op_names", "payload_by_op_base",
@@ -252,24 +253,38 @@ def _finish(doc: YamlDoc, strict: bool) -> Config:
     return cfg
 
 
-def _read(path: str) -> YamlDoc:
+def _read(path: str, what: str = "a config") -> YamlDoc:
     try:
-        return read_yaml_file(path)
+        doc = read_yaml_file(path)
     except yaml.YAMLError as exc:
         raise ConfigError([_syntax(path, exc)]) from exc
+    except (FileProblem, YamlShapeError) as exc:
+        raise ConfigError([_file_problem(path, exc)]) from exc
+    if not isinstance(doc.data, dict):
+        kind = "empty" if doc.data is None else f"a YAML {type(doc.data).__name__}"
+        raise ConfigError([Diagnostic("error", "not_a_mapping", "", None, 1,
+                                      f"{what} file must be a YAML mapping, this one is {kind}",
+                                      str(path))])
+    return doc
+
+
+def _file_problem(source, exc):
+    """One line for a file that cannot be used (missing, directory, encoding, aliases)."""
+    code = "bad_yaml" if isinstance(exc, YamlShapeError) else "bad_file"
+    message = exc.reason if isinstance(exc, FileProblem) else str(exc)
+    return Diagnostic("error", code, "", None, getattr(exc, "line", None), message, str(source))
 
 
 def _syntax(source, exc):
-    from .diagnostics import Diagnostic
     mark = getattr(exc, "problem_mark", None)
     return Diagnostic("error", "yaml_syntax", "", None, mark.line + 1 if mark else None,
                       str(exc).replace("\n", " "), str(source))
 
 
 def _read_with(path: str, overrides) -> YamlDoc:
-    doc = _read(str(path))
+    doc = _read(str(path), "a config")
     for ov in overrides or ():
-        doc = merge_docs(doc, _read(str(ov)))
+        doc = merge_docs(doc, _read(str(ov), "an override"))
     return doc
 
 
@@ -284,6 +299,8 @@ def load_config_text(text: str, *, source: str = "<string>", strict: bool = Fals
         doc = read_yaml_text(text, source)
     except yaml.YAMLError as exc:
         raise ConfigError([_syntax(source, exc)]) from exc
+    except YamlShapeError as exc:
+        raise ConfigError([_file_problem(source, exc)]) from exc
     return _finish(doc, strict)
 
 

@@ -3,6 +3,7 @@ problem at once (SPEC 5.7)."""
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 import hashlib
 import json
 from collections.abc import Mapping
@@ -10,10 +11,12 @@ from collections.abc import Mapping
 import yaml
 
 from .build_ops import build_bases, build_ops
-from .build_rules import build_exclusions, build_groups, build_probabilities, build_recipes
+from .build_rules import (build_exclusions, build_groups, build_probabilities, build_recipes,
+                          check_name_weights)
 from .diagnostics import ConfigError, Diagnostic, Diagnostics
 from .model import Bootstrap, Chunking, Config, Constraints, Policies, Topology, frozen_map
-from .values import boolean, mapping, name_list, number, positive_int, us_to_ticks
+from .values import (MAX_TIME_US, TICKS_PER_US, boolean, mapping, name_list, number,
+                     positive_int, us_to_ticks)
 from .yamlio import (FileProblem, YamlDoc, YamlShapeError, deep_merge, merge_docs, read_yaml_file,
                      read_yaml_text)
 
@@ -27,64 +30,123 @@ KNOWN_TOP = {
     "features", "pattern_export",
     "program_base_whitelist",
 }
+MAX_RUNS = 100_000
 DEFAULT_CELLTYPES = ("NONE", "FWSLC", "SLC", "AESLC", "A0SLC", "ACSLC", "TLC")
 DEFAULT_PROGRAM_MODES = {"TLC": ["TLC"], "AESLC": ["AESLC"], "FWSLC": ["FWSLC"],
                          "SLC": ["SLC", "A0SLC", "ACSLC"]}
 
-# policies key -> (field, kind, default); kind "us" converts to ticks
+#: Topology upper limits (the engine keeps a few bytes per block in memory).
+MAX_DIES, MAX_PLANES = 64, 64
+MAX_BLOCKS_PER_DIE, MAX_PAGES_PER_BLOCK = 1 << 17, 1 << 16
+MAX_BLOCKS_TOTAL = 1 << 20
+# policies key -> (field, kind, default, upper limit); kind "us" converts to ticks
 _POLICIES = {
-    "admission_window": ("admission_window", "us", 0.5),
-    "queue_refill_period_us": ("queue_refill_period", "us_pos", 100.0),
-    "topN": ("topN", "int", 4),
-    "epsilon_greedy": ("epsilon_greedy", "prob", 0.0),
-    "maxplanes": ("maxplanes", "int", 4),
-    "maxloop_seq": ("maxloop_seq", "int", 4),
-    "maxtry_candidate": ("maxtry_candidate", "int", 4),
-    "sequence_gap": ("sequence_gap", "us", 1.0),
-    "split_dout_per_plane": ("split_dout_per_plane", "bool", True),
-    "backlog_retry_delay_us": ("backlog_retry_delay", "us_pos", 5.0),
-    "backlog_max_retries": ("backlog_max_retries", "int", 20),
-    "phase_hook_offset_us": ("phase_hook_offset", "us_pos", 1.0),
-    "input_time_bins": ("input_time_bins", "int", 10),
+    "admission_window": ("admission_window", "us", 0.5, MAX_TIME_US),
+    "queue_refill_period_us": ("queue_refill_period", "us_pos", 100.0, MAX_TIME_US),
+    "topN": ("topN", "int", 4, 1000),
+    "epsilon_greedy": ("epsilon_greedy", "prob", 0.0, 1.0),
+    "maxplanes": ("maxplanes", "int", 4, MAX_PLANES),
+    "maxloop_seq": ("maxloop_seq", "int", 4, 1000),
+    "maxtry_candidate": ("maxtry_candidate", "int", 4, 1000),
+    "sequence_gap": ("sequence_gap", "us", 1.0, MAX_TIME_US),
+    "split_dout_per_plane": ("split_dout_per_plane", "bool", True, None),
+    "backlog_retry_delay_us": ("backlog_retry_delay", "us_pos", 5.0, MAX_TIME_US),
+    "backlog_max_retries": ("backlog_max_retries", "int", 20, 1_000_000),
+    "phase_hook_offset_us": ("phase_hook_offset", "us_pos", 1.0, MAX_TIME_US),
+    "input_time_bins": ("input_time_bins", "int", 10, 10_000),
 }
+#: Below this QUEUE_REFILL period (us) a run spends its time on refill hooks.
+SLOW_REFILL_US = 1.0
+#: Above this admission window (us) the window no longer bounds anything in practice.
+WIDE_WINDOW_US = 1e5
 
 
 def _topology(diag: Diagnostics, raw) -> Topology:
     raw = mapping(diag, ("topology",), raw) or {}
-    vals = {}
-    for key in ("dies", "planes", "blocks_per_die", "pages_per_block"):
-        vals[key] = positive_int(diag, ("topology", key), raw.get(key)) or 1
+    limits = {"dies": MAX_DIES, "planes": MAX_PLANES, "blocks_per_die": MAX_BLOCKS_PER_DIE,
+              "pages_per_block": MAX_PAGES_PER_BLOCK}
+    vals, bad = {}, False
+    for key, hi in limits.items():
+        vals[key] = positive_int(diag, ("topology", key), raw.get(key), hi)
+        bad |= vals[key] is None
+        vals[key] = vals[key] or 1
+    if vals["dies"] * vals["blocks_per_die"] > MAX_BLOCKS_TOTAL:
+        diag.error("too_large", ("topology", "blocks_per_die"), vals["blocks_per_die"],
+                   f"dies x blocks_per_die = {vals['dies'] * vals['blocks_per_die']:,} blocks; "
+                   f"limit {MAX_BLOCKS_TOTAL:,}")
+    if vals["planes"] > vals["blocks_per_die"]:
+        diag.error("out_of_range", ("topology", "planes"), vals["planes"],
+                   f"more planes than blocks_per_die ({vals['blocks_per_die']})")
+    blocks = _bad_blocks(diag, raw.get("bad_blocks"), vals) if not bad else ()
+    return Topology(bad_blocks=blocks, **vals)
+
+
+def _bad_blocks(diag: Diagnostics, raw, vals) -> tuple:
+    path = ("topology", "bad_blocks")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        diag.error("not_a_list", path, raw, "expected a list of [die, block] pairs")
+        return ()
     bad = []
-    for i, item in enumerate(raw.get("bad_blocks") or []):
-        ok = (isinstance(item, list) and len(item) == 2 and all(isinstance(v, int) for v in item)
+    for i, item in enumerate(raw):
+        ok = (isinstance(item, list) and len(item) == 2
+              and all(isinstance(v, int) and not isinstance(v, bool) for v in item)
               and 0 <= item[0] < vals["dies"] and 0 <= item[1] < vals["blocks_per_die"])
         if not ok:
-            diag.error("bad_block", ("topology", "bad_blocks", i), item, "expected [die, block] in range")
+            diag.error("bad_block", path + (i,), item,
+                       f"expected [die, block] with integers die < {vals['dies']}, "
+                       f"block < {vals['blocks_per_die']}")
             continue
         bad.append(tuple(item))
-    return Topology(bad_blocks=tuple(sorted(set(bad))), **vals)
+    return tuple(sorted(set(bad)))
 
 
-def _policies(diag: Diagnostics, raw) -> Policies:
+def _policy(diag: Diagnostics, key: str, value):
+    fname, kind, default, hi = _POLICIES[key]
+    path = ("policies", key)
+    if kind == "bool":
+        return boolean(diag, path, value, default)
+    if kind == "int":
+        return positive_int(diag, path, value, hi) or default
+    if kind == "prob":
+        v = number(diag, path, value, minimum=0, maximum=hi, what="a probability")
+        return v if v is not None else default
+    v = number(diag, path, value, minimum=0, maximum=hi, what="a time in us")
+    ticks = us_to_ticks(v if v is not None else default)
+    if kind == "us_pos" and ticks <= 0:
+        diag.error("out_of_range", path, value, "expected a time >= 0.01 us (one tick)")
+        ticks = us_to_ticks(default)
+    return ticks
+
+
+def _policies(diag: Diagnostics, raw, topo: Topology) -> Policies:
     raw = mapping(diag, ("policies",), raw) or {}
-    kw = {}
-    for key, (fname, kind, default) in _POLICIES.items():
-        value, path = raw.get(key, default), ("policies", key)
-        if kind == "bool":
-            kw[fname] = boolean(diag, path, value, default)
-        elif kind == "int":
-            kw[fname] = positive_int(diag, path, value) or default
-        elif kind == "prob":
-            v = number(diag, path, value, minimum=0)
-            kw[fname] = min(v, 1.0) if v is not None else default
-        else:
-            v = number(diag, path, value, minimum=0, what="a time in us")
-            ticks = us_to_ticks(v if v is not None else default)
-            if kind == "us_pos" and ticks <= 0:
-                diag.error("out_of_range", path, value, "expected a time > 0")
-                ticks = us_to_ticks(default)
-            kw[fname] = ticks
-    return Policies(**kw)
+    kw = {_POLICIES[key][0]: _policy(diag, key, raw.get(key, _POLICIES[key][2]))
+          for key in _POLICIES}
+    pol = Policies(**kw)
+    _policy_warnings(diag, raw, pol, topo)
+    return pol
+
+
+def _policy_warnings(diag: Diagnostics, raw: dict, pol: Policies, topo: Topology) -> None:
+    """Values that are legal but almost certainly not what was meant (never silent)."""
+    if "maxplanes" in raw and pol.maxplanes > topo.planes:
+        diag.warn("capped", ("policies", "maxplanes"), pol.maxplanes,
+                  f"larger than topology.planes; multi-plane ops use at most {topo.planes} planes")
+    period = pol.queue_refill_period / TICKS_PER_US
+    if period < SLOW_REFILL_US:
+        diag.warn("slow_run", ("policies", "queue_refill_period_us"), period,
+                  f"a QUEUE_REFILL hook every {period:g} us on each of {topo.dies * topo.planes} "
+                  f"die x plane pairs; runs will be very slow (>= {SLOW_REFILL_US:g} us advised)")
+    window = pol.admission_window / TICKS_PER_US
+    if window > WIDE_WINDOW_US:
+        diag.warn("wide_window", ("policies", "admission_window"), window,
+                  f"an admission window over {WIDE_WINDOW_US:g} us bounds nothing in practice "
+                  "(write 0 to disable it)")
+    for key in raw:
+        if key not in _POLICIES:
+            diag.warn("unknown_key", ("policies", key), key, "unknown policy (ignored)")
 
 
 def _constraints(diag: Diagnostics, raw, base_names, celltypes) -> Constraints:
@@ -100,7 +162,8 @@ def _constraints(diag: Diagnostics, raw, base_names, celltypes) -> Constraints:
                        f"unknown op base {b!r}")
     epr = mapping(diag, ("constraints", "epr"), raw.get("epr")) or {}
     guard = epr.get("offset_guard")
-    guard = 0 if guard is None else number(diag, ("constraints", "epr", "offset_guard"), guard, minimum=0)
+    if guard is not None and guard != 0:
+        guard = positive_int(diag, ("constraints", "epr", "offset_guard"), guard, MAX_PAGES_PER_BLOCK)
     modes_raw = raw.get("program_modes_by_erase_mode", DEFAULT_PROGRAM_MODES)
     modes = {}
     for emode, pmodes in (mapping(diag, ("constraints", "program_modes_by_erase_mode"), modes_raw)
@@ -210,29 +273,53 @@ def _build(doc: YamlDoc, diag: Diagnostics) -> Config | None:
     whitelist = set(name_list(diag, ("program_base_whitelist",), whitelist) or []) if whitelist else None
     bases, spellings = build_bases(diag, raw.get("op_bases"), raw.get("payload_by_op_base"), recipes,
                                    whitelist)
-    for b in (raw.get("payload_by_op_base") or {}):
+    payload = raw.get("payload_by_op_base")
+    for b in (payload if isinstance(payload, dict) else {}):
         if b not in base_names:
             diag.error("unknown_base", ("payload_by_op_base", b), b, f"unknown op base {b!r}")
-    ops = build_ops(diag, raw.get("op_names"), bases, spellings, celltypes)
+    ops = build_ops(diag, raw.get("op_names"), bases, spellings, celltypes, base_names)
+    check_name_weights(diag, recipes, ops)
     _check_read_douts(diag, bases, recipes)
     groups = build_groups(diag, raw.get("exclusion_groups"), base_names)
-    exclusions = build_exclusions(diag, raw, groups, spellings)
+    cache_states = {b.role.cache_enter for b in bases.values() if b.role.cache_enter}
+    exclusions = build_exclusions(diag, raw, groups, spellings, cache_states)
     table, glob, by_key = build_probabilities(diag, raw, set(ops), set(bases), spellings)
     groups_by_base = {b: tuple(o.name for o in ops.values() if o.base.name == b) for b in bases}
     runs = raw.get("num_runs", 1)
     topology = _topology(diag, raw.get("topology"))
-    return Config(
+    if not ops and isinstance(raw.get("op_names"), dict):
+        diag.error("no_ops", ("op_names",), {}, "no usable op names: nothing can be generated")
+    cfg = Config(
         source=doc.source, raw=frozen_map(raw), topology=topology,
-        celltypes=celltypes, policies=_policies(diag, raw.get("policies")),
+        celltypes=celltypes, policies=_policies(diag, raw.get("policies"), topology),
         bases=frozen_map(bases), ops=frozen_map(ops), groups_by_base=frozen_map(groups_by_base),
         exclusions=exclusions, recipes=frozen_map(recipes), phase_conditional=table,
         overrides_global=glob, overrides_by_key=by_key,
         constraints=_constraints(diag, raw.get("constraints"), base_names, celltypes),
         bootstrap=_bootstrap(diag, raw.get("bootstrap"), celltypes, topology),
         chunking=_chunking(diag, raw.get("propose")),
-        num_runs=positive_int(diag, ("num_runs",), runs) or 1,
+        num_runs=positive_int(diag, ("num_runs",), runs, MAX_RUNS) or 1,
         warnings=tuple(diag.warnings), config_hash=config_hash(raw),
     )
+    if ops and not diag.errors:
+        _check_startable(diag, cfg)
+    return replace(cfg, warnings=tuple(diag.warnings))
+
+
+def _check_startable(diag: Diagnostics, cfg: Config) -> None:
+    """A table whose DEFAULT row (where every die starts) has no op with a
+    positive weight gives runs with zero ops: an error, not an empty file."""
+    from .phase import DEFAULT_KEY, build_phase_table
+    if build_phase_table(cfg, 0).get(DEFAULT_KEY):
+        return
+    if cfg.phase_conditional:
+        path = ("phase_conditional", DEFAULT_KEY) if DEFAULT_KEY in cfg.phase_conditional \
+            else ("phase_conditional",)
+    else:
+        path = ("phase_conditional_overrides", "global") if cfg.overrides_global \
+            else ("phase_conditional_overrides",)
+    diag.error("nothing_to_start", path, None,
+               "every op has weight 0 in the DEFAULT phase row: a run would generate no ops")
 
 
 def check_doc(doc: YamlDoc) -> tuple:

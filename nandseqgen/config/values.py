@@ -2,11 +2,17 @@
 :class:`Diagnostics` and returns ``None`` when the value is unusable."""
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 from .diagnostics import Diagnostics
 
 TICKS_PER_US = 100
+#: Longest time accepted for a duration or a policy (us): 1,000 s, far beyond any
+#: NAND op, and small enough that tick arithmetic stays exact in 64 bits.
+MAX_TIME_US = 1e9
+#: Largest weight or probability-table value accepted.
+MAX_WEIGHT = 1e12
 
 #: Known state-name aliases (written -> canonical).
 STATE_ALIASES = {"DOUT": "DATA_OUT", "DATAIN": "DATA_IN"}
@@ -26,28 +32,36 @@ def is_number(value) -> bool:
 
 
 def number(diag: Diagnostics, path, value, *, minimum: float | None = None,
-           what: str = "a number") -> float | None:
+           maximum: float | None = None, what: str = "a number") -> float | None:
+    """A finite number in ``[minimum, maximum]`` (the limit is named in the error)."""
     if not is_number(value):
         diag.error("not_a_number", path, value, f"expected {what}")
         return None
-    if value != value:  # NaN
-        diag.error("not_a_number", path, value, f"expected {what}, got NaN")
+    if isinstance(value, float) and not math.isfinite(value):
+        diag.error("not_finite", path, value, f"expected {what}, got {value}")
         return None
     if minimum is not None and value < minimum:
         code = "negative_duration" if minimum == 0 and "duration" in what else "out_of_range"
         diag.error(code, path, value, f"expected {what} >= {minimum}")
         return None
+    if maximum is not None and value > maximum:
+        diag.error("too_large", path, value, f"expected {what} <= {maximum:g} (limit)")
+        return None
     return float(value)
 
 
 def duration_ticks(diag: Diagnostics, path, value) -> int | None:
-    us = number(diag, path, value, minimum=0, what="a duration in us")
+    us = number(diag, path, value, minimum=0, maximum=MAX_TIME_US, what="a duration in us")
     return None if us is None else us_to_ticks(us)
 
 
-def positive_int(diag: Diagnostics, path, value) -> int | None:
+def positive_int(diag: Diagnostics, path, value, maximum: int | None = None) -> int | None:
+    """An integer in ``[1, maximum]`` (the limit is named in the error)."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         diag.error("not_a_positive_integer", path, value, "expected a positive integer")
+        return None
+    if maximum is not None and value > maximum:
+        diag.error("too_large", path, value, f"expected an integer <= {maximum:,} (limit)")
         return None
     return value
 

@@ -23,6 +23,7 @@ import numpy as np
 import yaml
 
 from .model import DEFAULT_KEY, Config
+from .values import MAX_WEIGHT, number
 
 _AUTOFILL_STREAM = 0x5EED_F111
 _CACHE: dict = {}  # (config hash, seed) -> table; small LRU
@@ -111,22 +112,36 @@ def save_phase_table(table: dict, path: str) -> None:
 
 
 def load_phase_table(path: str, cfg: Config) -> dict:
-    """Read ``op_state_probs.yaml``; unknown keys/names raise ValueError naming them."""
-    with open(path, "r", encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+    """Read ``op_state_probs.yaml``. Every problem (file, YAML, unknown key or
+    name, weight not a finite number >= 0, an empty DEFAULT row) raises
+    :class:`ConfigError` naming the file and line."""
+    from .diagnostics import ConfigError, Diagnostics
+    from .loader import _read
+    doc = _read(str(path), "a phase-table")
+    diag = Diagnostics(doc)
     valid_keys = set(cfg.phase_keys())
     table = {}
-    for key, row in data.items():
+    for key, row in doc.data.items():
         if key not in valid_keys:
-            raise ValueError(f"{path}: unknown phase key {key!r}")
+            diag.error("unknown_phase_key", (key,), key, "not a phase key of this config")
+            continue
         if not isinstance(row, dict):
-            raise ValueError(f"{path}: {key}: probability row must be a mapping")
+            diag.error("not_a_mapping", (key,), row, "probability row must be a mapping")
+            continue
+        clean = {}
         for name, p in row.items():
             if name not in cfg.ops:
-                raise ValueError(f"{path}: {key}: unknown op name {name!r}")
-            if not isinstance(p, (int, float)) or isinstance(p, bool) or p < 0:
-                raise ValueError(f"{path}: {key}.{name}: probability must be a number >= 0")
-        table[key] = {n: float(p) for n, p in row.items()}
+                diag.error("unknown_name", (key, name), name, "not an op name of this config")
+                continue
+            p = number(diag, (key, name), p, minimum=0, maximum=MAX_WEIGHT, what="a probability")
+            if p is not None:
+                clean[name] = p
+        table[key] = clean
+    if not diag.errors and not any(table.get(DEFAULT_KEY, {}).values()):
+        diag.error("nothing_to_start", (DEFAULT_KEY,) if DEFAULT_KEY in table else (), None,
+                   "the DEFAULT row has no op with a weight > 0: a run would generate no ops")
+    if diag.errors:
+        raise ConfigError(diag.errors)
     return table
 
 

@@ -11,6 +11,8 @@ TICKS_PER_US = 100
 #: Longest time accepted for a duration or a policy (us): 1,000 s, far beyond any
 #: NAND op, and small enough that tick arithmetic stays exact in 64 bits.
 MAX_TIME_US = 1e9
+#: Longest run accepted (us of simulated time per run; --run-until).
+MAX_RUN_US = 1e12
 #: Largest weight or probability-table value accepted.
 MAX_WEIGHT = 1e12
 
@@ -91,3 +93,12 @@ def name_list(diag: Diagnostics, path, value) -> list | None:
         diag.error("not_a_list", path, value, "expected a list of names")
         return None
     return value
+
+
+def check_run_until(run_until_us) -> float:
+    """A run length in ``(0, MAX_RUN_US]`` us, or ValueError saying so."""
+    ok = is_number(run_until_us) and math.isfinite(run_until_us) and 0 < run_until_us <= MAX_RUN_US
+    if not ok:
+        raise ValueError(f"run_until_us must be a number in (0, {MAX_RUN_US:g}] us, "
+                         f"got {run_until_us!r}")
+    return float(run_until_us)

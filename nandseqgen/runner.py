@@ -9,6 +9,7 @@ import logging
 import os
 
 from .config import phase as _phase
+from .outputs.manifest import begin_outputs, write_manifest
 from .simulation import Simulation
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ def run_job(cfg, *, out_dir: str, seed: int | None, run_until_us: float, date: s
     snapshot's seed on ``resume_from``.
     """
     sim = _make_sim(cfg, seed, bootstrap, resume_from, phase_table)
+    begin_outputs(out_dir)  # old manifest and stale temp files go first
     if save_phase_table:
         _phase.save_phase_table(sim.phase_table, save_phase_table)
     runs = []
@@ -53,6 +55,8 @@ def run_job(cfg, *, out_dir: str, seed: int | None, run_until_us: float, date: s
                      "files": sorted(os.path.basename(p) for p in paths.values()),
                      "snapshot": snap})
         log.info("run %d: %d ops in %.2fs", result.run_index, ops, wall)
+    write_manifest(out_dir, seed=sim.seed, config_hash=cfg.config_hash, date=date,
+                   run_until_us=run_until_us, runs=[r["run_index"] for r in runs])  # last
     return {"config": cfg.source, "seed": sim.seed, "out_dir": out_dir, "runs": runs}
 
 

@@ -16,9 +16,6 @@ Built once per (config, seed) and cached. Rules (SPEC 5.4, docs/decisions.md):
 """
 from __future__ import annotations
 
-import os
-import tempfile
-
 import numpy as np
 import yaml
 
@@ -96,19 +93,10 @@ def build_phase_table(cfg: Config, seed: int) -> dict:
 
 def save_phase_table(table: dict, path: str) -> None:
     """Write ``op_state_probs.yaml`` atomically."""
+    from ..outputs.atomic import atomic_open
     text = yaml.safe_dump({k: dict(v) for k, v in table.items()}, sort_keys=False)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".op_state_probs.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 def load_phase_table(path: str, cfg: Config) -> dict:

@@ -31,6 +31,10 @@ def _state_item(diag: Diagnostics, path, item):
         diag.error("bad_state", path, item, "a state item needs exactly one state name")
         return None
     name = names[0]
+    if item[name] is not None and not isinstance(item[name], dict):
+        diag.error("bad_state", path + (name,), item[name],
+                   "expected {bus: .., duration: ..} (or null with bus/duration beside it)")
+        return None
     body = item[name] if isinstance(item[name], dict) else item
     bpath = path + (name,) if isinstance(item[name], dict) else path
     ticks = duration_ticks(diag, bpath + ("duration",), body.get("duration", 0))

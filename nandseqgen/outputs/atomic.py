@@ -12,16 +12,13 @@ import tempfile
 
 #: Temp files of :func:`atomic_open`: ``.NAME.xxxxxxxx.tmp`` (mkstemp's 8 characters).
 TMP_PATTERN = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
-_UMASK: list = []
 
 
 def file_mode() -> int:
     """0666 minus the process umask: what ``open()`` would create (mkstemp uses 0600)."""
-    if not _UMASK:
-        old = os.umask(0o022)  # reading the umask means setting it; restored at once
-        os.umask(old)
-        _UMASK.append(old)
-    return 0o666 & ~_UMASK[0]
+    old = os.umask(0o022)  # reading the umask means setting it; restored at once
+    os.umask(old)
+    return 0o666 & ~old
 
 
 def remove_stale_tmp(directory: str) -> list:

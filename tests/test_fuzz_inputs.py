@@ -1,0 +1,67 @@
+"""Hypothesis-driven input fuzz (issue 13), reduced size; the full size is
+benchmarks/fuzz_inputs.py (figures in docs/validation.md).
+
+Every mutated copy of the shipped config.yaml must end in a clean run or a
+ConfigError whose every item names a key path or file:line -- never another
+exception, never a hostile value accepted without a diagnostic, never a clean
+zero-op run. Every drawn command line must exit 0 exactly when all its values
+are valid, and otherwise exit non-zero with a message and no traceback.
+"""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import fuzzkit as F
+
+BASE = F.base_config()
+PATHS = F.all_paths(BASE)
+FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+class HypothesisDrawer:
+    """The fuzzkit drawer interface over Hypothesis' interactive ``data``."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def choice(self, seq):
+        return self.data.draw(st.sampled_from(list(seq)))
+
+    def index(self, n: int) -> int:
+        return self.data.draw(st.integers(0, n - 1))
+
+
+@FUZZ
+@given(st.data())
+def test_mutated_configs_run_or_fail_with_a_named_error(data):
+    m = F.draw_mutation(HypothesisDrawer(data), BASE, PATHS)
+    outcome = F.classify(F.apply(BASE, m), m)
+    assert outcome.ok, f"{m}: {outcome.kind}: {outcome.detail}"
+
+
+@FUZZ
+@given(key=st.sampled_from(sorted(p for p in PATHS if p[0] not in F.UNUSED)),
+       value=st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                       st.integers(min_value=-(2**80), max_value=2**80), st.booleans(),
+                       st.text(max_size=5), st.lists(st.integers(), max_size=2)))
+def test_any_value_anywhere_is_never_a_traceback(key, value):
+    m = F.Mutation("value", key, value, F.is_hostile(F._get(BASE, key), value))
+    outcome = F.classify(F.apply(BASE, m), m)
+    assert outcome.ok, f"{m}: {outcome.kind}: {outcome.detail}"
+
+
+@pytest.fixture(scope="module")
+def cli_fx(tmp_path_factory):
+    return F.cli_fixtures(str(tmp_path_factory.mktemp("cli_fuzz")))
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_command_lines_exit_cleanly_and_never_accept_a_bad_value(cli_fx, data):
+    argv, expected_ok = F.draw_argv(HypothesisDrawer(data), cli_fx)
+    outcome = F.run_cli(argv, expected_ok)
+    assert outcome.ok, f"{argv}: {outcome.kind}: {outcome.detail}"

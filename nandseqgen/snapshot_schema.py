@@ -110,8 +110,9 @@ def check_values(data: dict, cfg) -> None:
     for i, row in enumerate(data["busy"]):
         row = _list(row, f"busy[{i}]", 3)
         _nat(row[0], f"busy[{i}][0]", dies), _nat(row[1], f"busy[{i}][1]", blocks)
-        for j, u in enumerate(_list(row[2], f"busy[{i}][2]")):
-            _nat(u, f"busy[{i}][2][{j}]")
+        for j, held in enumerate(_list(row[2], f"busy[{i}][2]")):  # [uid, held page]
+            held = _list(held, f"busy[{i}][2][{j}]", 2)
+            _nat(held[0], f"busy[{i}][2][{j}][0]")
     for name in ("latch", "cache_p", "cache_d", "susp"):
         for i, rows in enumerate(data[name]):
             _entries(rows, f"{name}[{i}]")

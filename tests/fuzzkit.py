@@ -170,7 +170,10 @@ def _mentions(items, path) -> bool:
     return False
 
 
-def classify(text: str, m: Mutation | None = None, seed: int = 1) -> Outcome:
+def classify(text: str, m: Mutation | None = None, seed: int = 1,
+             replay_check: bool = False) -> Outcome:
+    """``replay_check``: also replay-check a clean run's tables against the
+    mutated config (``wrong_result`` when a rule is violated)."""
     from nandseqgen.config import ConfigError, load_config_text
     from nandseqgen.config.loader import check_doc  # noqa: F401  (import cost outside timing)
     from nandseqgen.simulation import Simulation
@@ -192,6 +195,11 @@ def classify(text: str, m: Mutation | None = None, seed: int = 1) -> Outcome:
         return Outcome("traceback", tb.format_exc(limit=-4))
     if len(result.sequence) == 0 and not cfg.warnings:
         return Outcome("zero_ops", "a clean config generated no ops")
+    if replay_check:
+        from nandseqgen.checker.check import check_frames
+        report = check_frames(result.sequence, result.operations, cfg, result.op_states)
+        if not report.ok:
+            return Outcome("wrong_result", str(report.violations.head(3).to_dict("records")))
     return Outcome("run", f"{len(result.sequence)} ops")
 
 

@@ -187,3 +187,19 @@ def test_stale_temp_files_are_removed_and_modes_follow_the_umask(tmp_path):
     assert not any(p.exists() for p in stale) and keep.exists()
     for p in list(out.glob("*.csv")) + [out / "manifest.json"]:
         assert stat.S_IMODE(os.stat(p).st_mode) == 0o640, p
+
+
+def test_errors_in_site_processes_come_back_as_one_clean_message(tmp_path, capsys):
+    table = tmp_path / "zero.yaml"
+    table.write_text("DEFAULT: {Delay: 0}\n")
+    assert _run(tmp_path, "--sites", "2", "--phase-table", str(table)) == 2
+    err = capsys.readouterr().err
+    assert "zero.yaml:1: DEFAULT" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("until", [-5, 0, float("inf"), float("nan"), 1e300, "10"])
+def test_library_runs_refuse_bad_lengths(project_cfg, until):
+    sim = Simulation(project_cfg, seed=1)
+    with pytest.raises(ValueError, match="run_until_us"):
+        sim.run(until)
+    assert len(sim.run(50).sequence) >= 0 and sim.run_index == 1

@@ -43,6 +43,9 @@ class ConfigError(ValueError):
         lines += ["  " + d.format() for d in self.errors]
         super().__init__("\n".join(lines))
 
+    def __reduce__(self):  # crosses process boundaries (run --sites) intact
+        return (type(self), (self.errors, self.warnings))
+
 
 @dataclass
 class Diagnostics:

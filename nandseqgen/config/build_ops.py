@@ -202,7 +202,11 @@ def _durations(diag: Diagnostics, name: str, base: OpBase, spelled: dict, raw) -
         if st.name not in given and st.name not in invalid:
             diag.warn("missing_duration", path, spelled[st.name],
                       f"no duration for state {spelled[st.name]}; base duration used")
-        states.append(StateSpec(st.name, st.bus, given.get(st.name, st.ticks)))
+        ticks = given.get(st.name, st.ticks)
+        if ticks <= 0:  # a zero-length state has no place on the timeline (decisions 52)
+            diag.error("zero_duration", path + (spelled[st.name],), ticks / 100,
+                       "every state must last at least 0.01 us (one tick)")
+        states.append(StateSpec(st.name, st.bus, ticks))
     return tuple(states)
 
 

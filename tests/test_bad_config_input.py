@@ -230,3 +230,13 @@ def test_phase_table_files_get_the_same_guards(tmp_path, project_cfg):
         load_phase_table(str(tmp_path), project_cfg)
     (tmp_path / "ok.yaml").write_bytes(b"DEFAULT: {Delay: 1}\n")
     assert load_phase_table(str(tmp_path / "ok.yaml"), project_cfg) == {"DEFAULT": {"Delay": 1.0}}
+
+
+def test_bootstrap_that_cannot_start_a_stage_is_a_load_error_with_a_valid_twin():
+    def change(weights):
+        def go(data):
+            data["bootstrap"].update(enabled=True, celltype_weights=weights)
+        return go
+    _one(change({"SLC": 0, "TLC": 0}), "bootstrap.celltype_weights", "bootstrap_impossible")
+    cfg = load_config_text(_text(change({"SLC": 1})))
+    assert cfg.bootstrap.enabled and cfg.bootstrap.celltype_weights == {"SLC": 1.0}

@@ -306,11 +306,28 @@ def _build(doc: YamlDoc, diag: Diagnostics) -> Config | None:
     return replace(cfg, warnings=tuple(diag.warnings))
 
 
+def _check_bootstrap_stages(diag: Diagnostics, cfg: Config, table: dict) -> None:
+    """With bootstrap on, every stage needs a multi-plane op it can start
+    (the same test the controller makes when a Simulation is built)."""
+    from ..bootstrap import STAGES, overlay_table
+    starters = {n for row in table.values() for n, p in row.items() if p > 0}
+    for stage in STAGES[:3]:
+        try:
+            overlay_table(cfg, stage, starters)
+        except ValueError as exc:
+            diag.error("bootstrap_impossible", ("bootstrap", "celltype_weights"),
+                       dict(cfg.bootstrap.celltype_weights), str(exc))
+            return
+
+
 def _check_startable(diag: Diagnostics, cfg: Config) -> None:
     """A table whose DEFAULT row (where every die starts) has no op with a
     positive weight gives runs with zero ops: an error, not an empty file."""
     from .phase import DEFAULT_KEY, build_phase_table
-    if build_phase_table(cfg, 0).get(DEFAULT_KEY):
+    table = build_phase_table(cfg, 0)
+    if table.get(DEFAULT_KEY):
+        if cfg.bootstrap.enabled:
+            _check_bootstrap_stages(diag, cfg, table)
         return
     if cfg.phase_conditional:
         path = ("phase_conditional", DEFAULT_KEY) if DEFAULT_KEY in cfg.phase_conditional \

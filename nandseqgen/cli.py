@@ -12,7 +12,7 @@ import sys
 import time
 
 from . import cli_types as T
-from .config.loader import MAX_RUNS
+from .config.sections import MAX_RUNS
 from .config.values import MAX_RUN_US
 
 

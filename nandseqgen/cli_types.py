@@ -9,7 +9,7 @@ import math
 import os
 import re
 
-from .config.loader import MAX_RUNS
+from .config.sections import MAX_RUNS
 from .config.values import MAX_RUN_US
 
 MAX_SEED = 2**32 - 1  # the autofill stream takes 32 bits of the seed

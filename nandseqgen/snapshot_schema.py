@@ -101,7 +101,7 @@ def check_top(data: dict, ref: dict, prefix: str = "") -> None:
 def check_values(data: dict, cfg) -> None:
     """Ranges of the values the restore code indexes with."""
     topo = cfg.topology
-    dies, planes, blocks = topo.dies, topo.planes, topo.blocks_per_die
+    dies, blocks = topo.dies, topo.blocks_per_die
     for i, row in enumerate(data["pending"]):
         row = _list(row, f"pending[{i}]", 3)
         _nat(row[0], f"pending[{i}][0]", dies), _nat(row[1], f"pending[{i}][1]", blocks)

@@ -175,7 +175,6 @@ def classify(text: str, m: Mutation | None = None, seed: int = 1,
     """``replay_check``: also replay-check a clean run's tables against the
     mutated config (``wrong_result`` when a rule is violated)."""
     from nandseqgen.config import ConfigError, load_config_text
-    from nandseqgen.config.loader import check_doc  # noqa: F401  (import cost outside timing)
     from nandseqgen.simulation import Simulation
     try:
         cfg = load_config_text(text, source="fuzz.yaml")

@@ -104,8 +104,8 @@ def load_phase_table(path: str, cfg: Config) -> dict:
     name, weight not a finite number >= 0, an empty DEFAULT row) raises
     :class:`ConfigError` naming the file and line."""
     from .diagnostics import ConfigError, Diagnostics
-    from .loader import _read
-    doc = _read(str(path), "a phase-table")
+    from .loader import read_doc
+    doc = read_doc(str(path), "a phase-table")
     diag = Diagnostics(doc)
     valid_keys = set(cfg.phase_keys())
     table = {}

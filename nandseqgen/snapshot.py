@@ -140,8 +140,10 @@ def _read_json(path: str) -> dict:
         data = json.loads(read_text_file(path))
     except FileProblem as exc:
         raise SnapshotError(str(exc)) from exc
-    except (OSError, ValueError) as exc:  # JSONDecodeError, RecursionError-free ValueErrors
+    except (OSError, ValueError) as exc:  # JSONDecodeError
         raise SnapshotError(f"{path}: not a readable snapshot ({exc})") from exc
+    except RecursionError as exc:
+        raise SnapshotError(f"{path}: not a readable snapshot (nested too deeply)") from exc
     if not isinstance(data, dict):
         raise SnapshotError(f"{path}: not a nandseqgen snapshot (not a JSON object)")
     return data

@@ -99,6 +99,7 @@ def test_wrong_shapes_are_named_errors(change, path):
     ("topology: {dies: 1}\n5: 3\n", "mapping key 5 is not a name"),
     ("topology: {dies: 1}\n[a, b]: 3\n", "not a list or mapping"),
     ("a: &a [*a]\n", "recursive YAML alias"),
+    ("a: " + "[" * 5000 + "]" * 5000 + "\n", "nest"),
 ])
 def test_bad_keys_and_recursive_aliases_are_one_line_errors(text, message):
     with pytest.raises(ConfigError) as err:

@@ -203,3 +203,13 @@ def test_library_runs_refuse_bad_lengths(project_cfg, until):
     with pytest.raises(ValueError, match="run_until_us"):
         sim.run(until)
     assert len(sim.run(50).sequence) >= 0 and sim.run_index == 1
+
+
+def test_deeply_nested_snapshot_json_is_a_clean_error(tmp_path, project_cfg):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 200_000 + "]" * 200_000)
+    with pytest.raises(SnapshotError, match="not a readable snapshot"):
+        load_snapshot(str(path), project_cfg)
+    path.write_bytes(b"\x1f\x8b\x08\x00")
+    with pytest.raises(SnapshotError, match="gzip"):
+        load_snapshot(str(path), project_cfg)

@@ -194,7 +194,10 @@ def read_yaml_text(text: str, source: str = "<string>") -> YamlDoc:
     """Parse YAML text; raises ``yaml.YAMLError`` on syntax errors and
     :class:`YamlShapeError` on recursive aliases, alias bombs and keys that are
     not names."""
-    node = yaml.compose(text, Loader=_Loader)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except RecursionError as exc:  # the pure-Python composer recurses per level
+        raise YamlShapeError("nested too deeply to read") from exc
     doc = YamlDoc(data=None, source=source)
     if node is not None:
         try:

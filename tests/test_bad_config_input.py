@@ -241,3 +241,11 @@ def test_bootstrap_that_cannot_start_a_stage_is_a_load_error_with_a_valid_twin()
     _one(change({"SLC": 0, "TLC": 0}), "bootstrap.celltype_weights", "bootstrap_impossible")
     cfg = load_config_text(_text(change({"SLC": 1})))
     assert cfg.bootstrap.enabled and cfg.bootstrap.celltype_weights == {"SLC": 1.0}
+
+
+def test_a_lun_status_read_beyond_the_dies_warns_that_it_is_never_issued():
+    cfg = load_config_text(_text(_set(("op_names", "LUN_Status_Read_for_LUN1", "status"),
+                                      {"mode": "lun", "lun": 7})), source="w.yaml")
+    (w,) = [w for w in cfg.warnings if w.code == "never_issued"]
+    assert w.path == "op_names.LUN_Status_Read_for_LUN1" and "LUN 7" in w.message and w.line
+    assert not [w for w in load_config(PROJECT_CONFIG).warnings if w.code == "never_issued"]

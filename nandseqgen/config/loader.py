@@ -86,6 +86,11 @@ def _build(doc: YamlDoc, diag: Diagnostics) -> Config | None:
     groups_by_base = {b: tuple(o.name for o in ops.values() if o.base.name == b) for b in bases}
     runs = raw.get("num_runs", 1)
     topology = build_topology(diag, raw.get("topology"))
+    for op in ops.values():
+        if op.status_mode == "lun" and op.status_lun is not None and op.status_lun >= topology.dies:
+            diag.warn("never_issued", ("op_names", op.name), op.status_lun,
+                      f"reads the status of LUN {op.status_lun}, but topology.dies is "
+                      f"{topology.dies}: this op is never issued")
     if not ops and isinstance(raw.get("op_names"), dict):
         diag.error("no_ops", ("op_names",), {}, "no usable op names: nothing can be generated")
     cfg = Config(

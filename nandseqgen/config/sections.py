@@ -197,7 +197,7 @@ def build_chunking(diag: Diagnostics, raw) -> Chunking:
     kw = {}
     for key in ("max_ops_per_chunk", "checkpoint_interval"):
         v = ch.get(key)
-        kw[key] = None if v is None else positive_int(diag, ("propose", "chunking", key), v)
+        kw[key] = None if v is None else positive_int(diag, ("propose", "chunking", key), v, 10**9)
     kw["allow_partial_success"] = boolean(
         diag, ("propose", "chunking", "allow_partial_success"), ch.get("allow_partial_success"), False)
     return Chunking(**kw)

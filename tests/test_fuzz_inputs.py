@@ -65,3 +65,28 @@ def test_command_lines_exit_cleanly_and_never_accept_a_bad_value(cli_fx, data):
     argv, expected_ok = F.draw_argv(HypothesisDrawer(data), cli_fx)
     outcome = F.run_cli(argv, expected_ok)
     assert outcome.ok, f"{argv}: {outcome.kind}: {outcome.detail}"
+
+
+NUMERIC_OPTIONS = {"--run-until": (lambda v: 0 < v <= 1e12), "--seed": (lambda v: 0 <= v < 2**32),
+                   "--num-runs": (lambda v: 1 <= v <= 100_000), "--sites": (lambda v: 1 <= v <= 1024),
+                   "--date": (lambda v: len(v) == 6 and v.isdigit())}
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(option=st.sampled_from(sorted(NUMERIC_OPTIONS)),
+       text=st.one_of(st.text(max_size=12), st.floats().map(repr),
+                      st.integers(-(2**70), 2**70).map(str),
+                      st.sampled_from(["inf", "-inf", "nan", "1e300", "0", "-0", "1_0", " 5",
+                                       "0x10", "a/b", "../x", "261122", "260230"])))
+def test_any_text_for_a_valued_option_parses_in_range_or_is_a_clean_usage_error(option, text,
+                                                                                 capsys):
+    from nandseqgen.cli import _parser
+    dest = option.lstrip("-").replace("-", "_")
+    try:
+        args = _parser().parse_args(["run", option, text])
+    except SystemExit as exc:
+        err = capsys.readouterr().err
+        assert exc.code == 2 and f"argument {option}" in err and "Traceback" not in err
+        return
+    assert NUMERIC_OPTIONS[option](getattr(args, dest)), (option, text)

@@ -18,6 +18,7 @@ import json
 import os
 
 AXES = ("ERASE", "PROGRAM")
+EFFECT_KINDS = 5  # address effects: erase, program, program all, abort erase, abort program
 _OP_KEYS = ("uid", "name", "die", "planes", "blocks", "page", "celltype", "start", "end",
             "segs", "source", "phase_key", "hook_plane", "inherit", "effects", "resumed")
 #: top-level keys checked by hand (the others only by type/length against the reference)
@@ -106,7 +107,7 @@ def check_values(data: dict, cfg) -> None:
         row = _list(row, f"pending[{i}]", 3)
         _nat(row[0], f"pending[{i}][0]", dies), _nat(row[1], f"pending[{i}][1]", blocks)
         for j, x in enumerate(_list(row[2], f"pending[{i}][2]")):
-            _list(x, f"pending[{i}][2][{j}]", 4)
+            _pending(_list(x, f"pending[{i}][2][{j}]", 4), f"pending[{i}][2][{j}]", cfg)
     for i, row in enumerate(data["busy"]):
         row = _list(row, f"busy[{i}]", 3)
         _nat(row[0], f"busy[{i}][0]", dies), _nat(row[1], f"busy[{i}][1]", blocks)
@@ -118,7 +119,7 @@ def check_values(data: dict, cfg) -> None:
             _entries(rows, f"{name}[{i}]")
     _entries(data["odt"], "odt")
     for i, row in enumerate(data["timeline"]):
-        _timeline(row, f"timeline[{i}]")
+        _timeline(row, f"timeline[{i}]", cfg)
     for d, frames in enumerate(data["stack"]):
         for j, frame in enumerate(_list(frames, f"stack[{d}]")):
             frame = _list(frame, f"stack[{d}][{j}]", 2)
@@ -127,8 +128,7 @@ def check_values(data: dict, cfg) -> None:
             for k, item in enumerate(_list(frame[1], f"stack[{d}][{j}][1]")):
                 item = _list(item, f"stack[{d}][{j}][1][{k}]", 2)
                 _op(item[0], f"stack[{d}][{j}][1][{k}][0]", cfg)
-                for r in _list(item[1], f"stack[{d}][{j}][1][{k}][1]"):
-                    _list(r, f"stack[{d}][{j}][1][{k}][1][]")
+                _remainder(item[1], f"stack[{d}][{j}][1][{k}][1]", cfg.ops[item[0]["name"]])
     for d, ops in enumerate(data["backlog"]):
         for j, op in enumerate(_list(ops, f"backlog[{d}]")):
             _op(op, f"backlog[{d}][{j}]", cfg)
@@ -155,7 +155,25 @@ def _entries(rows, where: str) -> None:
             _nat(row[2], f"{where}[{j}][2]")
 
 
-def _timeline(row, where: str) -> None:
+def _pending(x: list, where: str, cfg) -> None:
+    """[uid, effect kind, page, celltype index] of a reserved address effect."""
+    _nat(x[0], f"{where}[0]"), _nat(x[1], f"{where}[1]", EFFECT_KINDS)
+    if x[2] is not None:
+        _nat(x[2], f"{where}[2]", cfg.topology.pages_per_block)
+    _nat(x[3], f"{where}[3]", len(cfg.celltypes))
+
+
+def _remainder(rows, where: str, spec) -> None:
+    """[state, ticks left, bus] rows of a suspended op's unfinished states."""
+    states = {st.name for st in spec.states}
+    for j, r in enumerate(_list(rows, where)):
+        r = _list(r, f"{where}[{j}]", 3)
+        if r[0] not in states:
+            _fail(f"{where}[{j}][0]", f"{r[0]!r} is not a state of {spec.name}")
+        _nat(r[1], f"{where}[{j}][1]")
+
+
+def _timeline(row, where: str, cfg) -> None:
     if not isinstance(row, dict):
         _fail(where, "expected a mapping")
     lengths = set()
@@ -165,8 +183,17 @@ def _timeline(row, where: str) -> None:
         lengths.add(len(_list(row[key], f"{where}.{key}")))
     if len(lengths) > 1:
         _fail(where, "its lists have different lengths")
-    for j, t in enumerate(row["starts"] + row["ends"]):
-        _nat(t, f"{where}.starts/ends[{j}]")
+    for j, t in enumerate(row["starts"] + row["ends"] + row["uids"]):
+        _nat(t, f"{where}.starts/ends/uids[{j}]")
+    for key, known in (("bases", cfg.bases), ("names", cfg.ops)):
+        for j, name in enumerate(row[key]):
+            if not isinstance(name, str) or name not in known:
+                _fail(f"{where}.{key}[{j}]", f"{name!r} is not in this config")
+    for key in ("keys", "ends_key", "states"):
+        for j, text in enumerate(row[key]):
+            if not isinstance(text, str) or (key != "states" and text.rsplit(".", 1)[0]
+                                             not in cfg.bases):
+                _fail(f"{where}.{key}[{j}]", f"{text!r} is not a phase key or state name")
     if not isinstance(row.get("head_emitted"), bool):
         _fail(f"{where}.head_emitted", "expected true or false")
 
@@ -189,8 +216,14 @@ def _op(op, where: str, cfg) -> None:
         _nat(op["page"], f"{where}.page", topo.pages_per_block)
     for key in ("uid", "start", "end"):
         _nat(op[key], f"{where}.{key}")
-    for s in _list(op["segs"], f"{where}.segs"):
-        _list(s, f"{where}.segs[]", 4)
+    if not op["planes"] or len(set(op["planes"])) != len(op["planes"]):
+        _fail(f"{where}.planes", f"expected distinct planes, got {op['planes']!r}")
+    states = {st.name for st in cfg.ops[op["name"]].states}
+    for j, seg in enumerate(_list(op["segs"], f"{where}.segs")):
+        seg = _list(seg, f"{where}.segs[{j}]", 4)
+        if seg[0] not in states:
+            _fail(f"{where}.segs[{j}][0]", f"{seg[0]!r} is not a state of {op['name']}")
+        _nat(seg[1], f"{where}.segs[{j}][1]"), _nat(seg[2], f"{where}.segs[{j}][2]")
 
 
 def check_arrays(arrays: dict, ref: dict) -> None:

@@ -311,3 +311,51 @@ def run_cli(argv: list, expected_ok: bool) -> Outcome:
     if expected_ok:
         return Outcome("false_error", text.strip().splitlines()[-1])
     return Outcome("error", text.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------- snapshots
+def snapshot_fixture(folder: str) -> str:
+    """A snapshot of config.yaml taken where something is suspended or backlogged."""
+    from nandseqgen.config import load_config
+    from nandseqgen.simulation import Simulation
+    from nandseqgen.snapshot import save_snapshot
+    sim = Simulation(load_config(CONFIG), seed=9)
+    for _ in range(30):
+        sim.run(3_000)
+        if any(sim.rm.stack) or any(sim.scheduler.backlog):
+            break
+    return save_snapshot(sim, folder, "261122")
+
+
+def mutate_snapshot(draw, snap: str, out_path: str) -> tuple:
+    """Write a copy of ``snap`` with one value replaced and the digest
+    recomputed (a deliberate edit the digest cannot catch); -> (path, value)."""
+    import json
+    from nandseqgen.snapshot_schema import digest
+    with open(snap, encoding="utf-8") as fh:
+        data = json.load(fh)
+    paths = [p for p in all_paths(data) if p[0] not in ("digest", "kind", "schema", "config_hash")]
+    path = paths[draw.index(len(paths))]
+    value = draw.choice(HOSTILE[4:] + [-10**9, 10**12, "DOUT", ["x"], {"k": 1}])
+    parent = _get(data, path[:-1])
+    parent[path[-1]] = value if not (isinstance(value, float) and not math.isfinite(value)) else 0
+    data["digest"] = digest(data)
+    with open(out_path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh)
+    return path, value
+
+
+def classify_snapshot(path: str) -> Outcome:
+    from nandseqgen.config import load_config
+    from nandseqgen.snapshot import SnapshotError, load_snapshot
+    try:
+        sim = load_snapshot(path, load_config(CONFIG))
+    except SnapshotError as exc:
+        return Outcome("error", str(exc).splitlines()[0])
+    except Exception:  # noqa: BLE001
+        return Outcome("traceback", tb.format_exc(limit=-4))
+    try:
+        sim.run(2_000, max_hooks=MAX_HOOKS)
+    except Exception:  # noqa: BLE001
+        return Outcome("traceback", tb.format_exc(limit=-4))
+    return Outcome("run")

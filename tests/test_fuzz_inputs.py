@@ -90,3 +90,19 @@ def test_any_text_for_a_valued_option_parses_in_range_or_is_a_clean_usage_error(
         assert exc.code == 2 and f"argument {option}" in err and "Traceback" not in err
         return
     assert NUMERIC_OPTIONS[option](getattr(args, dest)), (option, text)
+
+
+@pytest.fixture(scope="module")
+def snap_fx(tmp_path_factory):
+    return F.snapshot_fixture(str(tmp_path_factory.mktemp("snap_fuzz")))
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_edited_snapshots_resume_or_fail_with_a_clean_error(snap_fx, data):
+    import os
+    out = os.path.join(os.path.dirname(snap_fx), "edited.json")  # sidecars are relative
+    path, value = F.mutate_snapshot(HypothesisDrawer(data), snap_fx, out)
+    outcome = F.classify_snapshot(out)
+    assert outcome.ok, f"{F._dotted(path)} = {value!r}: {outcome.kind}: {outcome.detail}"

@@ -47,7 +47,7 @@ def _run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--out", default="out", type=T.out_dir, metavar="DIR",
                      help="output folder, created if absent (default: %(default)s)")
     run.add_argument("--run-until", type=T.time_us, default=1_000_000.0, metavar="US",
-                     help=f"simulated microseconds per run, in (0, {MAX_RUN_US:g}] "
+                     help=f"simulated microseconds per run, in (0, {MAX_RUN_US:,.0f}] "
                           "(default: %(default)s)")
     run.add_argument("--seed", type=T.SEED, default=None, metavar="N",
                      help=f"random seed, 0..{T.MAX_SEED} (default: 42; on --resume-from the "

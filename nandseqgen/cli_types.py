@@ -37,7 +37,7 @@ def time_us(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not math.isfinite(value) or not 0 < value <= MAX_RUN_US:
-        raise argparse.ArgumentTypeError(f"{text} is outside (0, {MAX_RUN_US:g}] us")
+        raise argparse.ArgumentTypeError(f"{text} is outside (0, {MAX_RUN_US:,.0f}] us")
     return value
 
 

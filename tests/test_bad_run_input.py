@@ -31,7 +31,7 @@ def test_save_phase_table_writes_the_table_in_use(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("option, value, message", [
-    ("--run-until", "-5", "outside (0, 1e+12]"), ("--run-until", "inf", "outside"),
+    ("--run-until", "-5", "outside (0, 1,000,000,000,000]"), ("--run-until", "inf", "outside"),
     ("--run-until", "nan", "outside"), ("--run-until", "1e300", "outside"),
     ("--num-runs", "-3", "outside 1.."), ("--num-runs", "0", "outside 1.."),
     ("--sites", "0", "outside 1.."), ("--sites", "-4", "outside 1.."),

@@ -17,7 +17,7 @@ import fuzzkit as F
 
 BASE = F.base_config()
 PATHS = F.all_paths(BASE)
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=30, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
@@ -72,7 +72,7 @@ NUMERIC_OPTIONS = {"--run-until": (lambda v: 0 < v <= 1e12), "--seed": (lambda v
                    "--date": (lambda v: len(v) == 6 and v.isdigit())}
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+@settings(max_examples=100, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(option=st.sampled_from(sorted(NUMERIC_OPTIONS)),
        text=st.one_of(st.text(max_size=12), st.floats().map(repr),
@@ -97,7 +97,7 @@ def snap_fx(tmp_path_factory):
     return F.snapshot_fixture(str(tmp_path_factory.mktemp("snap_fuzz")))
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+@settings(max_examples=30, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_edited_snapshots_resume_or_fail_with_a_clean_error(snap_fx, data):

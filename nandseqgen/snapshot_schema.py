@@ -216,6 +216,15 @@ def _op(op, where: str, cfg) -> None:
         _nat(op["page"], f"{where}.page", topo.pages_per_block)
     for key in ("uid", "start", "end"):
         _nat(op[key], f"{where}.{key}")
+    if any(e != ["addr"] for e in _list(op["effects"], f"{where}.effects")):
+        _fail(f"{where}.effects", f"expected only [\"addr\"] items, got {op['effects']!r}")
+    if op["celltype"] not in cfg.celltypes:
+        _fail(f"{where}.celltype", f"{op['celltype']!r} is not a celltype of this config")
+    if op["hook_plane"] is not None:
+        _nat(op["hook_plane"], f"{where}.hook_plane", topo.planes)
+    if not isinstance(op["resumed"], bool) or not isinstance(op["source"], str):
+        _fail(where, "resumed must be true/false and source a name")
+    _list(op["inherit"], f"{where}.inherit")
     if not op["planes"] or len(set(op["planes"])) != len(op["planes"]):
         _fail(f"{where}.planes", f"expected distinct planes, got {op['planes']!r}")
     states = {st.name for st in cfg.ops[op["name"]].states}

@@ -197,10 +197,10 @@ def load_snapshot(path: str, cfg, phase_table: dict | None = None, *, seed: int 
     data = read_snapshot(path, cfg)
     try:
         schema.check_top(data, _reference(cfg))
+        schema.check_values(data, cfg)
         snap_seed, has_boot = data["rng"]["seed"], data["bootstrap"] is not None
         _check_flags(path, snap_seed, has_boot, seed, bootstrap)
         sim = Simulation(cfg, seed=snap_seed, phase_table=phase_table, bootstrap=has_boot)
-        schema.check_values(data, cfg)
         arrays = _read_arrays(path, data)
         schema.check_arrays(arrays, {k: np.asarray(v) for k, v in sim.am.arrays().items()})
         _restore(sim, data, arrays)

@@ -249,3 +249,15 @@ def test_a_lun_status_read_beyond_the_dies_warns_that_it_is_never_issued():
     (w,) = [w for w in cfg.warnings if w.code == "never_issued"]
     assert w.path == "op_names.LUN_Status_Read_for_LUN1" and "LUN 7" in w.message and w.line
     assert not [w for w in load_config(PROJECT_CONFIG).warnings if w.code == "never_issued"]
+
+
+def test_unknown_and_unused_keys_of_fixed_sections_warn():
+    def change(data):
+        data["topology"]["die"] = 2
+        data.setdefault("constraints", {})["enable_epr"] = False
+        data["bootstrap"]["thresholds"]["erase_volum"] = 3
+    cfg = load_config_text(_text(change), source="w.yaml")
+    got = {(w.code, w.path) for w in cfg.warnings}
+    assert ("unknown_key", "topology.die") in got
+    assert ("not_used", "constraints.enable_epr") in got
+    assert ("unknown_key", "bootstrap.thresholds.erase_volum") in got

@@ -16,7 +16,7 @@ from .build_rules import (build_exclusions, build_groups, build_probabilities, b
 from .diagnostics import ConfigError, Diagnostic, Diagnostics
 from .model import Config, frozen_map
 from .sections import (MAX_RUNS, build_bootstrap, build_celltypes, build_chunking,
-                       build_constraints, build_policies, build_topology)
+                       build_constraints, build_policies, build_topology, warn_unknown_keys)
 from .values import name_list, positive_int
 from .yamlio import (FileProblem, YamlDoc, YamlShapeError, deep_merge, merge_docs, read_yaml_file,
                      read_yaml_text)
@@ -65,6 +65,8 @@ def _build(doc: YamlDoc, diag: Diagnostics) -> Config | None:
     for key in raw:
         if key not in KNOWN_TOP:
             diag.warn("unknown_key", (key,), key, "unknown top-level key (ignored)")
+    for section in ("topology", "constraints", "bootstrap", "propose"):
+        warn_unknown_keys(diag, (section,), raw.get(section))
     celltypes = build_celltypes(diag, raw.get("celltypes"))
     base_names = set(raw.get("op_bases") or {}) if isinstance(raw.get("op_bases"), dict) else set()
     recipes = build_recipes(diag, raw.get("generate_seq_rules"), base_names)

@@ -39,6 +39,37 @@ SLOW_REFILL_US = 1.0
 WIDE_WINDOW_US = 1e5
 
 
+#: Keys each fixed section knows; reference keys accepted but not used get their own warning.
+_KNOWN_KEYS = {
+    ("topology",): {"dies", "planes", "blocks_per_die", "pages_per_block", "bad_blocks"},
+    ("constraints",): {"single_single_allowed_bases", "epr", "program_modes_by_erase_mode"},
+    ("constraints", "epr"): {"offset_guard"},
+    ("bootstrap",): {"enabled", "enable", "thresholds", "minimums", "celltype_weights"},
+    ("bootstrap", "thresholds"): {"erase_volume", "program_volume", "read_coverage"},
+    ("bootstrap", "minimums"): {"read_volume"},
+    ("propose",): {"chunking"},
+    ("propose", "chunking"): {"max_ops_per_chunk", "checkpoint_interval", "allow_partial_success"},
+}
+_NOT_USED = {("constraints",): {"enabled_rules", "enable_epr", "rule_catalog"},
+             ("constraints", "epr"): {"debug", "disable_program_before_erase", "subcodes"}}
+
+
+def warn_unknown_keys(diag: Diagnostics, path: tuple, raw) -> None:
+    """Every key of a fixed section is known, or a warning says it is ignored."""
+    if not isinstance(raw, dict):
+        return
+    for key in raw:
+        if key in _KNOWN_KEYS[path]:
+            continue
+        if key in _NOT_USED.get(path, ()):
+            diag.warn("not_used", path + (key,), key,
+                      "earlier generator's key, accepted and not used (every rule is always on)")
+        else:
+            diag.warn("unknown_key", path + (key,), key, "unknown key (ignored)")
+    for sub in (p for p in _KNOWN_KEYS if len(p) == len(path) + 1 and p[:-1] == path):
+        warn_unknown_keys(diag, sub, raw.get(sub[-1]))
+
+
 def build_topology(diag: Diagnostics, raw) -> Topology:
     raw = mapping(diag, ("topology",), raw) or {}
     limits = {"dies": MAX_DIES, "planes": MAX_PLANES, "blocks_per_die": MAX_BLOCKS_PER_DIE,

@@ -5,7 +5,8 @@
 
 Then >= 300 snapshots with one value edited and the digest recomputed (an
 edit the digest cannot catch) must resume and run, or fail with a
-SnapshotError. Each mutated config is loaded; a config that loads runs 1,000 us and its
+SnapshotError; and >= 100 mutated copies of the fixed reference config
+(tests/data). Each mutated config is loaded; a config that loads runs 1,000 us and its
 tables are replay-checked against the mutated config. Outcomes (see
 tests/fuzzkit.py): run, error | traceback, unnamed_error, silent, zero_ops,
 wrong_result, false_error. Exit 1 when any failure is seen. Figures go in
@@ -25,8 +26,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 import fuzzkit as F  # noqa: E402
 
 
-def fuzz_configs(n: int, seed: int) -> tuple:
-    data, paths = F.base_config(), None
+def fuzz_configs(n: int, seed: int, text: str | None = None) -> tuple:
+    data = F.base_config(text)
     paths = F.all_paths(data)
     counts, kinds, failures = collections.Counter(), collections.Counter(), []
     hostile = 0
@@ -76,6 +77,8 @@ def main() -> int:
     ap.add_argument("--cli", type=int, default=100, help="command lines (default: 100)")
     ap.add_argument("--snapshots", type=int, default=300,
                     help="edited snapshots, digest recomputed (default: 300)")
+    ap.add_argument("--reference", type=int, default=100,
+                    help="mutated copies of the fixed reference config (default: 100)")
     ap.add_argument("--seed", type=int, default=0, help="fuzz seed (default: 0)")
     args = ap.parse_args()
     t0 = time.perf_counter()
@@ -85,17 +88,23 @@ def main() -> int:
     t2 = time.perf_counter()
     snap_counts, snap_fail = fuzz_snapshots(args.snapshots, args.seed)
     t3 = time.perf_counter()
+    from helpers import fixed_reference_text
+    ref_counts, _k, ref_hostile, ref_fail = fuzz_configs(args.reference, args.seed,
+                                                         fixed_reference_text())
+    t4 = time.perf_counter()
     print(f"configs: {args.configs} in {t1 - t0:.1f} s; mutation kinds {dict(kinds)}; "
           f"{hostile} hostile values")
     print(f"  outcomes: {dict(counts)}")
     print(f"command lines: {args.cli} in {t2 - t1:.1f} s; {cli_bad} with an invalid value")
     print(f"  outcomes: {dict(cli_counts)}")
     print(f"snapshots: {args.snapshots} in {t3 - t2:.1f} s; outcomes: {dict(snap_counts)}")
-    for i, what, out in cfg_fail + cli_fail + snap_fail:
+    print(f"reference configs: {args.reference} in {t4 - t3:.1f} s; {ref_hostile} hostile; "
+          f"outcomes: {dict(ref_counts)}")
+    for i, what, out in cfg_fail + cli_fail + snap_fail + ref_fail:
         print(f"FAIL #{i}: {what}: {out.kind}: {out.detail}")
     print(f"failures: {len(cfg_fail)} configs, {len(cli_fail)} command lines, "
-          f"{len(snap_fail)} snapshots")
-    return 1 if cfg_fail or cli_fail or snap_fail else 0
+          f"{len(snap_fail)} snapshots, {len(ref_fail)} reference configs")
+    return 1 if cfg_fail or cli_fail or snap_fail or ref_fail else 0
 
 
 if __name__ == "__main__":

@@ -57,9 +57,12 @@ class Outcome:
         return self.kind in ("run", "error")
 
 
-def base_config() -> dict:
-    with open(CONFIG, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+def base_config(text: str | None = None) -> dict:
+    """The shipped config (or ``text``, e.g. the fixed reference config) as data."""
+    if text is None:
+        with open(CONFIG, encoding="utf-8") as fh:
+            text = fh.read()
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def all_paths(data, prefix=()) -> list:

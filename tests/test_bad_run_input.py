@@ -213,3 +213,12 @@ def test_deeply_nested_snapshot_json_is_a_clean_error(tmp_path, project_cfg):
     path.write_bytes(b"\x1f\x8b\x08\x00")
     with pytest.raises(SnapshotError, match="gzip"):
         load_snapshot(str(path), project_cfg)
+
+
+def test_the_checker_never_reads_a_sidecar_outside_the_snapshot_folder(snap, tmp_path,
+                                                                        project_cfg):
+    from nandseqgen.checker.start_state import CheckInputError, read_start_state
+    assert read_start_state(snap, project_cfg) is not None
+    path = _edited(snap, tmp_path, lambda d: d["sidecars"].update(state="../../../etc/hostname"))
+    with pytest.raises(CheckInputError, match="not a file in its folder"):
+        read_start_state(path, project_cfg)

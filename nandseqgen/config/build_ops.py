@@ -203,7 +203,7 @@ def _durations(diag: Diagnostics, name: str, base: OpBase, spelled: dict, raw) -
             diag.warn("missing_duration", path, spelled[st.name],
                       f"no duration for state {spelled[st.name]}; base duration used")
         ticks = given.get(st.name, st.ticks)
-        if ticks <= 0:  # a zero-length state has no place on the timeline (decisions 52)
+        if ticks <= 0:  # a zero-length state has no place on the timeline (decisions 56)
             diag.error("zero_duration", path + (spelled[st.name],), ticks / 100,
                        "every state must last at least 0.01 us (one tick)")
         states.append(StateSpec(st.name, st.bus, ticks))

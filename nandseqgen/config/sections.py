@@ -1,6 +1,6 @@
 """Config sections with fixed keys -- topology, policies, constraints,
 bootstrap, chunking, celltypes -- typed and range-checked, with the limits
-named (docs/decisions.md 46-47)."""
+named (docs/decisions.md 50-51)."""
 from __future__ import annotations
 
 from .diagnostics import Diagnostics

@@ -184,3 +184,17 @@ def test_bootstrap_checkbox_and_plot(p):
     assert p.error is None
     assert len(p.result.bootstrap_progress) > 0
     assert _output_types(p) == ["stream", "display_data"]
+
+
+def test_out_of_range_policies_warn_or_fail_by_control(p):
+    p.controls["maxplanes"].value = 64  # more than the 4 planes: a config warning
+    p.controls["admission_window"].value = 1e6  # 1 s: bounds nothing, a warning
+    p.run_button.click()
+    assert p.error is None
+    text = p.messages.value
+    assert "warning: maxplanes: larger than topology.planes" in text
+    assert "warning: admission_window (us): an admission window over" in text
+    p.controls["maxplanes"].value = 999  # over the limit: an error naming the control
+    p.run_button.click()
+    assert "error: maxplanes: expected an integer &lt;= 64" in p.status.value
+    assert p.controls["maxplanes"].layout.border

@@ -48,6 +48,7 @@ def run_job(cfg, *, out_dir: str, seed: int, run_until_us: float, date: str,
                      "wall_s": round(wall, 3) if clock else None,
                      "ops_per_s": round(ops / wall) if wall > 0 else None,
                      "rollbacks": sum(result.metrics["rollbacks"].values()),
+                     "rollbacks_by_reason": dict(result.metrics["rollbacks"]),
                      "files": sorted(os.path.basename(p) for p in paths.values()),
                      "snapshot": snap})
         log.info("run %d: %d ops in %.2fs", result.run_index, ops, wall)

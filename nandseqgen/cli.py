@@ -1,4 +1,5 @@
-"""Command line: ``nandseqgen run``, ``nandseqgen config check``, ``nandseqgen check``.
+"""Command line: ``nandseqgen run``, ``nandseqgen config check``, ``nandseqgen check``,
+``nandseqgen campaign``.
 
 The library never reads the clock; the CLI passes today's date for file names
 unless ``--date`` is given.
@@ -47,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--overrides", action="append", default=[], metavar="YAML")
     chk.add_argument("--strict", action="store_true")
     sub.add_parser("check", help="replay-check written outputs (see: nandseqgen check -h)")
+    sub.add_parser("campaign", help="run a campaign file: many sites, checked and summed up "
+                                    "(see: nandseqgen campaign -h)")
     return p
 
 
@@ -93,6 +96,9 @@ def main(argv=None) -> int:
     if argv[:1] == ["check"]:  # the checker owns its options (--show, --no-history, ...)
         from .checker import main as check_main
         return check_main(argv[1:])
+    if argv[:1] == ["campaign"]:  # the campaign owns its options (--workers, --scheduler, ...)
+        from .campaign.cli import main as campaign_main
+        return campaign_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "config":
         return _config_check(args)

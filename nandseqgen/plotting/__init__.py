@@ -18,3 +18,7 @@ from .progress import bootstrap_progress
 
 __all__ = ["gantt", "rollback_reasons", "bootstrap_progress", "coverage_heatmap",
            "input_time_hist", "address_heatmap"]
+
+from .campaign import coverage_closure, ops_per_site, violations_by_rule  # noqa: E402
+
+__all__ += ["coverage_closure", "violations_by_rule", "ops_per_site"]

@@ -19,25 +19,31 @@ def _lost(site, exc: BaseException) -> SiteOutcome:
     return SiteOutcome(site.name, "failed", error=f"worker lost: {type(exc).__name__}: {exc}")
 
 
-def pool_outcomes(sites: list, *, workers: int | None = None, clock=None,
-                  fn=run_site) -> Iterator[SiteOutcome]:
-    """Run ``fn(site, clock)`` for every site in a local process pool.
+def in_pool(fn, args: list, workers: int | None = None) -> Iterator[tuple]:
+    """``fn(*a)`` for every ``a`` in ``args`` in a local process pool; yields
+    ``(index, future)`` as they complete (shared with ``run --sites``).
 
     On an interrupt (Ctrl-C) or when the caller stops iterating, queued
-    sites are cancelled; sites already finished have been yielded."""
-    if not sites:
+    calls are cancelled; the ones already yielded are finished."""
+    if not args:
         return
-    workers = workers or min(len(sites), os.cpu_count() or 1)
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = ProcessPoolExecutor(max_workers=workers or min(len(args), os.cpu_count() or 1))
     try:
-        futures = {pool.submit(fn, site, clock): site for site in sites}
+        futures = {pool.submit(fn, *a): i for i, a in enumerate(args)}
         for fut in as_completed(futures):
-            try:
-                yield fut.result()
-            except Exception as exc:  # noqa: BLE001 - e.g. BrokenProcessPool
-                yield _lost(futures[fut], exc)
+            yield futures[fut], fut
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def pool_outcomes(sites: list, *, workers: int | None = None, clock=None,
+                  fn=run_site) -> Iterator[SiteOutcome]:
+    """Run ``fn(site, clock)`` for every site in a local process pool."""
+    for i, fut in in_pool(fn, [(site, clock) for site in sites], workers):
+        try:
+            yield fut.result()
+        except Exception as exc:  # noqa: BLE001 - e.g. BrokenProcessPool
+            yield _lost(sites[i], exc)
 
 
 def dask_outcomes(sites: list, *, client=None, scheduler: str | None = None, clock=None,

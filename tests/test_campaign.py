@@ -82,14 +82,21 @@ def test_bad_campaign_files_name_the_file_and_key(tmp_path, text, words):
 # --- where sites run ------------------------------------------------------------------------
 
 def test_process_pool_and_dask_local_cluster_give_byte_identical_sites(tmp_path):
+    """The same grid on a process pool, on a LocalCluster through a Client, and
+    through the command line's --scheduler address: the same bytes."""
     from dask.distributed import Client, LocalCluster
     pool = _small(tmp_path / "pool").run(workers=2, progress=False)
+    camp = tmp_path / "camp.yaml"
+    camp.write_text(f"configs: [{PROJECT_CONFIG}]\nseeds: [3, 4]\nrun_until_us: {SHORT}\n"
+                    "policy_variants: {base: {}, explore: {epsilon_greedy: 0.2}}\nout: cli\n")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster, Client(cluster) as client:
         dask = _small(tmp_path / "dask").run(client=client, progress=False)
+        assert main(["campaign", str(camp), "--scheduler", cluster.scheduler_address,
+                     "--no-progress"]) == 0
     assert list(pool.table["status"]) == ["done"] * 4 == list(dask.table["status"])
     a, b = _tree(tmp_path / "pool"), _tree(tmp_path / "dask")
-    assert len(a) == 4 and a == b
+    assert len(a) == 4 and a == b == _tree(tmp_path / "cli")
     assert all(len(files) == 9 for files in a.values())
     for site in a:  # compare the bytes too, not only the digests
         for name in a[site]:
@@ -134,6 +141,9 @@ def test_restart_skips_finished_sites_and_redoes_partial_ones(tmp_path):
     assert _tree(out) == before
     assert not (out / "site_0003.partial").exists()
     assert list(again.table["status"]) == ["done"] * 3
+    # another run length is another campaign for every site: nothing is reused
+    longer = _small(out, policy_variants=None, seeds=[1, 2, 3], run_until_us=SHORT + 1000)
+    assert longer.run(workers=2, progress=False).reused == []
 
 
 def test_a_failing_site_is_reported_and_the_others_finish(tmp_path, capsys):

@@ -128,9 +128,9 @@ def test_restart_skips_finished_sites_and_redoes_partial_ones(tmp_path):
     # site 2: a file damaged after the fact; site 3: interrupted mid-way
     seq = out / "site_0002" / "operation_sequence_000000_0000001.csv"
     seq.write_text(seq.read_text()[:-40])
-    manifest = json.loads((out / MANIFEST).read_text())
-    del manifest["sites"]["site_0003"]
-    (out / MANIFEST).write_text(json.dumps(manifest))
+    lines = (out / MANIFEST).read_text().splitlines(keepends=True)
+    (out / MANIFEST).write_text("".join(x for x in lines if '"site_0003"' not in x)
+                                + '{"version": 1, "site": "site_00')  # torn mid-write
     os.rename(out / "site_0003", out / "site_0003.partial")
     (out / "site_0003.partial" / "site.json").unlink()
 
@@ -201,7 +201,7 @@ def test_ctrl_c_keeps_finished_sites_and_a_rerun_goes_on(tmp_path):
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()
-    entries = json.loads(manifest.read_text())["sites"]
+    entries = {e["site"]: e for e in map(json.loads, manifest.read_text().splitlines())}
     done = sorted(n for n, e in entries.items() if e["status"] == "done")
     assert 1 <= len(done) < 5
     for name in done:

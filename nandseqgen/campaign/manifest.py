@@ -1,21 +1,28 @@
-"""The campaign manifest: ``<out>/campaign_manifest.json`` (docs/campaigns.md).
+"""The campaign manifest: ``<out>/campaign_manifest.jsonl`` (docs/campaigns.md).
 
-One entry per site that ended (done or failed), written atomically after
-each site, so an interrupted campaign keeps every finished site. A site
-counts as finished on a re-run only when its entry says done, its
+An append-only journal: one JSON line per site that ended (done or failed),
+appended and fsynced as soon as the site ends, so an interrupted campaign
+keeps every finished site and a campaign of thousands of sites never
+rewrites the whole file. On reading, the last line of a site wins; an
+unreadable line (the process was killed while writing it) is skipped with a
+warning, which at worst makes that site run again.
+
+A site counts as finished on a re-run only when its entry says done, its
 parameters' key is unchanged and every file in its folder still has the
 recorded checksum; anything else is redone.
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
 
-from ..outputs.atomic import atomic_open
 from .site import SiteOutcome, checksums
 from .spec import Site
 
-MANIFEST = "campaign_manifest.json"
+log = logging.getLogger(__name__)
+
+MANIFEST = "campaign_manifest.jsonl"
 VERSION = 1
 
 
@@ -25,35 +32,48 @@ class Manifest:
     def __init__(self, out: str, sites: dict | None = None):
         self.out = out
         self.path = os.path.join(out, MANIFEST)
-        self.sites: dict = sites or {}  # site name -> entry
+        self.sites: dict = sites or {}  # site name -> latest entry
 
     @classmethod
     def load(cls, out: str) -> "Manifest":
         path = os.path.join(out, MANIFEST)
         if not os.path.exists(path):
             return cls(out)
-        try:
-            with open(path, encoding="utf-8") as fh:
-                doc = json.load(fh)
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{path}: unreadable campaign manifest ({exc}); "
-                             "move it away to start the campaign afresh") from exc
-        if doc.get("version") != VERSION:
-            raise ValueError(f"{path}: manifest version {doc.get('version')!r}, "
-                             f"expected {VERSION}")
-        return cls(out, doc.get("sites", {}))
-
-    def save(self) -> None:
-        doc = {"version": VERSION, "sites": dict(sorted(self.sites.items()))}
-        with atomic_open(self.path, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=1, sort_keys=True)
-            fh.write("\n")
+        with open(path, encoding="utf-8") as fh:
+            lines = fh.read().split("\n")
+        sites: dict = {}
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError as exc:
+                log.warning("%s:%d: unreadable manifest line skipped (%s)", path, number, exc)
+                continue
+            if entry.get("version") != VERSION:
+                raise ValueError(f"{path}:{number}: manifest version "
+                                 f"{entry.get('version')!r}, expected {VERSION}")
+            sites[entry["site"]] = entry
+        return cls(out, sites)
 
     def record(self, site: Site, key: str, outcome: SiteOutcome) -> None:
-        self.sites[site.name] = {
-            "key": key, "status": outcome.status, "out_dir": site.out_dir,
-            "files": outcome.files, "row": outcome.row, "wall_s": outcome.wall_s,
-            "error": outcome.error}
+        """Append the site's entry and fsync it."""
+        entry = {"version": VERSION, "site": site.name, "key": key, "status": outcome.status,
+                 "out_dir": site.out_dir, "files": outcome.files, "row": outcome.row,
+                 "wall_s": outcome.wall_s, "error": outcome.error}
+        line = json.dumps(entry, sort_keys=True) + "\n"
+        with open(self.path, "a", encoding="utf-8") as fh:
+            if fh.tell() and not self._ends_with_newline():
+                fh.write("\n")  # after a torn line, start afresh on a line of our own
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+        self.sites[site.name] = entry
+
+    def _ends_with_newline(self) -> bool:
+        with open(self.path, "rb") as fh:
+            fh.seek(-1, os.SEEK_END)
+            return fh.read(1) == b"\n"
 
     def is_finished(self, site: Site, key: str) -> bool:
         """Done with the same parameters, and its files intact."""

@@ -66,7 +66,6 @@ class Campaign:
             for outcome in outcomes:  # Ctrl-C here: the manifest keeps finished sites
                 site = by_name[outcome.name]
                 manifest.record(site, keys[site.name], outcome)
-                manifest.save()
                 if outcome.status == "failed":
                     log.warning("%s failed: %s", site.name, outcome.error.splitlines()[0])
                 bar.update(1)

@@ -8,6 +8,9 @@ and of 2 workers, and on a Dask LocalCluster of 1 and of 2 worker processes
 
 Every repeat runs into a fresh folder; the site files of every mode are
 compared (sha256) with the first one's, so the figures are of identical work.
+"concurrency" is the sum of the sites' own wall times over the campaign's wall
+time: how many sites were running on average (2.0 = both workers always busy,
+whatever the load of the machine).
 The 1-minute load average is recorded before and after each measurement: the
 machine may be shared, and other load distorts the scaling figures.
 """
@@ -51,7 +54,7 @@ def measure(mode: str, sites: int, until: float) -> dict:
     startup = None
     if kind == "pool":
         t0 = time.perf_counter()
-        result = camp.run(workers=int(workers), progress=False)
+        result = camp.run(workers=int(workers), progress=False, clock=time.perf_counter)
         wall = time.perf_counter() - t0
     else:
         from dask.distributed import Client, LocalCluster
@@ -61,13 +64,14 @@ def measure(mode: str, sites: int, until: float) -> dict:
                 Client(cluster) as client:
             startup = time.perf_counter() - t_up
             t0 = time.perf_counter()
-            result = camp.run(client=client, progress=False)
+            result = camp.run(client=client, progress=False, clock=time.perf_counter)
             wall = time.perf_counter() - t0
     assert (result.table["status"] == "done").all(), result.failed
     ops = int(result.table["ops"].sum())
     return {"mode": mode, "sites": sites, "run_until_us": until, "wall_s": round(wall, 2),
             "sites_per_s": round(sites / wall, 4), "ops_per_s": round(ops / wall),
-            "ops": ops, "cluster_startup_s": None if startup is None else round(startup, 2),
+            "ops": ops, "concurrency": round(result.table["wall_s"].sum() / wall, 2),
+            "cluster_startup_s": None if startup is None else round(startup, 2),
             "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2),
             "tree": _tree(out), "out": out}
 
@@ -90,8 +94,10 @@ def run(sites: int, until: float, repeats: int) -> dict:
 def summarise(rows: list) -> dict:
     med = {m: statistics.median(r["sites_per_s"] for r in rows if r["mode"] == m)
            for m in MODES}
+    conc = {m: statistics.median(r["concurrency"] for r in rows if r["mode"] == m)
+            for m in MODES}
     loads = [v for r in rows for v in (r["load_before"], r["load_after"])]
-    return {"median_sites_per_s": med,
+    return {"median_sites_per_s": med, "median_concurrency": conc,
             "speedup_pool_2_vs_1": round(med["pool-2"] / med["pool-1"], 2),
             "speedup_dask_2_vs_pool_1": round(med["dask-2"] / med["pool-1"], 2),
             "speedup_dask_2_vs_1": round(med["dask-2"] / med["dask-1"], 2),

@@ -209,3 +209,38 @@ def test_ctrl_c_keeps_finished_sites_and_a_rerun_goes_on(tmp_path):
     result = Campaign.from_yaml(str(camp)).run(workers=2, progress=False)
     assert result.reused == done
     assert list(result.table["status"]) == ["done"] * 5
+
+
+# --- plots ----------------------------------------------------------------------------------
+
+def _fake_table() -> pd.DataFrame:
+    """A campaign table of three sites, the last one failed (plots only read it)."""
+    from nandseqgen.checker import RULES
+    rows = []
+    for i, (status, variant, ops) in enumerate([("done", "a", 100), ("done", "b", 250),
+                                                ("failed", "b", None)], start=1):
+        row = {"site": f"site_{i:04d}", "status": status, "variant": variant, "ops": ops,
+               "coverage_ratio": 0.1 * i if ops else None}
+        row.update({f"violations_{r}": (0 if ops else None) for r in RULES})
+        rows.append(row)
+    rows[1]["violations_latch"] = 3
+    return pd.DataFrame(rows)
+
+
+def test_campaign_plots_label_their_axes_and_show_failures():
+    from nandseqgen.plotting import coverage_closure, ops_per_site, violations_by_rule
+    table = _fake_table()
+    ax = ops_per_site(table, by="variant")
+    assert ax.get_ylabel() == "committed ops" and ax.get_xlabel() == "site"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["a", "b", "failed"]
+    heights = sorted(round(p.get_height()) for p in ax.patches)
+    assert heights == [100, 250, 250]  # the failed site: a hatched bar of the tallest height
+    ax = violations_by_rule(table)
+    widths = {t.get_text(): p.get_width() for t, p in zip(ax.get_yticklabels(), ax.patches)}
+    assert widths["latch"] == 3 and widths["bus_overlap"] == 0
+    assert "1 failed" in ax.get_title() and "2 finished" in ax.get_xlabel()
+    curve = pd.DataFrame({"sites": [1, 2], "coverage_ratio": [0.1, 0.15]})
+    ax = coverage_closure(curve, per_site=table[table["status"] == "done"])
+    assert list(ax.lines[0].get_ydata()) == pytest.approx([10.0, 15.0])
+    assert ax.get_ylabel().startswith("coverage ratio")

@@ -33,6 +33,7 @@ class CampaignResult:
         self.manifest = manifest
         self.reused = list(reused)
         self.table = self.build_table()
+        self.paths: dict = {}  # {format: path} of the written table (see write)
 
     def _row(self, site) -> dict:
         entry = self.manifest.sites.get(site.name)
@@ -119,5 +120,6 @@ class CampaignResult:
         t = self.table
         return {"out": self.spec.out, "sites": len(t), "done": int((t["status"] == "done").sum()),
                 "failed": int((t["status"] == "failed").sum()), "reused": len(self.reused),
+                "table": self.paths.get("parquet", self.paths.get("csv")),
                 "ops": int(t["ops"].fillna(0).sum()),
                 "violations": int(t["violations"].fillna(0).sum())}

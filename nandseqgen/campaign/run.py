@@ -70,7 +70,7 @@ class Campaign:
                     log.warning("%s failed: %s", site.name, outcome.error.splitlines()[0])
                 bar.update(1)
         result = CampaignResult(self.spec, sites, manifest, reused=reused)
-        result.write()
+        result.paths = result.write()
         return result
 
 

@@ -1,17 +1,24 @@
 """The one place a campaign computes coverage (docs/campaigns.md).
 
 Everything the campaign reports about coverage goes through
-:func:`site_coverage` and :func:`merged_coverage`; today they use the
-op_state x op_name x input_time table of :mod:`nandseqgen.analysis`. To
-switch to another coverage model, change these two functions only.
+:func:`site_coverage` (in the worker, for one site folder),
+:func:`merged_coverage` and :func:`closure` (in the driver, over finished
+sites); today they use the op_state x op_name x input_time table of
+:mod:`nandseqgen.analysis`. To switch to another coverage model, change this
+module only: it reads what it needs from the site folders itself.
 """
 from __future__ import annotations
 
+import glob
+import json
+import os
 from typing import NamedTuple
 
 import pandas as pd
+import yaml
 
 from ..analysis import coverage
+from .spec import PHASE_TABLE, SITE_JSON
 
 INPUT_TIME = "op_state_name_input_time_count"
 
@@ -40,9 +47,25 @@ def sum_input_time(frames: list) -> pd.DataFrame:
             .reset_index(drop=True))
 
 
-def site_coverage(input_time: pd.DataFrame, phase_table: dict, bins: int) -> CoverageFigures:
-    """Coverage of one site (all its runs' input_time tables summed)."""
-    return _figures(input_time, phase_table, bins)
+def read_input_time(folder: str) -> pd.DataFrame:
+    """A site's input_time tables, all runs summed."""
+    paths = sorted(glob.glob(os.path.join(folder, f"{INPUT_TIME}_*.csv")))
+    return sum_input_time([pd.read_csv(p) for p in paths])
+
+
+def _read_site(folder: str) -> tuple:
+    """(input_time, phase table, bins) of a finished site folder."""
+    with open(os.path.join(folder, PHASE_TABLE), encoding="utf-8") as fh:
+        phase_table = yaml.safe_load(fh) or {}
+    with open(os.path.join(folder, SITE_JSON), encoding="utf-8") as fh:
+        bins = int(json.load(fh)["input_time_bins"])
+    return read_input_time(folder), phase_table, bins
+
+
+def site_coverage(folder: str, cfg, phase_table: dict) -> CoverageFigures:
+    """Coverage of the site whose run tables are in ``folder`` (all runs
+    summed), sampled from ``phase_table`` under ``cfg``."""
+    return _figures(read_input_time(folder), phase_table, cfg.policies.input_time_bins)
 
 
 def union_phase_table(tables: list) -> dict:
@@ -56,19 +79,27 @@ def union_phase_table(tables: list) -> dict:
     return merged
 
 
-def merged_coverage(input_times: list, phase_tables: list, bins: int) -> tuple:
-    """(summed input_time table, figures) across sites: a cell is filled when
-    any site filled it; the possible cells are the union over sites."""
+def _read_sites(sites: list) -> tuple:
+    parts = [_read_site(site.out_dir) for site in sites]
+    bins = max((b for _, _, b in parts), default=1)
+    return [p[0] for p in parts], union_phase_table([p[1] for p in parts]), bins
+
+
+def merged_coverage(sites: list) -> tuple:
+    """(summed input_time table, figures) across finished sites (``Site``
+    records; their folders are read): a cell is filled when any site filled
+    it; the possible cells are the union over sites."""
+    input_times, possible, bins = _read_sites(sites)
     table = sum_input_time(input_times)
-    return table, _figures(table, union_phase_table(phase_tables), bins)
+    return table, _figures(table, possible, bins)
 
 
-def closure(input_times: list, phase_tables: list, bins: int) -> pd.DataFrame:
+def closure(sites: list) -> pd.DataFrame:
     """Coverage ratio after the first k sites, k = 1..n (coverage closure).
 
     The possible cells are those of all n sites, so the curve ends at the
     merged ratio."""
-    possible = union_phase_table(phase_tables)
+    input_times, possible, bins = _read_sites(sites)
     rows, acc = [], None
     for k, frame in enumerate(input_times, start=1):
         acc = sum_input_time([acc, frame])

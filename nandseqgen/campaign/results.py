@@ -9,7 +9,6 @@ import pandas as pd
 
 from ..outputs.atomic import atomic_open
 from .coverage import closure, merged_coverage
-from .site import read_input_time, read_phase_table
 
 TABLE = "campaign"  # <out>/campaign.parquet and campaign.csv
 _FIRST = ["site", "config", "overrides", "variant", "seed", "status", "runs", "ops",
@@ -86,18 +85,17 @@ class CampaignResult:
         return bool((self.table["status"] == "done").all()
                     and (self.table["violations"] == 0).all())
 
-    def _site_tables(self) -> tuple:
-        dirs = list(self.done["out_dir"])
-        bins = int(self.done["input_time_bins"].max()) if len(dirs) else 1
-        return ([read_input_time(d) for d in dirs], [read_phase_table(d) for d in dirs], bins)
+    def _done_sites(self) -> list:
+        done = set(self.done["site"])
+        return [s for s in self.sites if s.name in done]
 
     def coverage(self) -> tuple:
         """(input_time table summed over finished sites, CoverageFigures)."""
-        return merged_coverage(*self._site_tables())
+        return merged_coverage(self._done_sites())
 
     def closure(self) -> pd.DataFrame:
         """Merged coverage after the first k finished sites, k = 1..n."""
-        return closure(*self._site_tables())
+        return closure(self._done_sites())
 
     def write(self, out: str | None = None) -> dict:
         """Write ``campaign.csv`` and, when pyarrow is installed (extra

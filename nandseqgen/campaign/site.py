@@ -8,7 +8,6 @@ same site gives byte-identical files on any worker.
 """
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
@@ -19,13 +18,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..outputs.atomic import atomic_open, fsync_dir
-from .coverage import INPUT_TIME, site_coverage, sum_input_time
-from .spec import Site
+from .coverage import site_coverage
+from .spec import PHASE_TABLE, SITE_JSON, VIOLATIONS, Site
 
 PARTIAL = ".partial"
-SITE_JSON = "site.json"
-VIOLATIONS = "violations.csv"
-PHASE_TABLE = "op_state_probs.yaml"
 
 
 @dataclass(slots=True)
@@ -62,18 +58,6 @@ def checksums(folder: str) -> dict:
                     h.update(chunk)
             out[name] = h.hexdigest()
     return out
-
-
-def read_input_time(folder: str) -> pd.DataFrame:
-    """The site's input_time tables, all runs summed."""
-    paths = sorted(glob.glob(os.path.join(folder, f"{INPUT_TIME}_*.csv")))
-    return sum_input_time([pd.read_csv(p) for p in paths])
-
-
-def read_phase_table(folder: str) -> dict:
-    import yaml
-    with open(os.path.join(folder, PHASE_TABLE), encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
 
 
 def _check(tmp: str, cfg, runs: list) -> dict:
@@ -118,9 +102,8 @@ def _run_into(site: Site, tmp: str) -> dict:
     phase_table = build_phase_table(cfg, site.seed)  # what Simulation sampled from
     save_phase_table(phase_table, os.path.join(tmp, PHASE_TABLE))
     violations = _check(tmp, cfg, summary["runs"])
-    bins = cfg.policies.input_time_bins
-    cov = site_coverage(read_input_time(tmp), phase_table, bins)
-    row = _row(site, summary, violations, cov, bins)
+    cov = site_coverage(tmp, cfg, phase_table)
+    row = _row(site, summary, violations, cov, cfg.policies.input_time_bins)
     with atomic_open(os.path.join(tmp, SITE_JSON), "w", encoding="utf-8") as fh:
         json.dump(row, fh, indent=1, sort_keys=True)
         fh.write("\n")

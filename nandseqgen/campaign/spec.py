@@ -14,6 +14,11 @@ from typing import NamedTuple
 
 import yaml
 
+#: Files of a finished site folder besides the run tables (docs/campaigns.md).
+SITE_JSON = "site.json"
+VIOLATIONS = "violations.csv"
+PHASE_TABLE = "op_state_probs.yaml"
+
 #: Keys a campaign file may have (anything else is an error naming the key).
 KEYS = ("configs", "overrides", "seeds", "policy_variants", "run_until_us", "num_runs",
         "out", "date", "strict")

@@ -70,6 +70,7 @@ def test_campaign_file_paths_are_relative_to_the_file(tmp_path):
     ("configs: [c.yaml]\nseeds: {start: 1}\n", "seeds: a seed range"),
     ("configs: [c.yaml]\nseeds: [1]\nrun_until_us: -5\n", "run_until_us: expected a positive"),
     ("seeds: [1]\n", "configs: at least one"),
+    ("configs: [c.yaml]\nseeds: [1]\ndate: 2026-11-30\n", "date: expected yymmdd"),
 ])
 def test_bad_campaign_files_name_the_file_and_key(tmp_path, text, words):
     path = tmp_path / "camp.yaml"

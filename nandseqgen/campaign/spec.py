@@ -113,7 +113,14 @@ def make_spec(*, configs, seeds, out, overrides=None, policy_variants=None,
         overrides=_override_sets(overrides, f"{where}: overrides"),
         policy_variants=_variants(policy_variants, f"{where}: policy_variants"),
         num_runs=int(_positive(num_runs, f"{where}: num_runs")),
-        date=str(date), strict=bool(strict))
+        date=_date(date, f"{where}: date"), strict=bool(strict))
+
+
+def _date(value, where: str) -> str:
+    text = str(value)
+    if not (text.isdigit() and len(text) == 6):
+        raise CampaignError(f"{where}: expected yymmdd (6 digits, quoted in YAML), got {value!r}")
+    return text
 
 
 def load_campaign(path: str, *, out: str | None = None, date: str | None = None) -> CampaignSpec:

@@ -67,7 +67,8 @@ class Campaign:
                 site = by_name[outcome.name]
                 manifest.record(site, keys[site.name], outcome)
                 if outcome.status == "failed":
-                    log.warning("%s failed: %s", site.name, outcome.error.splitlines()[0])
+                    log.warning("%s failed: %s", site.name,
+                                (outcome.error or "?").splitlines()[0])
                 bar.update(1)
         result = CampaignResult(self.spec, sites, manifest, reused=reused)
         result.paths = result.write()

@@ -84,7 +84,7 @@ class CampaignSpec:
 
 def expand(spec: CampaignSpec) -> list:
     """Every site of the grid, in order config, overrides, variant, seed."""
-    sites = []
+    sites: list[Site] = []
     for config in spec.configs:
         for ovr in spec.overrides:
             for variant, policies in spec.policy_variants.items():

@@ -98,7 +98,7 @@ def test_process_pool_and_dask_local_cluster_give_byte_identical_sites(tmp_path)
     assert list(pool.table["status"]) == ["done"] * 4 == list(dask.table["status"])
     a, b = _tree(tmp_path / "pool"), _tree(tmp_path / "dask")
     assert len(a) == 4 and a == b == _tree(tmp_path / "cli")
-    assert all(len(files) == 9 for files in a.values())
+    assert all(len(files) == 10 and "manifest.json" in files for files in a.values())
     for site in a:  # compare the bytes too, not only the digests
         for name in a[site]:
             assert ((tmp_path / "pool" / site / name).read_bytes()

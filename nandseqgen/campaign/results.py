@@ -63,7 +63,8 @@ class CampaignResult:
         for col in counts:
             df[col] = df[col].astype("Int64")
         for col in ("coverage_ratio", "coverage_entropy", "wall_s"):
-            df[col] = df[col].astype("float64")
+            df[col] = pd.Series([float("nan") if pd.isna(v) else float(v) for v in df[col]],
+                                index=df.index, dtype="float64")
         extra = ["coverage_filled", "coverage_possible", "input_time_bins"]
         for col in extra:
             if col not in df.columns:

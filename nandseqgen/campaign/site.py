@@ -93,7 +93,8 @@ def _row(site: Site, summary: dict, violations: dict, cov, bins: int) -> dict:
 
 
 def _run_into(site: Site, tmp: str) -> dict:
-    from ..config.phase import build_phase_table, save_phase_table
+    from ..config.phase import build_phase_table
+    from ..config.phase_file import save_phase_table
     from ..runner import run_job
     cfg = load_site_config(site)
     os.makedirs(tmp)

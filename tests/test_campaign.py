@@ -245,3 +245,12 @@ def test_campaign_plots_label_their_axes_and_show_failures():
     ax = coverage_closure(curve, per_site=table[table["status"] == "done"])
     assert list(ax.lines[0].get_ydata()) == pytest.approx([10.0, 15.0])
     assert ax.get_ylabel().startswith("coverage ratio")
+
+
+def test_a_campaign_whose_every_site_fails_still_gives_its_table(tmp_path):
+    result = Campaign(configs=[str(tmp_path / "missing.yaml")], seeds=[1, 2],
+                      out=str(tmp_path / "c"), run_until_us=SHORT).run(progress=False)
+    assert list(result.table["status"]) == ["failed", "failed"]
+    assert result.table["coverage_ratio"].isna().all() and not result.ok
+    assert all("missing.yaml" in e for e in result.failed["error"])
+    assert result.coverage()[1].filled == 0

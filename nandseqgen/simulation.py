@@ -45,6 +45,7 @@ class Simulation:
         self.sampler = PhaseSampler(cfg, self.phase_table)
         self.uid = 0
         self.proposer = Proposer(cfg, self.rm, self.am, self.sampler, self._next_uid)
+        self.steer = self._make_steer()
         self.bootstrap = self._make_bootstrap(bootstrap)
         self.recorder = Recorder(cfg)  # replaced at each run start
         self.rm.segment_sink = self.recorder.segment
@@ -57,6 +58,17 @@ class Simulation:
     def _next_uid(self) -> int:
         self.uid += 1
         return self.uid
+
+    def _make_steer(self):
+        """The coverage-directed policy when ``policies.coverage_directed`` is on."""
+        knobs = self.cfg.policies.coverage_directed
+        if not knobs.enabled:
+            return None
+        from .coverage import DirectedSteer, build_space
+        steer = DirectedSteer(self.cfg, self.sampler, self.rm,
+                              build_space(self.cfg, self.phase_table), knobs)
+        self.proposer.steer = steer
+        return steer
 
     def _make_bootstrap(self, enabled):
         use = self.cfg.bootstrap.enabled if enabled is None else enabled

@@ -12,6 +12,7 @@ import yaml
 from .build_ops import build_bases, build_ops
 from .build_rules import build_exclusions, build_groups, build_probabilities, build_recipes
 from .diagnostics import ConfigError, Diagnostics
+from .directed import directed_knobs
 from .model import Bootstrap, Chunking, Config, Constraints, Policies, Topology, frozen_map
 from .values import boolean, mapping, name_list, number, positive_int, us_to_ticks
 from .yamlio import YamlDoc, deep_merge, merge_docs, read_yaml_file, read_yaml_text
@@ -83,6 +84,7 @@ def _policies(diag: Diagnostics, raw) -> Policies:
                 diag.error("out_of_range", path, value, "expected a time > 0")
                 ticks = us_to_ticks(default)
             kw[fname] = ticks
+    kw["coverage_directed"] = directed_knobs(diag, raw.get("coverage_directed"))
     return Policies(**kw)
 
 

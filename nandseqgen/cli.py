@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--sites", type=int, default=1,
                      help="independent ATE sites (seed, seed+1, ...) in parallel: out/site_NNN")
     run.add_argument("--strict", action="store_true", help="config warnings are errors")
+    run.add_argument("--directed", action="store_true",
+                     help="coverage-directed generation: policies.coverage_directed.enabled "
+                          "(docs/coverage.md)")
     run.add_argument("--no-progress", action="store_true")
     cfg = sub.add_parser("config", help="config tools")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
@@ -63,6 +66,9 @@ def _config_check(args) -> int:
 def _run(args) -> int:
     from .config import ConfigError, load_config
     from .runner import run_job, run_sites
+    if args.directed:  # an override file, so sites and --resume-from see the same config
+        from .coverage import DIRECTED_OVERRIDE
+        args.overrides = [*args.overrides, DIRECTED_OVERRIDE]
     try:
         cfg = load_config(args.config, strict=args.strict, overrides=args.overrides)
     except ConfigError as exc:

@@ -102,6 +102,7 @@ def snapshot_state(sim) -> tuple:
         "backlog": [[_op_dict(o) for o in dq] for dq in s.backlog],
         "backlog_tries": sorted(s.backlog_tries.items()),
         "bootstrap": sim.bootstrap.state() if sim.bootstrap is not None else None,
+        "directed": sim.steer.state() if sim.steer is not None else None,  # docs/coverage.md
     }
     return data, {k: np.asarray(v) for k, v in am.arrays().items()}
 
@@ -186,3 +187,5 @@ def _restore(sim, data, arrays) -> None:
     s.backlog_tries = {int(k): v for k, v in data["backlog_tries"]}
     if sim.bootstrap is not None and data["bootstrap"] is not None:
         sim.bootstrap.restore(data["bootstrap"])
+    if sim.steer is not None and data.get("directed") is not None:
+        sim.steer.restore(data["directed"])

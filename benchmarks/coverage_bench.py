@@ -7,9 +7,10 @@ docs/coverage.md; the curves to docs/images/coverage_closure.png.
     python benchmarks/coverage_bench.py --ops 200000 --configs flat
     python benchmarks/coverage_bench.py --json out.json --plot docs/images/coverage_closure.png
 
-A run is cut in chunks of simulated time (runs continue from each other's
-state); the cell counts of the chunks are merged, and a curve point is taken
-after each chunk, until the target number of ops is reached.
+Each measurement is one uninterrupted run, stopped once the target number of
+ops is committed (then drained); cells are (phase key x op name x input-time
+bin), see docs/coverage.md. Run boundaries matter: a run's end drains every
+long op (no hooks fire), which itself changes coverage, so no chunking here.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
 from nandseqgen.config import load_config, load_config_text  # noqa: E402
-from nandseqgen.coverage import build_space, closure, flat_mix, merge_counts  # noqa: E402
+from nandseqgen.coverage import build_space, closure, flat_mix  # noqa: E402
 from nandseqgen.coverage.variants import directed  # noqa: E402
 from nandseqgen.simulation import Simulation  # noqa: E402
 
@@ -37,26 +38,42 @@ def configs() -> dict:
             "flat": flat_mix(load_config_text(text, source="reference (fixed)"))}
 
 
-def measure(cfg, seed: int, ops_target: int, points: int = 25) -> dict:
-    """Run until ``ops_target`` ops, in about ``points`` chunks of simulated
-    time (sized from the ops per us so far); -> figures and the closure curve."""
+def measure(cfg, seed: int, ops_target: int, points: int = 50) -> dict:
+    """One uninterrupted run until ``ops_target`` ops are committed; a curve
+    point (ops, cells hit) every ``ops_target / points`` ops; -> figures."""
     sim = Simulation(cfg, seed=seed)
     space = build_space(cfg, sim.phase_table)
-    counts, ops, curve, t0 = merge_counts(), 0, [], time.perf_counter()
-    chunk_us = 20_000.0
-    while ops < ops_target:
-        result = sim.run(chunk_us)
-        ops += len(result.recorder.sequence)
-        counts.update(result.recorder.input_time)
-        sim.results.clear()  # keep memory flat: only the merged counts stay
-        curve.append((ops, closure(space, counts).hit))
-        if not len(result.recorder.sequence):
-            break
-        chunk_us = max(20_000.0, ops_target / points * sim.now_us / ops)
+    s, t0 = sim.scheduler, time.perf_counter()
+    sim.start(1e12)  # stopped below, once the ops target is reached
+    step, nxt, curve = max(1, ops_target // points), 0, []
+    while s.metrics.ops_committed < ops_target and s.q.peek_tick() is not None:
+        sim.tick()
+        if s.metrics.ops_committed >= nxt:
+            curve.append((s.metrics.ops_committed, closure(space, sim.recorder.input_time).hit))
+            nxt += step
+    s.run_until = s.now  # no more hooks: drain what is reserved
+    result = sim.finish()
     wall = time.perf_counter() - t0
-    fig = closure(space, counts)
-    return {"ops": ops, "sim_us": sim.now_us, "wall_s": round(wall, 1), **fig.as_dict(),
+    fig = closure(space, result.recorder.input_time)
+    curve.append((result.ops_committed, fig.hit))
+    return {"ops": result.ops_committed, "sim_us": sim.now_us, "wall_s": round(wall, 1),
+            "rollbacks": sum(result.metrics["rollbacks"].values()), **fig.as_dict(),
             "curve": curve}
+
+
+def table(rows) -> str:
+    """A Markdown table of the rows (docs/coverage.md)."""
+    head = ("| config | ops | mode | cells hit | of reachable | closed (hit + unreachable) "
+            "| entropy | (key, name) pairs hit | sim time (s) | wall (s) |\n"
+            "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    lines = [head]
+    for r in rows:
+        reach = r["allowed"] - r["unreachable"]
+        lines.append(f"| {r['config']} | {r['ops']:,} | {r['mode']} | {r['hit']:,} | "
+                     f"{r['hit'] / max(1, reach):.1%} | {r['closed']:.1%} | {r['entropy']:.3f} | "
+                     f"{r['pairs_hit']:,} / {r['pairs_allowed'] - r['pairs_unreachable']:,} | "
+                     f"{r['sim_us'] / 1e6:.1f} | {r['wall_s']:.0f} |")
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -66,8 +83,16 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", default=None)
     p.add_argument("--plot", default=None, help="closure curves of the largest size (PNG)")
+    p.add_argument("--from", dest="sources", nargs="+", default=None, metavar="JSON",
+                   help="plot / tabulate rows written earlier with --json (no runs)")
     args = p.parse_args()
     rows = []
+    if args.sources:
+        for path in args.sources:
+            with open(path, encoding="utf-8") as fh:
+                rows += json.load(fh)
+        args.configs = []
+        print(table(rows))
     for name in args.configs:
         cfg = configs()[name]
         for n in args.ops:
@@ -80,8 +105,14 @@ def main() -> int:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(rows, fh, indent=1)
     if args.plot:
+        import matplotlib
+        matplotlib.use("Agg")
         from nandseqgen.plotting.coverage import closure_curves
-        closure_curves(rows).figure.savefig(args.plot, dpi=110, bbox_inches="tight")
+        for name in sorted({r["config"] for r in rows}):
+            ax = closure_curves([r for r in rows if r["config"] == name])
+            ax.set_title(f"Coverage closure: {name}, seed {rows[0]['seed']}")
+            ax.figure.savefig(args.plot.replace(".png", f"_{name}.png"), dpi=110,
+                              bbox_inches="tight")
     return 0
 
 

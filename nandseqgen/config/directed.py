@@ -7,21 +7,21 @@ from .model import Directed
 from .values import boolean, mapping, number
 
 PATH = ("policies", "coverage_directed")
-_NUMBERS = ("strength", "key_gain", "success_gain")
+_NUMBERS = ("strength", "key_gain", "success_gain", "reset_scale")
 
 
 def directed_knobs(diag: Diagnostics, raw) -> Directed:
     """-> Directed; ``true``/``false`` alone toggles it with default knobs."""
     if isinstance(raw, bool):
         return Directed(enabled=raw)
-    raw = mapping(diag, PATH, raw, "a mapping (enabled, strength, key_gain, success_gain)")
+    raw = mapping(diag, PATH, raw, "a mapping (enabled, " + ", ".join(_NUMBERS) + ")")
     if not raw:
         return Directed()
     default = Directed()
     for key in raw:
         if key not in ("enabled",) + _NUMBERS:
             diag.error("unknown_key", PATH + (key,), raw[key],
-                       "expected one of enabled, strength, key_gain, success_gain")
+                       "expected one of enabled, " + ", ".join(_NUMBERS))
     kw = {"enabled": boolean(diag, PATH + ("enabled",), raw.get("enabled"), default.enabled)}
     for key in _NUMBERS:
         if key in raw:

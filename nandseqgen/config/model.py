@@ -34,6 +34,7 @@ class Directed:
     strength: float = 1.0  # weight x 2**(-strength * level of the cell's count)
     key_gain: float = 1.0  # extra weight for bases whose own keys still have holes
     success_gain: float = 1.0  # weight x 2**(-success_gain * log2(tries / successes))
+    reset_scale: float = 0.1  # weight x this for RESET names (they abort ops in progress)
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,16 @@ every forbidden base, so validity is untouched) toward cells
 ``(key, op_name, input-time bin)`` with low counts::
 
     w(name) = p(name) * 2 ** -(strength * level(cell) + success_gain * miss(name))
-                      * (1 + key_gain * hole(base))
+                      * (1 + key_gain * hole(base)) * (reset_scale if a RESET name)
 
 ``level`` is the bit length of the cell's commit count (0 for an empty cell, 1
 for one hit, 2 for 2-3, 3 for 4-7 ...); ``miss`` is floor(log2((tries + 2) /
 (commits + 1))) over every try of the op name, so names that are refused most
 of the time (no target, window) are not chased forever; ``hole(base)`` is the
 fraction of the reachable cells of the base's own keys not hit yet, in
-eighths. A cumulative table per (key, forbidden mask, bin) is cached and
+eighths. RESET names (role kind ``reset``) are scaled by ``reset_scale``: every
+state holds an unhit RESET cell, and chasing them aborts the long ops (erases)
+whose completion the other keys depend on. A cumulative table per (key, forbidden mask, bin) is cached and
 rebuilt only when a cell of that (key, bin) changes level (a power of two is
 crossed) or, lazily for all tables, when some ``miss`` or ``hole`` moves: the
 hot path stays a dict lookup and a bisect. docs/coverage.md.
@@ -33,7 +35,8 @@ class DirectedSteer:
     def __init__(self, cfg, sampler, rm, space, knobs):
         self.sampler, self.rm, self.space = sampler, rm, space
         self.strength, self.key_gain = knobs.strength, knobs.key_gain
-        self.success_gain = knobs.success_gain
+        self.success_gain, self.reset_scale = knobs.success_gain, knobs.reset_scale
+        self._resets = frozenset(n for n, spec in cfg.ops.items() if spec.base.role.kind == "reset")
         self.nbins, self.planes = cfg.policies.input_time_bins, cfg.topology.planes
         self.hits: dict = {}  # (key, name, bin) -> commits
         self.tries: dict = {}  # name -> [tries, commits]
@@ -122,7 +125,7 @@ class DirectedSteer:
         if not plain:
             return ()
         specs, cum = plain
-        level, miss, hole = self.level, self.miss, self._hole
+        level, miss, hole, resets = self.level, self.miss, self._hole, self._resets
         s, sg, gain = self.strength, self.success_gain, self.key_gain
         weights, prev = [], 0.0
         for spec, c in zip(specs, cum):
@@ -131,6 +134,8 @@ class DirectedSteer:
             prev = c
             if gain:
                 w *= 1.0 + gain * hole.get(spec.base.name, 0) / _HOLE_STEPS
+            if name in resets:
+                w *= self.reset_scale
             weights.append(w)
         return specs, list(accumulate(weights))
 

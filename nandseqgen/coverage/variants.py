@@ -2,16 +2,9 @@
 from __future__ import annotations
 
 from ..config import with_changes
+from ..config.variants import flat_mix
 
-
-def flat_mix(cfg, dies: int = 2):
-    """``cfg`` with every ``phase_conditional_overrides.global`` entry removed
-    and ``dies`` dies: the "flat mix" of issue 12's measurements."""
-    overrides = dict(cfg.raw.get("phase_conditional_overrides") or {})
-    overrides["global"] = {}
-    return with_changes(cfg, {"topology": {"dies": dies},
-                              "phase_conditional_overrides": overrides},
-                        replace_keys=("phase_conditional_overrides",))
+__all__ = ["flat_mix", "directed"]
 
 
 def directed(cfg, enabled: bool = True, **knobs):

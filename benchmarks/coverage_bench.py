@@ -101,9 +101,9 @@ def main() -> int:
                        **measure(c, args.seed, n)}
                 rows.append(row)
                 print(json.dumps({k: v for k, v in row.items() if k != "curve"}), flush=True)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(rows, fh, indent=1)
+                if args.json:  # after every row: a long benchmark keeps what it measured
+                    with open(args.json, "w", encoding="utf-8") as fh:
+                        json.dump(rows, fh, indent=1)
     if args.plot:
         import matplotlib
         matplotlib.use("Agg")

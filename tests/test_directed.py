@@ -135,3 +135,20 @@ def test_cli_run_directed_and_resume(tmp_path, capsys):
                  "--resume-from", snap, *common]) == 0
     name = "operation_sequence_261130_0000002.csv"
     assert filecmp.cmp(out / name, tmp_path / "r" / name, shallow=False)
+
+
+def test_panel_directed_toggle_and_strength(project_cfg):
+    from nandseqgen.widgets import panel
+    p = panel(with_changes(project_cfg, SMALL), seed=3, run_until_us=4_000)
+    assert p.policy_changes() == {"policies": {k: p.controls[k].value for k in
+                                               ("admission_window", "sequence_gap", "maxplanes",
+                                                "queue_refill_period_us")}}
+    p.directed.value = True
+    p.strength.value = 2.0
+    p.plots.value = ()
+    p.run_button.click()
+    assert p.error is None, p.output.outputs
+    knobs = p.result.config.policies.coverage_directed
+    assert knobs.enabled and knobs.strength == 2.0
+    same = Simulation(directed(with_changes(project_cfg, SMALL), strength=2.0), seed=3).run(4_000)
+    assert p.result.sequence.equals(same.sequence)

@@ -25,9 +25,8 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
 from nandseqgen.config import load_config, load_config_text  # noqa: E402
-from nandseqgen.coverage import build_space, closure, flat_mix  # noqa: E402
+from nandseqgen.coverage import closure, closure_curve, flat_mix  # noqa: E402
 from nandseqgen.coverage.variants import directed  # noqa: E402
-from nandseqgen.simulation import Simulation  # noqa: E402
 
 REFERENCE = os.path.join(ROOT, "tests", "data", "nandseqgen_v2_config.yaml")
 
@@ -39,24 +38,12 @@ def configs() -> dict:
 
 
 def measure(cfg, seed: int, ops_target: int, points: int = 50) -> dict:
-    """One uninterrupted run until ``ops_target`` ops are committed; a curve
-    point (ops, cells hit) every ``ops_target / points`` ops; -> figures."""
-    sim = Simulation(cfg, seed=seed)
-    space = build_space(cfg, sim.phase_table)
-    s, t0 = sim.scheduler, time.perf_counter()
-    sim.start(1e12)  # stopped below, once the ops target is reached
-    step, nxt, curve = max(1, ops_target // points), 0, []
-    while s.metrics.ops_committed < ops_target and s.q.peek_tick() is not None:
-        sim.tick()
-        if s.metrics.ops_committed >= nxt:
-            curve.append((s.metrics.ops_committed, closure(space, sim.recorder.input_time).hit))
-            nxt += step
-    s.run_until = s.now  # no more hooks: drain what is reserved
-    result = sim.finish()
+    """One uninterrupted run until ``ops_target`` ops; -> figures and the curve."""
+    t0 = time.perf_counter()
+    curve, result, space = closure_curve(cfg, seed, ops_target, points)
     wall = time.perf_counter() - t0
     fig = closure(space, result.recorder.input_time)
-    curve.append((result.ops_committed, fig.hit))
-    return {"ops": result.ops_committed, "sim_us": sim.now_us, "wall_s": round(wall, 1),
+    return {"ops": result.ops_committed, "sim_us": result.end_us, "wall_s": round(wall, 1),
             "rollbacks": sum(result.metrics["rollbacks"].values()), **fig.as_dict(),
             "curve": curve}
 

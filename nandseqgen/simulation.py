@@ -90,6 +90,8 @@ class Simulation:
         self.run_index += 1
         if self.bootstrap is not None:
             self.bootstrap.begin_run(self.run_index, rec)
+        if self.steer is not None:  # fresh tables: a resumed run starts from the same ones
+            self.steer.refresh()
         start = s.now
         s.run_until = start + us_to_ticks(run_until_us)
         s.prime(start)

@@ -17,9 +17,10 @@ eighths. RESET names (role kind ``reset``) are scaled by ``reset_scale``: every
 state holds an unhit RESET cell, and chasing them aborts the long ops (erases)
 whose completion the other keys depend on. A cumulative table per (key, forbidden mask, bin) is cached and
 rebuilt only when a cell of that (key, bin) changes level (a power of two is
-crossed); all tables are rebuilt (lazily) at each run start and every
-``REFRESH`` tries if some ``miss`` or ``hole`` moved meanwhile: the hot path
-stays a dict lookup and a bisect. docs/coverage.md.
+crossed) or, lazily for all tables, when some ``miss`` or ``hole`` moves (a
+power-of-two ratio or an eighth is crossed): the hot path stays a dict lookup
+and a bisect. A cached table always equals a fresh build, so a run resumed
+from a snapshot (counts only, no tables) continues identically. docs/coverage.md.
 """
 from __future__ import annotations
 
@@ -28,7 +29,6 @@ from itertools import accumulate
 from ..config.model import DEFAULT_KEY
 
 _HOLE_STEPS = 8
-REFRESH = 1024  # tries between rebuilds of every table after a miss / hole change
 
 
 class DirectedSteer:
@@ -47,7 +47,6 @@ class DirectedSteer:
         self.bin_hits: dict = {}  # (key, bin) -> commits
         self.version: dict = {}  # (key, bin) -> bumps
         self.epoch = 0
-        self._n, self._dirty = 0, False  # tries so far; a miss or hole moved since the refresh
         self._cache: dict = {}
         self._keys_of = {}  # base -> its reachable keys
         self._open = {}  # key -> reachable cells not hit yet
@@ -101,16 +100,13 @@ class DirectedSteer:
         m = ((t[0] + 2) // (t[1] + 1)).bit_length() - 1
         if m != self.miss.get(name, 0):
             self.miss[name] = m
-            self._dirty = self._dirty or bool(self.success_gain)
-        self._n += 1
-        if self._dirty and self._n % REFRESH == 0:
-            self.refresh()
+            if self.success_gain:
+                self.epoch += 1
 
     def refresh(self) -> None:
-        """Every table is rebuilt when next used (at each run start, and every
-        ``REFRESH`` tries after a ``miss`` or ``hole`` moved)."""
+        """Every table is rebuilt when next used (each run start calls this; a
+        cached table always equals a fresh build, so the output is unchanged)."""
         self.epoch += 1
-        self._dirty = False
 
     def extra_hooks(self, s, op, rng, push) -> None:
         """One more hook inside each state of a newly placed ``op``, at a random
@@ -163,7 +159,8 @@ class DirectedSteer:
         h = self._hole_of(base)
         if h != self._hole[base]:
             self._hole[base] = h
-            self._dirty = self._dirty or bool(self.key_gain)
+            if self.key_gain:
+                self.epoch += 1
 
     # ------------------------------------------------------------ snapshot
     def state(self) -> dict:
@@ -177,7 +174,6 @@ class DirectedSteer:
         self.level = {cell: c.bit_length() for cell, c in self.hits.items()}
         self.miss = {n: ((t + 2) // (c + 1)).bit_length() - 1 for n, (t, c) in self.tries.items()}
         self.version, self._cache, self.bin_hits = {}, {}, {}
-        self._n, self._dirty = sum(t for t, _c in self.tries.values()), False
         for (key, _name, b), c in self.hits.items():
             self.bin_hits[(key, b)] = self.bin_hits.get((key, b), 0) + c
         for key, _name, _b in self.hits:

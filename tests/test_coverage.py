@@ -176,3 +176,38 @@ def test_directed_knobs_parse(small_cfg):
     assert knobs.enabled and knobs.strength == 2.0 and knobs.key_gain == 1.0
     assert not small_cfg.policies.coverage_directed.enabled
     assert on.config_hash != small_cfg.config_hash
+
+
+# ------------------------------------------------------------------- plots
+def test_closure_curves_draw_one_line_per_run_with_labels():
+    from nandseqgen.plotting import closure_curves
+    ax = closure_curves({"uniform": [(0, 0), (100, 40)], "directed": [(0, 0), (100, 70)]},
+                        allowed=120)
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert set(lines) == {"uniform", "directed", "reachable cells"}
+    assert list(lines["directed"].get_ydata()) == [0, 70]
+    assert ax.get_xlabel() == "ops committed" and "cells hit" in ax.get_ylabel()
+    rows = [{"config": "c", "mode": m, "target_ops": n, "curve": [(n, n // k)]}
+            for m, k in (("uniform", 2), ("directed", 1)) for n in (10, 100)]
+    ax = closure_curves(rows)
+    got = {ln.get_label(): list(ln.get_ydata()) for ln in ax.get_lines()}
+    assert got == {"c / directed": [100], "c / uniform": [50]}  # the largest size of each
+
+
+def test_holes_heatmap_and_unreachable_reasons(run, small_cfg):
+    from nandseqgen.plotting import holes_heatmap, unreachable_reasons
+    rep = run.coverage()
+    ax = holes_heatmap(rep)
+    image = ax.get_images()[0].get_array()
+    holes = rep.holes()
+    assert image.shape == holes.shape
+    assert float(image.max()) <= 1.0 and float(image.min()) >= 0.0
+    assert ax.get_xlabel() == "op_name" and ax.get_ylabel().startswith("phase key")
+    small = holes_heatmap(rep, max_states=5, max_names=7)
+    assert small.get_images()[0].get_array().shape == (5, 7)
+    zero = with_changes(small_cfg, {"phase_conditional_overrides": {"global": {
+        next(iter(small_cfg.ops)): 0.0}}})
+    rep0 = CoverageReport(_space(zero), {})
+    ax = unreachable_reasons(rep0)
+    assert len(ax.patches) == len(rep0.reasons()) >= 1
+    assert ax.patches[0].get_width() == rep0.reasons()["cells"].iloc[0]

@@ -50,13 +50,13 @@ def measure(cfg, seed: int, ops_target: int, points: int = 50) -> dict:
 
 def table(rows) -> str:
     """A Markdown table of the rows (docs/coverage.md)."""
-    head = ("| config | ops | mode | cells hit | of reachable | closed (hit + unreachable) "
+    head = ("| config | seed | ops | mode | cells hit | of reachable | closed (hit + unreachable) "
             "| entropy | (key, name) pairs hit | sim time (s) | wall (s) |\n"
-            "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+            "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     lines = [head]
     for r in rows:
         reach = r["allowed"] - r["unreachable"]
-        lines.append(f"| {r['config']} | {r['ops']:,} | {r['mode']} | {r['hit']:,} | "
+        lines.append(f"| {r['config']} | {r['seed']} | {r['ops']:,} | {r['mode']} | {r['hit']:,} | "
                      f"{r['hit'] / max(1, reach):.1%} | {r['closed']:.1%} | {r['entropy']:.3f} | "
                      f"{r['pairs_hit']:,} / {r['pairs_allowed'] - r['pairs_unreachable']:,} | "
                      f"{r['sim_us'] / 1e6:.1f} | {r['wall_s']:.0f} |")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -25,7 +26,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
 from nandseqgen.config import load_config, load_config_text  # noqa: E402
-from nandseqgen.coverage import closure, closure_curve, flat_mix  # noqa: E402
+from nandseqgen.coverage import build_space, closure, closure_curve, flat_mix  # noqa: E402
 from nandseqgen.coverage.variants import directed  # noqa: E402
 
 REFERENCE = os.path.join(ROOT, "tests", "data", "nandseqgen_v2_config.yaml")
@@ -46,6 +47,19 @@ def measure(cfg, seed: int, ops_target: int, points: int = 50) -> dict:
     return {"ops": result.ops_committed, "sim_us": result.end_us, "wall_s": round(wall, 1),
             "rollbacks": sum(result.metrics["rollbacks"].values()), **fig.as_dict(),
             "curve": curve}
+
+
+def refigure(row: dict, cfg) -> dict:
+    """``row`` against the current model of ``cfg``: the hits are what was
+    measured; unreachable and closed are recounted, and the entropy is
+    re-normalised exactly (its numerator does not depend on the model)."""
+    from nandseqgen.config.phase import build_phase_table
+    fig = closure(build_space(cfg, build_phase_table(cfg, row["seed"])), {})
+    old_n, new_n = row["allowed"] - row["unreachable"], fig.allowed - fig.unreachable
+    entropy = row["entropy"] * math.log(old_n) / math.log(new_n) if new_n > 1 else 0.0
+    return {**row, "allowed": fig.allowed, "unreachable": fig.unreachable,
+            "closed": round((row["hit"] + fig.unreachable) / fig.allowed, 6),
+            "entropy": round(entropy, 6), "pairs_unreachable": fig.pairs_unreachable}
 
 
 def table(rows) -> str:
@@ -71,13 +85,15 @@ def main() -> int:
     p.add_argument("--json", default=None)
     p.add_argument("--plot", default=None, help="closure curves of the largest size (PNG)")
     p.add_argument("--from", dest="sources", nargs="+", default=None, metavar="JSON",
-                   help="plot / tabulate rows written earlier with --json (no runs)")
+                   help="plot / tabulate rows written earlier with --json (no runs), "
+                        "re-figured against the current model (see refigure)")
     args = p.parse_args()
     rows = []
     if args.sources:
+        cfgs = configs()
         for path in args.sources:
             with open(path, encoding="utf-8") as fh:
-                rows += json.load(fh)
+                rows += [refigure(r, cfgs[r["config"]]) for r in json.load(fh)]
         args.configs = []
         print(table(rows))
     for name in args.configs:

@@ -12,6 +12,7 @@ from nandseqgen.config.phase import build_phase_table
 from nandseqgen.coverage import (CoverageReport, build_space, closure, counts_of, entropy,
                                  flat_mix, merge_counts, merged_report, report_from_outputs)
 from nandseqgen.coverage import space as sp
+from nandseqgen.coverage.variants import directed
 from nandseqgen.simulation import Simulation
 
 
@@ -30,13 +31,16 @@ def _space(cfg, seed=1):
 
 
 def test_a_hit_cell_is_never_called_unreachable(run, reference_cfg):
-    for result in (run, Simulation(flat_mix(reference_cfg), seed=2).run(200_000)):
+    flat = flat_mix(reference_cfg)
+    for result in (run, Simulation(flat, seed=2).run(200_000),
+                   Simulation(directed(flat), seed=2).run(200_000)):
         space = build_space(result.config, result.phase_table)
         assert result.recorder.input_time
         for (key, name, b), n in result.recorder.input_time.items():
             assert (key, name) in space.pairs, (key, name)
             assert b in space.bins[key], (key, b)
-            assert space.pairs[(key, name)] is None, (key, name, space.pairs[(key, name)])
+            assert space.cell_reason(key, name, b) is None, (key, name, b,
+                                                             space.cell_reason(key, name, b))
 
 
 def test_end_keys_have_one_bin_and_states_their_ticks(small_cfg):
@@ -211,3 +215,23 @@ def test_holes_heatmap_and_unreachable_reasons(run, small_cfg):
     ax = unreachable_reasons(rep0)
     assert len(ax.patches) == len(rep0.reasons()) >= 1
     assert ax.patches[0].get_width() == rep0.reasons()["cells"].iloc[0]
+
+
+def test_windowed_ops_only_in_the_last_admission_window_of_a_busy_op(reference_cfg):
+    cfg = flat_mix(reference_cfg)
+    space = _space(cfg)
+    key, slow = next((k, n) for (k, n), r in space.pairs.items() if r is None
+                     and n in space.windowed and k in space.late_bins
+                     and space.late_bins[k] and space.late_bins[k] < space.bins[k])
+    late = space.late_bins[key]
+    early = min(space.bins[key] - late)
+    assert space.cell_reason(key, slow, early) == sp.WINDOW
+    assert space.cell_reason(key, slow, max(late)) is None
+    fast = next(n for (k, n), r in space.pairs.items() if k == key and r is None
+                and cfg.ops[n].base.instant_resv)
+    assert space.cell_reason(key, fast, early) is None  # instant ops do not wait
+    no_window = _space(with_changes(cfg, {"policies": {"admission_window": 0}}))
+    assert no_window.cell_reason(key, slow, early) is None  # window off: no such reason
+    rep = CoverageReport(space, {})
+    assert (rep.cells["reason"] == sp.WINDOW).sum() == sum(
+        1 for *_c, r in space.cells() if r == sp.WINDOW) > 0

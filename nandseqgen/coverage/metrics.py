@@ -48,11 +48,16 @@ def entropy(counts, cells: int) -> float:
 
 def closure(space, counts) -> Closure:
     """Closure figures of ``counts`` (cells -> n) against ``space``."""
-    unreachable = sum(1 for *_c, reason in space.cells() if reason is not None)
-    allowed = space.size()
+    allowed = unreachable = 0
+    open_pairs: set = set()
+    for key, name, _b, reason in space.cells():
+        allowed += 1
+        if reason is None:
+            open_pairs.add((key, name))
+        else:
+            unreachable += 1
     inside = {c: n for c, n in counts.items() if n > 0 and (c[0], c[1]) in space.pairs}
     pairs_hit = len({(k, n) for k, n, _b in inside})
-    pairs_unreach = sum(1 for r in space.pairs.values() if r is not None)
     return Closure(allowed, unreachable, len(inside),
                    entropy(inside.values(), allowed - unreachable),
-                   len(space.pairs), pairs_unreach, pairs_hit)
+                   len(space.pairs), len(space.pairs) - len(open_pairs), pairs_hit)

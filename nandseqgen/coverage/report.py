@@ -135,7 +135,14 @@ def merge_spaces(first: CoverageSpace, *rest: CoverageSpace) -> CoverageSpace:
             bins.setdefault(k, set()).update(v)
     key_why = {k: r for k, r in first.key_reason.items()
                if all(k in sp.key_reason for sp in rest)}
-    return CoverageSpace(pairs, {k: frozenset(v) for k, v in bins.items()}, first.nbins, key_why)
+    late = {k: set(v) for k, v in first.late_bins.items()}
+    windowed = set(first.windowed)
+    for sp in rest:
+        for k, v in sp.late_bins.items():
+            late.setdefault(k, set()).update(v)
+        windowed &= sp.windowed
+    return CoverageSpace(pairs, {k: frozenset(v) for k, v in bins.items()}, first.nbins, key_why,
+                         {k: frozenset(v) for k, v in late.items()}, frozenset(windowed))
 
 
 def coverage_report(result) -> CoverageReport:

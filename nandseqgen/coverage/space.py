@@ -21,6 +21,8 @@ ZERO_WEIGHT = "zero weight for this op name in this key (phase_conditional / ove
 NO_TABLE_ROW = "key has no phase_conditional row and DEFAULT is used instead"
 NO_LUN = "status read of LUN {lun}, beyond topology.dies = {dies}"
 NO_MULTI = "multi-plane op name, but topology.planes or policies.maxplanes is 1"
+WINDOW = ("non-instant op name at a hook inside a busy state: the plane stays busy until "
+          "that op ends, more than policies.admission_window after the hook")
 
 
 @dataclass(frozen=True)
@@ -38,17 +40,22 @@ class CoverageSpace:
     bins: dict
     nbins: int
     key_reason: dict = field(default_factory=dict)  # key -> reason it is never produced
+    late_bins: dict = field(default_factory=dict)  # state key -> bins a windowed op can use
+    windowed: frozenset = frozenset()  # op names the admission window applies to
 
     def cell_reason(self, key: str, name: str, b: int) -> str | None:
         """None when (key, name, b) can be hit, else why not (b in bins[key])."""
         reason = self.pairs[(key, name)]
+        if reason is None and name in self.windowed and key in self.late_bins \
+                and b not in self.late_bins[key]:
+            return WINDOW
         return reason
 
     def cells(self):
         """Yield (key, name, bin, reason or None) for every allowed cell."""
         for (key, name), reason in self.pairs.items():
             for b in sorted(self.bins[key]):
-                yield key, name, b, reason
+                yield key, name, b, reason or self.cell_reason(key, name, b)
 
     def size(self) -> int:
         return sum(len(self.bins[key]) for key, _name in self.pairs)
@@ -107,6 +114,30 @@ def _key_bins(cfg: Config, issued: set, nbins: int) -> tuple:
     return bins, why
 
 
+def _late_bins(cfg: Config, bins: dict, nbins: int) -> dict:
+    """{state key: bins where the hook is within ``admission_window`` of the end
+    of the op in that state}: a non-instant candidate must start before
+    ``hook + window`` on the hook's plane, which that op keeps busy to its end
+    (docs/coverage.md). Empty when the window is off."""
+    window, out = cfg.policies.admission_window, {}
+    if window <= 0:
+        return out
+    for base in cfg.bases.values():
+        if not base.affect_state:
+            continue
+        for n in cfg.groups_by_base.get(base.name, ()):
+            states = cfg.ops[n].states
+            for i, st in enumerate(states):
+                key, dur = f"{base.name}.{st.name}", st.ticks
+                if st.name == "ISSUE" or key not in bins:
+                    continue
+                got = out.setdefault(key, set())
+                k0 = dur + sum(x.ticks for x in states[i + 1:]) - window + 1  # first tick
+                if dur > 0 and k0 < dur:
+                    got.update(range(max(0, k0) * nbins // dur, (dur - 1) * nbins // dur + 1))
+    return {k: frozenset(v) & bins[k] for k, v in out.items()}
+
+
 def _name_reason(cfg: Config, spec) -> str | None:
     if spec.status_mode == "lun" and (spec.status_lun is None
                                       or spec.status_lun >= cfg.topology.dies):
@@ -137,4 +168,6 @@ def build_space(cfg: Config, table: dict) -> CoverageSpace:
             elif reason is None and row.get(name, 0.0) <= 0:
                 reason = ZERO_WEIGHT
             pairs[(key, name)] = reason
-    return CoverageSpace(pairs, bins, nbins, key_why)
+    windowed = frozenset(n for n, sp in cfg.ops.items()
+                         if not sp.base.instant_resv and sp.status_mode != "lun")
+    return CoverageSpace(pairs, bins, nbins, key_why, _late_bins(cfg, bins, nbins), windowed)

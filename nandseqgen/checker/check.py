@@ -16,7 +16,7 @@ from .replay import replay
 from .report import CheckReport, Collector
 from .seq_rules import (check_csv_json_file, check_csv_json_frame, check_exp_val, check_group,
                         check_payload, check_time_order)
-from .start_rules import FrameIndex, StartContext
+from .start_rules import FrameIndex, StartContext, check_start
 from .start_state import find_snapshot, read_start_state, snapshot_run_index
 from .state import build_segments, suspended_blocks
 from .sweep import run_sweep
@@ -106,8 +106,8 @@ def _check(cfg: Config, seq_df, ops_df, states_df, seq_file, history=(),
     check_bus(rp, col)
     check_planes(rp, segments, col)
     check_die(rp, cfg, col)
-    run_sweep(rp, cfg, StartContext(cfg, segments, suspended_blocks(rp), FrameIndex(rp.frames)), col, start,
-              progress)
+    run_sweep(rp, cfg, StartContext(cfg, segments, suspended_blocks(rp), FrameIndex(rp.frames)), col,
+              check_start, start, progress)
     _timeline_rules(rp, records, segments, tl, op_state_rows(states_df, col), col)
     log.info("checked %d ops: %d violations", len(records), len(col.rows))
     return col.report()

@@ -22,9 +22,10 @@ def directed_knobs(diag: Diagnostics, raw) -> Directed:
         if key not in ("enabled",) + _NUMBERS:
             diag.error("unknown_key", PATH + (key,), raw[key],
                        "expected one of enabled, " + ", ".join(_NUMBERS))
-    kw = {"enabled": boolean(diag, PATH + ("enabled",), raw.get("enabled"), default.enabled)}
+    enabled = boolean(diag, PATH + ("enabled",), raw.get("enabled"), default.enabled)
+    knobs: dict[str, float] = {}
     for key in _NUMBERS:
         if key in raw:
             v = number(diag, PATH + (key,), raw[key], minimum=0)
-            kw[key] = v if v is not None else getattr(default, key)
-    return Directed(**kw)
+            knobs[key] = v if v is not None else getattr(default, key)
+    return Directed(enabled, **knobs)

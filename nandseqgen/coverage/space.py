@@ -119,9 +119,10 @@ def _late_bins(cfg: Config, bins: dict, nbins: int) -> dict:
     of the op in that state}: a non-instant candidate must start before
     ``hook + window`` on the hook's plane, which that op keeps busy to its end
     (docs/coverage.md). Empty when the window is off."""
-    window, out = cfg.policies.admission_window, {}
+    window = cfg.policies.admission_window
+    out: dict[str, set] = {}
     if window <= 0:
-        return out
+        return {}
     for base in cfg.bases.values():
         if not base.affect_state:
             continue
@@ -165,7 +166,7 @@ def build_space(cfg: Config, table: dict) -> CoverageSpace:
             reason = key_why.get(key) or name_why[name]
             if reason is None and row is None:
                 reason = NO_TABLE_ROW
-            elif reason is None and row.get(name, 0.0) <= 0:
+            elif reason is None and row is not None and row.get(name, 0.0) <= 0:
                 reason = ZERO_WEIGHT
             pairs[(key, name)] = reason
     windowed = frozenset(n for n, sp in cfg.ops.items()

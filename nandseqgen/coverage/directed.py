@@ -113,12 +113,12 @@ class DirectedSteer:
         tick of the state's least-hit input-time bin (ties: the lowest bin), so
         that bins the fixed hooks miss (they sit at state ends) are reached."""
         nb, hits, until = self.nbins, self.bin_hits, s.run_until
-        keys = op.info.key_of
+        base = op.spec.base.name
         for name, start, end, _bus in op.segs:
             dur = end - start
             if name == "ISSUE" or dur < 2:
                 continue
-            key = keys[name]
+            key = f"{base}.{name}"
             bins = self.space.bins.get(key) or range(nb)
             b = min(bins, key=lambda i: (hits.get((key, i), 0), i))
             lo, hi = start + (b * dur + nb - 1) // nb, start + ((b + 1) * dur + nb - 1) // nb

@@ -73,7 +73,7 @@ def _run_options(run: argparse.ArgumentParser) -> None:
                      help="config warnings are errors (default: off)")
     run.add_argument("--directed", action="store_true",
                      help="coverage-directed generation: policies.coverage_directed.enabled "
-                          "(docs/coverage.md)")
+                          "(docs/coverage.md; default: the config's setting, off)")
     run.add_argument("--no-progress", action="store_true",
                      help="no progress bar (default: a bar on the terminal)")
 

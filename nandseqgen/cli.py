@@ -74,6 +74,9 @@ def _run_options(run: argparse.ArgumentParser) -> None:
                           f"DIR/site_NNN, 1..{T.MAX_SITES} (default: %(default)s)")
     run.add_argument("--strict", action="store_true",
                      help="config warnings are errors (default: off)")
+    run.add_argument("--directed", action="store_true",
+                     help="coverage-directed generation: policies.coverage_directed.enabled "
+                          "(docs/coverage.md; default: the config's setting, off)")
     run.add_argument("--no-progress", action="store_true",
                      help="no progress bar (default: a bar on the terminal)")
 
@@ -91,6 +94,9 @@ def _config_check(args) -> int:
 def _run(args) -> int:
     from .config import ConfigError, load_config
     from .runner import run_job, run_sites
+    if args.directed:  # an override file, so sites and --resume-from see the same config
+        from .coverage import DIRECTED_OVERRIDE
+        args.overrides = [*args.overrides, DIRECTED_OVERRIDE]
     try:
         cfg = load_config(args.config, strict=args.strict, overrides=args.overrides)
     except ConfigError as exc:

@@ -50,7 +50,9 @@ class CampaignResult:
     def build_table(self) -> pd.DataFrame:
         """site, config, overrides, variant, seed, status, runs, ops, rollbacks,
         rollbacks_<reason>..., violations, violations_<rule>..., coverage_ratio,
-        coverage_entropy, wall_s, out_dir, reused, error."""
+        coverage_entropy, wall_s, out_dir, reused, error, coverage_filled,
+        coverage_possible, coverage_unreachable, coverage_closed, input_time_bins
+        (coverage figures: docs/coverage.md)."""
         df = pd.DataFrame([self._row(s) for s in self.sites])
         reasons = sorted(c for c in df.columns if c.startswith("rollbacks_"))
         rules = [f"violations_{r}" for r in _rule_names()]

@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="independent ATE sites (seed, seed+1, ...) in parallel: out/site_NNN")
     run.add_argument("--strict", action="store_true", help="config warnings are errors")
     run.add_argument("--no-progress", action="store_true")
+    run.add_argument("--format", choices=("csv", "parquet", "both"), default="csv",
+                     help="analysis tables as CSV, Parquet (needs the [parquet] extra) or both; "
+                          "the ATE sequence is always CSV")
     cfg = sub.add_parser("config", help="config tools")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     chk = cfg_sub.add_parser("check", help="list config errors and warnings")
@@ -74,7 +77,7 @@ def _run(args) -> int:
                   num_runs=args.num_runs, date=args.date or _today(), bootstrap=args.bootstrap,
                   resume_from=args.resume_from, phase_table=args.phase_table,
                   save_phase_table=args.save_phase_table,
-                  progress=not args.no_progress, clock=time.perf_counter)
+                  progress=not args.no_progress, clock=time.perf_counter, fmt=args.format)
     try:
         if args.sites > 1:
             summary = run_sites((args.config, args.overrides, args.strict), sites=args.sites,

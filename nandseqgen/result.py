@@ -6,11 +6,12 @@ import shutil
 from functools import cached_property
 
 from .outputs.atomic import atomic_open, fsync_dir
-from .outputs.frames import metrics_frame, rollback_frame, table_frame
-from .outputs.lazy import (NAMES, iter_file_chunks, iter_frame_chunks, read_file_table,
-                           table_of)
 from .outputs.sinks import file_name
+from .outputs.tables import NAMES, table_of
 from .outputs.writers import write_run
+
+# pandas is imported on first use of a frame: `nandseqgen run` never needs it
+# (its import alone is most of the process's memory; docs/performance.md)
 
 
 class RunResult:
@@ -54,6 +55,8 @@ class RunResult:
         return getattr(self.recorder, "paths", {})
 
     def _frame(self, table: str):
+        from .outputs.frames import table_frame
+        from .outputs.lazy import read_file_table
         if self.in_memory:
             return table_frame(self.recorder, table)
         return read_file_table(self.files[table], table,
@@ -85,10 +88,12 @@ class RunResult:
 
     @cached_property
     def rollbacks(self):
+        from .outputs.frames import rollback_frame
         return rollback_frame(self.recorder)
 
     @cached_property
     def metrics_df(self):
+        from .outputs.frames import metrics_frame
         return metrics_frame(self.metrics)
 
     @cached_property
@@ -103,8 +108,9 @@ class RunResult:
         ``"operations"``, ... or the file's table name), like
         ``pd.read_csv(chunksize=...)``; only rows whose time (``time``, ``start``
         or ``propose_time``) lies in ``[start_us, end_us)`` when given."""
+        from .outputs.lazy import iter_file_chunks, iter_frame_chunks
         table = table_of(name)
-        if self.in_memory or name in self.__dict__:
+        if self.in_memory or _attr(table) in self.__dict__:
             frame = getattr(self, _attr(table))
             return iter_frame_chunks(frame, table, chunksize, start_us, end_us, columns)
         return iter_file_chunks(self.files[table], table, chunksize, start_us, end_us, columns,
@@ -115,12 +121,13 @@ class RunResult:
         """One DataFrame of table ``name`` in ``[start_us, end_us)``; e.g. minute 37
         of a long run: ``result.read("operations", 37 * 60e6, 38 * 60e6)``."""
         table = table_of(name)
-        if self.in_memory or name in self.__dict__:
+        if self.in_memory or _attr(table) in self.__dict__:
             parts = list(self.iter_chunks(name, 1 << 62, start_us, end_us, columns))
             if parts:
                 return parts[0]
             frame = getattr(self, _attr(table)).iloc[0:0]
             return frame[list(columns)] if columns else frame
+        from .outputs.lazy import read_file_table
         return read_file_table(self.files[table], table, start_us, end_us, columns,
                                self.recorder.index.get(table))
 

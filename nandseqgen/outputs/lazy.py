@@ -11,20 +11,6 @@ from .frames import typed
 from .sinks import FLOAT_COLUMNS, INT_COLUMNS, NULLABLE_INT
 from .tables import TABLES, TIME_AXIS, TIME_SORTED
 
-# RunResult attribute -> table
-NAMES = {"sequence": "operation_sequence", "operations": "operation_timeline",
-         "op_states": "op_state_timeline", "touches": "address_touch_count",
-         "input_time": "op_state_name_input_time_count",
-         "proposals": "phase_proposal_counts"}
-
-
-def table_of(name: str) -> str:
-    if name in NAMES:
-        return NAMES[name]
-    if name in TABLES:
-        return name
-    raise KeyError(f"unknown table {name!r}: one of {', '.join(list(NAMES) + list(TABLES))}")
-
 
 def _dtypes(columns) -> dict:
     out = {}

@@ -33,6 +33,21 @@ TIME_AXIS = {"operation_sequence": "time", "operation_timeline": "start",
 # tables whose rows are in time order (a window is one contiguous slice of the file)
 TIME_SORTED = ("operation_sequence", "operation_timeline", "op_state_timeline")
 
+# RunResult attribute -> table
+NAMES = {"sequence": "operation_sequence", "operations": "operation_timeline",
+         "op_states": "op_state_timeline", "touches": "address_touch_count",
+         "input_time": "op_state_name_input_time_count",
+         "proposals": "phase_proposal_counts"}
+
+
+def table_of(name: str) -> str:
+    if name in NAMES:
+        return NAMES[name]
+    if name in TABLES:
+        return name
+    raise KeyError(f"unknown table {name!r}: one of {', '.join(list(NAMES) + list(TABLES))}")
+
+
 # raw operation_timeline row: (start, end, die, plane, block, page, name, base, source, uid, key)
 OP_ROW_KEY = itemgetter(0, 2, 3, 9, 1)
 # raw op_state_timeline row: (start, end, die, plane, base, state, uid, name)

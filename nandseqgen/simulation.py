@@ -32,9 +32,10 @@ def _tqdm_progress(start: int, until: int, run_index: int, metrics):
     times a second; when stderr is a log file it writes one line a minute."""
     import sys
 
-    from tqdm import std
+    from tqdm import autonotebook, std
     from tqdm.auto import tqdm
-    live = tqdm is not std.tqdm or (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
+    notebook = autonotebook.tqdm is not std.tqdm
+    live = notebook or (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
     bar = tqdm(total=(until - start) // 100, unit="us", unit_scale=True, desc=f"run {run_index}",
                leave=False, mininterval=0.2 if live else 60.0,
                maxinterval=10.0 if live else 600.0, dynamic_ncols=live)

@@ -12,12 +12,12 @@ import csv
 import os
 import tempfile
 
-from .tables import TABLES, TIME_AXIS, TIME_COLUMNS, TIME_SORTED
+from .csvfmt import line_formatter
+from .tables import TABLES, TIME_AXIS, TIME_SORTED
+
+from .columns import FLOAT_COLUMNS, INT_COLUMNS, NULLABLE_INT
 
 FORMATS = ("csv", "parquet", "both")
-NULLABLE_INT = {"block", "page"}
-INT_COLUMNS = {"seq", "op_id", "op_uid", "die", "plane", "count"}
-FLOAT_COLUMNS = TIME_COLUMNS | {"input_time"}
 GROUP = 65_536  # Parquet rows per row group
 
 
@@ -42,28 +42,16 @@ def _temp(path: str):
                             dir=directory)
 
 
-def _cell(value, is_time: bool) -> str:
-    if value is None:
-        return ""
-    if is_time:
-        return f"{value:.2f}"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
 class CsvSink:
     def __init__(self, path: str, columns: tuple):
         self.path, self.columns = path, columns
         fd, self.tmp = _temp(path)
         self.fh = os.fdopen(fd, "w", newline="", encoding="utf-8")
-        self.w = csv.writer(self.fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-        self.w.writerow(columns)
-        self.timecols = [c in TIME_COLUMNS for c in columns]
+        csv.writer(self.fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerow(columns)
+        self.lines = line_formatter(columns)
 
     def write(self, rows: list) -> None:
-        tc = self.timecols
-        self.w.writerows([_cell(v, t) for v, t in zip(row, tc)] for row in rows)
+        self.fh.write(self.lines(rows))
 
     def offset(self) -> int:
         """Byte offset where the next row starts (for windowed reading)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import os
 import tempfile
 
@@ -43,31 +44,43 @@ def _temp(path: str):
 
 
 class CsvSink:
+    """Written through its raw file descriptor only, so that a forked writer
+    (:mod:`.forkwrite`) and the parent share one file offset."""
+
     def __init__(self, path: str, columns: tuple):
         self.path, self.columns = path, columns
-        fd, self.tmp = _temp(path)
-        self.fh = os.fdopen(fd, "w", newline="", encoding="utf-8")
-        csv.writer(self.fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerow(columns)
+        self.fd, self.tmp = _temp(path)
+        self.closed = False
         self.lines = line_formatter(columns)
+        head = io.StringIO()
+        csv.writer(head, quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerow(columns)
+        self._put(head.getvalue())
+
+    def _put(self, text: str) -> None:
+        data = memoryview(text.encode("utf-8"))
+        while data:
+            data = data[os.write(self.fd, data):]
 
     def write(self, rows: list) -> None:
-        self.fh.write(self.lines(rows))
+        if rows:
+            self._put(self.lines(rows))
 
     def offset(self) -> int:
         """Byte offset where the next row starts (for windowed reading)."""
-        self.fh.flush()
-        return self.fh.tell()
+        return os.lseek(self.fd, 0, os.SEEK_CUR)
 
     def commit(self) -> str:
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-        self.fh.close()
+        os.fsync(self.fd)
+        os.close(self.fd)
+        self.closed = True
         os.replace(self.tmp, self.path)
         return self.path
 
     def abort(self) -> None:
-        with contextlib.suppress(OSError):
-            self.fh.close()
+        if not self.closed:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.closed = True
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.tmp)
 
@@ -160,14 +173,30 @@ class TableOut:
             self._time_col = self.columns.index(TIME_AXIS[table])
 
     def write(self, rows: list) -> None:
-        if not rows:
+        """Converted rows, written here and now (counter tables, in-memory runs)."""
+        self.write_raw(rows, _same, None, None)
+
+    def write_raw(self, raw: list, convert, first_us, jobs) -> None:
+        """Raw rows: the Parquet copy is converted here; the CSV here too when
+        ``jobs`` is None, else ``(sink, convert, raw)`` goes to ``jobs`` for a
+        :class:`.forkwrite.ChunkWriter` (waited for before this call, so the
+        file offset is final). ``first_us``: the first row's time."""
+        if not raw:
             return
         csv_sink = self.sinks.get("csv")
         if self._time_col is not None and csv_sink is not None:
-            self.index.append((rows[0][self._time_col], csv_sink.offset(), self.rows))
-        for sink in self.sinks.values():
-            sink.write(rows)
-        self.rows += len(rows)
+            t0 = first_us if first_us is not None else raw[0][self._time_col]
+            self.index.append((t0, csv_sink.offset(), self.rows))
+        rows = None
+        if "parquet" in self.sinks:
+            rows = convert(raw)
+            self.sinks["parquet"].write(rows)
+        if csv_sink is not None:
+            if jobs is None or rows is not None:
+                csv_sink.write(rows if rows is not None else convert(raw))
+            else:
+                jobs.append((csv_sink, convert, raw))
+        self.rows += len(raw)
 
     def commit(self) -> dict:
         return {ext: sink.commit() for ext, sink in self.sinks.items()}
@@ -175,3 +204,7 @@ class TableOut:
     def abort(self) -> None:
         for sink in self.sinks.values():
             sink.abort()
+
+
+def _same(rows: list) -> list:
+    return rows

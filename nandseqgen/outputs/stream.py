@@ -10,9 +10,10 @@ import os
 from .atomic import fsync_dir
 from .recorder import Recorder
 from .sinks import TableOut
+from .forkwrite import ChunkWriter
 from .spill import PickleSpill, ProposalSpill, ReorderBuffer
 from .tables import (OP_ROW_KEY, SEG_ROW_KEY, TABLES, input_time_rows, op_rows, proposal_rows,
-                     seg_rows, sequence_rows, touch_rows)
+                     seg_rows, sequence_rows, touch_rows, us)
 
 CHUNK = 20_000  # raw rows buffered per table before a write
 
@@ -30,16 +31,15 @@ class StreamRecorder(Recorder):
     in_memory = False
 
     def __init__(self, cfg, out_dir: str, date: str, run_index: int, fmt: str = "csv",
-                 chunk: int = CHUNK):
+                 chunk: int | None = None, fork: bool = True):
         super().__init__(cfg)
         self.out_dir, self.date, self.run_index, self.fmt = out_dir, date, run_index, fmt
-        self.chunk = chunk
+        self.chunk = chunk or CHUNK
         os.makedirs(out_dir, exist_ok=True)
-        self.outs = {t: TableOut(out_dir, t, date, run_index, fmt) for t in TABLES}
         horizon = max((spec.ticks for spec in cfg.ops.values()), default=0) + 1
         self._ops = ReorderBuffer(self.op_rows, OP_ROW_KEY, horizon)
         self._segs = ReorderBuffer(self.seg_rows, SEG_ROW_KEY, horizon)
-        self._props = ProposalSpill(2 * chunk)
+        self._props = ProposalSpill(2 * self.chunk)
         self._rollbacks = PickleSpill()
         self.n_sequence = 0
         self.n_rollbacks = 0
@@ -47,6 +47,15 @@ class StreamRecorder(Recorder):
         self._seg_end = 0  # latest end among the segments handed over
         self.paths: dict = {}
         self.index: dict = {}
+        # Parquet goes through pyarrow (threads) in this process: no fork then
+        self.writer = ChunkWriter(fork=fork and fmt == "csv")
+        self.outs: dict = {}
+        try:
+            for t in TABLES:
+                self.outs[t] = TableOut(out_dir, t, date, run_index, fmt)
+        except BaseException:
+            self.abort()
+            raise
 
     # ------------------------------------------------------------- recording
     def started(self, op) -> None:
@@ -72,15 +81,21 @@ class StreamRecorder(Recorder):
     def _flush(self, final: bool) -> None:
         """Called from OP_START (never inside a prune, which hands segments
         over plane by plane) and at the end of the run."""
-        if self.sequence:
-            self.outs["operation_sequence"].write(sequence_rows(self.sequence))
-            self.sequence.clear()
+        self.writer.wait()
+        jobs: list = []
+        seq = self.sequence
+        if seq:
+            self.outs["operation_sequence"].write_raw(seq, sequence_rows, us(seq[0][1]), jobs)
+            self.sequence = []
         if final or len(self.op_rows) >= self.chunk:
-            self.outs["operation_timeline"].write(op_rows(self._ops.ready(
-                None if final else self._now)))
+            rows = self._ops.ready(None if final else self._now)
+            if rows:
+                self.outs["operation_timeline"].write_raw(rows, op_rows, us(rows[0][0]), jobs)
         if final or len(self.seg_rows) >= self.chunk:
-            self.outs["op_state_timeline"].write(seg_rows(self._segs.ready(
-                None if final else self._seg_end)))
+            rows = self._segs.ready(None if final else self._seg_end)
+            if rows:
+                self.outs["op_state_timeline"].write_raw(rows, seg_rows, us(rows[0][0]), jobs)
+        self.writer.submit(jobs)
         self._props.maybe_spill(self.proposals)
 
     def close(self) -> dict:
@@ -99,6 +114,7 @@ class StreamRecorder(Recorder):
                     batch = []
             out.write(proposal_rows(batch))
             self.proposals.clear()
+            self.writer.wait()
         except BaseException:
             self.abort()
             raise
@@ -110,6 +126,7 @@ class StreamRecorder(Recorder):
 
     def abort(self) -> None:
         """The run did not finish: remove every temp file; no final file appears."""
+        self.writer.kill()
         for out in self.outs.values():
             out.abort()
         self._props.close()

@@ -29,7 +29,8 @@ AUTO_FILES_US = 2_000_000.0  # keep="auto": longer runs stream to files
 def _tqdm_progress(start: int, until: int, run_index: int, metrics):
     """A tqdm.auto bar over simulated microseconds, also showing ops and ops/s,
     and its update callback. On a terminal or in a notebook it redraws a few
-    times a second; when stderr is a log file it writes one line a minute."""
+    times a second; when stderr is a log file it writes one line a minute and
+    keeps the last one."""
     import sys
 
     from tqdm import autonotebook, std
@@ -37,7 +38,7 @@ def _tqdm_progress(start: int, until: int, run_index: int, metrics):
     notebook = autonotebook.tqdm is not std.tqdm
     live = notebook or (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
     bar = tqdm(total=(until - start) // 100, unit="us", unit_scale=True, desc=f"run {run_index}",
-               leave=False, mininterval=0.2 if live else 60.0,
+               leave=not live, mininterval=0.2 if live else 60.0, postfix="ops=0",
                maxinterval=10.0 if live else 600.0, dynamic_ncols=live)
 
     def update(tick: int) -> None:

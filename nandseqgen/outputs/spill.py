@@ -60,10 +60,6 @@ class ProposalSpill:
         self.file = None
         self.runs: list = []  # (offset, records)
 
-    def maybe_spill(self, counter) -> None:
-        if len(counter) >= self.limit:
-            self.spill(counter)
-
     def spill(self, counter) -> None:
         if not counter:
             return

@@ -70,6 +70,12 @@ class StreamRecorder(Recorder):
         if end > self._seg_end:
             self._seg_end = end
 
+    def proposal(self, tick, die, plane, key_used, key, op_name) -> None:
+        props = self.proposals
+        props[(key_used, key, die, plane, tick, op_name)] += 1
+        if len(props) >= self._props.limit:
+            self._props.spill(props)
+
     def rollback(self, tick, die, plane, key, op_name, base, reason, detail) -> None:
         self.rollbacks.append((tick, die, plane, key, op_name, base, reason, detail))
         if len(self.rollbacks) >= self.chunk:
@@ -96,7 +102,6 @@ class StreamRecorder(Recorder):
             if rows:
                 self.outs["op_state_timeline"].write_raw(rows, seg_rows, us(rows[0][0]), jobs)
         self.writer.submit(jobs)
-        self._props.maybe_spill(self.proposals)
 
     def close(self) -> dict:
         """End of the run: write what is left, the counter tables, and rename

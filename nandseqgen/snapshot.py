@@ -19,7 +19,7 @@ import numpy as np
 from .core.ops import INF, Op
 from .outputs.atomic import atomic_open, fsync_dir
 
-SCHEMA = 1
+SCHEMA = 2  # 2: per-block abort marks (docs/semantics.md rule 16), held pages
 KIND = "nandseqgen.state_snapshot"
 
 
@@ -90,7 +90,8 @@ def snapshot_state(sim) -> tuple:
         "uid": sim.uid, "run_index": sim.run_index, "time": s.now, "rr": s.rr,
         "last_prune": s._last_prune,
         "pending": [[d, b, [list(x) for x in lst]] for (d, b), lst in sorted(am.pending.items())],
-        "busy": [[d, b, sorted(u)] for (d, b), u in sorted(am.busy.items())],
+        "busy": [[d, b, sorted([uid, page] for uid, page in held.items())]
+                 for (d, b), held in sorted(am.busy.items())],
         "timeline": [_timeline(tl) for tl in rm.tl],
         "latch": [_entries(si) for si in rm.latch],
         "cache_p": [_entries(si) for si in rm.cache_p],
@@ -168,7 +169,7 @@ def _restore(sim, data, arrays) -> None:
     s.now = rm.now = data["time"]
     s.rr, s._last_prune = data["rr"], data["last_prune"]
     am.pending = {(d, b): [tuple(x) for x in lst] for d, b, lst in data["pending"]}
-    am.busy = {(d, b): set(u) for d, b, u in data["busy"]}
+    am.busy = {(d, b): {uid: page for uid, page in held} for d, b, held in data["busy"]}
     am.restore_arrays(arrays)
     for tl, row in zip(rm.tl, data["timeline"]):
         for key in ("starts", "ends", "keys", "bases", "states", "uids", "ends_key", "names"):

@@ -28,11 +28,17 @@ def _check(cfg, seed, until):
     return result, report
 
 
+@pytest.fixture(scope="session")
+def flat_cfg(reference_cfg):
+    from nandseqgen.config.variants import flat_mix
+    return flat_mix(reference_cfg, dies=2)
+
+
 @pytest.mark.soak
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("which", ["project", "reference"])
-def test_soak_zero_violations(which, seed, project_cfg, reference_cfg):
-    cfg = project_cfg if which == "project" else reference_cfg
+@pytest.mark.parametrize("which", ["project", "reference", "flat_mix"])
+def test_soak_zero_violations(which, seed, project_cfg, reference_cfg, flat_cfg):
+    cfg = {"project": project_cfg, "reference": reference_cfg, "flat_mix": flat_cfg}[which]
     until = _until(cfg, seed)
     result, report = _check(cfg, seed, until)
     while len(result.sequence) < MIN_OPS:

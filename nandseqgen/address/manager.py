@@ -8,6 +8,13 @@ Two views are kept:
 
 Reserved effects are kept per block so one can be dropped (suspend backlog,
 RESET) and the block's future state recomputed exactly.
+
+A RESET that aborts an erase or a program leaves a mark on the op's blocks
+(``docs/semantics.md`` rule 16): ``ERASE_ABORTED`` (no program or read until
+an erase completes; the block counts as never erased) or ``PROGRAM_ABORTED``
+(no program until an erase completes; pages already programmed stay
+readable). Marks are pending effects owned by the RESET's uid, committed at
+its start (the instant of the abort).
 """
 from __future__ import annotations
 
@@ -19,7 +26,10 @@ BAD = -3
 UNERASED = -2
 ERASED = -1
 
-_ERASE, _PROGRAM, _PROGRAM_ALL = 0, 1, 2
+# abort marks per block (docs/semantics.md rule 16)
+NOT_ABORTED, ERASE_ABORTED, PROGRAM_ABORTED = 0, 1, 2
+
+_ERASE, _PROGRAM, _PROGRAM_ALL, _ABORT_ERASE, _ABORT_PROGRAM = 0, 1, 2, 3, 4
 
 
 class AddressManager:
@@ -36,13 +46,16 @@ class AddressManager:
         self.state = np.full(shape, UNERASED, dtype=np.int32)
         self.emode = np.zeros(shape, dtype=np.int16)
         self.pmode = np.zeros(shape, dtype=np.int16)
+        self.abort = np.zeros(shape, dtype=np.int8)
         for d, b in topo.bad_blocks:
             self.state[d, b] = BAD
         self.f_state = self.state.copy()
         self.f_emode = self.emode.copy()
         self.f_pmode = self.pmode.copy()
+        self.f_abort = self.abort.copy()
         self.pending: dict = {}  # (die, block) -> [(uid, kind, page, mode)]
-        self.busy: dict = {}  # (die, block) -> uids of suspended ops holding the block
+        self.marks: dict = {}  # RESET uid -> [(die, block)] its abort marks are pending on
+        self.busy: dict = {}  # (die, block) -> {uid: page} of suspended ops holding the block
         self.program_ok = self._program_table(cfg)
 
     def _program_table(self, cfg: Config) -> np.ndarray:
@@ -55,18 +68,27 @@ class AddressManager:
         return table
 
     # ------------------------------------------------------------------ effects
-    def _recompute(self, d: int, b: int) -> None:
-        s, e, p = int(self.state[d, b]), int(self.emode[d, b]), int(self.pmode[d, b])
-        for _uid, kind, page, mode in self.pending.get((d, b), ()):
-            s, e, p = self._apply(kind, page, mode, s, e, p)
-        self.f_state[d, b], self.f_emode[d, b], self.f_pmode[d, b] = s, e, p
+    def _committed(self, d: int, b: int) -> tuple:
+        return (int(self.state[d, b]), int(self.emode[d, b]), int(self.pmode[d, b]),
+                int(self.abort[d, b]))
 
-    def _apply(self, kind, page, mode, s, e, p):
+    def _recompute(self, d: int, b: int) -> None:
+        v = self._committed(d, b)
+        for _uid, kind, page, mode in self.pending.get((d, b), ()):
+            v = self._apply(kind, page, mode, v)
+        self.f_state[d, b], self.f_emode[d, b], self.f_pmode[d, b], self.f_abort[d, b] = v
+
+    def _apply(self, kind: int, page, mode: int, v: tuple) -> tuple:
+        s, e, p, a = v
         if kind == _ERASE:
-            return ERASED, mode, self.none_ct
+            return ERASED, mode, self.none_ct, NOT_ABORTED
         if kind == _PROGRAM_ALL:
-            return self.pages - 1, e, mode
-        return page, e, mode
+            return self.pages - 1, e, mode, a
+        if kind == _PROGRAM:
+            return page, e, mode, a
+        if kind == _ABORT_ERASE:  # the block's contents are gone: as if never erased
+            return (BAD if s == BAD else UNERASED), e, self.none_ct, ERASE_ABORTED
+        return s, e, p, (a or PROGRAM_ABORTED)  # _ABORT_PROGRAM
 
     @staticmethod
     def effect_kind(role) -> int | None:
@@ -104,41 +126,96 @@ class AddressManager:
     def commit_effect(self, op) -> None:
         """OP_END: the reserved effect becomes committed."""
         for b in op.blocks or ():
-            key = (op.die, b)
+            self._commit_entry((op.die, b), op.uid)
+
+    def _commit_entry(self, key: tuple, uid: int) -> None:
+        lst = self.pending.get(key, [])
+        for i, (u, kind, page, mode) in enumerate(lst):
+            if u == uid:
+                d, b = key
+                v = self._apply(kind, page, mode, self._committed(d, b))
+                self.state[d, b], self.emode[d, b], self.pmode[d, b], self.abort[d, b] = v
+                del lst[i]
+                break
+        if not lst:
+            self.pending.pop(key, None)
+        self._recompute(*key)
+
+    # ----------------------------------------------------------- abort marks
+    def mark_aborted(self, reset_uid: int, op) -> list:
+        """``op`` (an erase or a program) was aborted by the RESET ``reset_uid``:
+        mark its blocks (rule 16). -> the marked keys (for ``unmark``)."""
+        role = op.role
+        if role.kind == "erase":
+            kind = _ABORT_ERASE
+        elif role.is_program:
+            kind = _ABORT_PROGRAM
+        else:
+            return []
+        keys = [(op.die, b) for b in op.blocks or ()]
+        for key in keys:
+            self.pending.setdefault(key, []).append((reset_uid, kind, None, 0))
+            self._recompute(*key)
+        self.marks.setdefault(reset_uid, []).extend(keys)
+        return keys
+
+    def unmark(self, reset_uid: int, keys: list | None = None) -> list:
+        """Forget the RESET's marks (on ``keys``, default all). -> what was removed,
+        for ``remark``."""
+        mine = self.marks.get(reset_uid, [])
+        keys = list(mine) if keys is None else keys
+        removed = []
+        for key in keys:
             lst = self.pending.get(key, [])
-            for i, (uid, kind, page, mode) in enumerate(lst):
-                if uid == op.uid:
-                    d, bb = key
-                    s, e, p = self._apply(kind, page, mode, int(self.state[d, bb]),
-                                          int(self.emode[d, bb]), int(self.pmode[d, bb]))
-                    self.state[d, bb], self.emode[d, bb], self.pmode[d, bb] = s, e, p
+            for i, x in enumerate(lst):
+                if x[0] == reset_uid:
+                    removed.append((key, i, x))
                     del lst[i]
+                    mine.remove(key)
                     break
             if not lst:
                 self.pending.pop(key, None)
             self._recompute(*key)
+        if not mine:
+            self.marks.pop(reset_uid, None)
+        return removed
+
+    def remark(self, reset_uid: int, removed: list) -> None:
+        """Undo of ``unmark``: put the entries back where they were."""
+        for key, i, x in reversed(removed):
+            self.pending.setdefault(key, []).insert(i, x)
+            self.marks.setdefault(reset_uid, []).append(key)
+            self._recompute(*key)
+
+    def commit_marks(self, reset_uid: int) -> None:
+        """The RESET starts: its abort marks become committed."""
+        for key in self.marks.pop(reset_uid, ()):
+            self._commit_entry(key, reset_uid)
 
     def hold(self, op) -> None:
-        """Mark ``op``'s blocks busy while it is suspended."""
+        """Mark ``op``'s blocks busy while it is suspended (its page is the one a
+        recovery read may read back, rule 2)."""
         for b in op.blocks or ():
-            self.busy.setdefault((op.die, b), set()).add(op.uid)
+            self.busy.setdefault((op.die, b), {})[op.uid] = op.page
 
     def release(self, op) -> None:
         for b in op.blocks or ():
-            uids = self.busy.get((op.die, b))
-            if uids:
-                uids.discard(op.uid)
-                if not uids:
+            held = self.busy.get((op.die, b))
+            if held:
+                held.pop(op.uid, None)
+                if not held:
                     del self.busy[(op.die, b)]
 
     # ---------------------------------------------------------------- snapshot
     def arrays(self) -> dict:
-        return {"state": self.state, "emode": self.emode, "pmode": self.pmode}
+        return {"state": self.state, "emode": self.emode, "pmode": self.pmode,
+                "abort": self.abort}
 
     def restore_arrays(self, arrays: dict) -> None:
         self.state[...] = arrays["state"]
         self.emode[...] = arrays["emode"]
         self.pmode[...] = arrays["pmode"]
+        self.abort[...] = arrays["abort"]
         for d in range(self.dies):
             for b in range(self.blocks):
                 self._recompute(d, b)

@@ -1,7 +1,8 @@
-"""EPR address rules (SPEC 3, rules 1-6), judged against the future view."""
+"""EPR address rules (``docs/semantics.md`` rules 2, 3 and 16), judged against
+the future view."""
 from __future__ import annotations
 
-from .manager import BAD, ERASED, UNERASED, AddressManager
+from .manager import BAD, ERASE_ABORTED, ERASED, PROGRAM_ABORTED, UNERASED, AddressManager
 
 
 def check_group(am: AddressManager, op) -> str | None:
@@ -46,7 +47,7 @@ def check_epr(am: AddressManager, op, *, allow_held: bool = False) -> str | None
         if addr == "erase" or addr == "any":
             continue
         if role.is_program:
-            code = _program(am, d, b, s, page, ct, role.program_all_pages)
+            code = _aborted(am, d, b) or _program(am, d, b, s, page, ct, role.program_all_pages)
         else:
             code = _read(am, d, b, s, page, ct, allow_held)
         if code:
@@ -68,10 +69,27 @@ def _program(am, d, b, s, page, ct, all_pages) -> str | None:
     return None
 
 
+def _aborted(am, d, b) -> str | None:
+    """Rule 16: a block whose erase or program a RESET aborted takes no program
+    until an erase completes."""
+    a = int(am.f_abort[d, b])
+    if a == ERASE_ABORTED:
+        return "epr:erase_aborted"
+    if a == PROGRAM_ABORTED:
+        return "epr:program_aborted"
+    return None
+
+
 def _read(am, d, b, s, page, ct, allow_held) -> str | None:
-    if allow_held and am.busy.get((d, b)):
-        return None  # reading back the suspended program's own page
+    held = am.busy.get((d, b))
+    if allow_held and held:  # reading back the suspended program's own page (rule 2)
+        return None if page in held.values() else "epr:recovery_page"
     if s < 0 or page is None or page > s - am.offset:
+        a = int(am.f_abort[d, b])
+        if a == ERASE_ABORTED:
+            return "epr:erase_aborted"  # rule 16: no read until an erase completes
+        if a == PROGRAM_ABORTED:
+            return "epr:program_aborted"  # rule 16: the aborted page and above
         return "epr:read_unprogrammed"
     if ct != am.none_ct and int(am.f_pmode[d, b]) != ct:
         return "epr:celltype"

@@ -3,19 +3,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from .manager import BAD, ERASED, AddressManager
+from .manager import BAD, ERASED, NOT_ABORTED, AddressManager
 
 
 def _eligible(am: AddressManager, kind: str, d: int, ct: int):
     """(eligible[blocks] bool, page_hint[blocks] int) for one die."""
     s, e, p = am.f_state[d], am.f_emode[d], am.f_pmode[d]
-    ok = s != BAD  # a fresh array: safe to edit
+    ok = s != BAD  # a fresh array: safe to edit; erase picks aborted blocks freely
     for (dd, b) in am.busy:
         if dd == d:
             ok[b] = False
     if kind in ("erase", "any"):
         return ok, None
     pok = am.program_ok[e, ct] if ct != am.none_ct else np.zeros_like(ok)
+    pok = pok & (am.f_abort[d] == NOT_ABORTED)  # rule 16: no program after an abort
     if kind == "block":
         return ok & (s == ERASED) & pok, None
     if kind == "program":

@@ -201,16 +201,29 @@ def reset(rm, txn, rop, t: int) -> None:
             if o.start >= t:
                 rm.remove_op(txn, o)
                 txn.dropped.append(o)
+                if o.resumed:  # a remainder: the op had issued and is aborted
+                    _mark(rm, txn, rop, o)
+                if o.role.kind == "reset":  # a later RESET that never comes
+                    removed = rm.am.unmark(o.uid)
+                    txn.log(rm.am.remark, o.uid, removed)
             elif o.end > t:
                 txn.after.append(("piece", o, o.start, t, o.source))
                 cut(rm, txn, o, t, keep_addr=False)
                 txn.cut.append(o)
-        _drop_suspended(rm, txn, d, t)
+                _mark(rm, txn, rop, o)
+        _drop_suspended(rm, txn, d, t, rop)
         _close_states(rm, txn, d, t)
     txn.after.append(("reset", tuple(dies), t))
 
 
-def _drop_suspended(rm, txn, d, t) -> None:
+def _mark(rm, txn, rop, o) -> None:
+    """Rule 16: an erase or program aborted by ``rop`` marks its blocks."""
+    keys = rm.am.mark_aborted(rop.uid, o)
+    if keys:
+        txn.log(rm.am.unmark, rop.uid, keys)
+
+
+def _drop_suspended(rm, txn, d, t, rop) -> None:
     stack = rm.stack[d]
     for _axis, items in stack:
         for o, _rem in items:
@@ -221,6 +234,8 @@ def _drop_suspended(rm, txn, d, t) -> None:
             if o.start >= t:  # suspended ahead of its start: it never issues
                 txn.dropped.append(o)
                 txn.after.append(("unpiece", o))
+            else:  # it issued: dropping it aborts it
+                _mark(rm, txn, rop, o)
             # else its OP_START (before this reset) stands; its OP_END went at the suspend
     if stack:
         frames = list(stack)

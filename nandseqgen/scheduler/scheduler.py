@@ -145,8 +145,11 @@ class Scheduler:
         return False
 
     def _on_start(self, op) -> None:
-        if op.role.kind == "status_read":
+        kind = op.role.kind
+        if kind == "status_read":
             op.exp_val = expected_status(self.rm, op, self.now)
+        elif kind == "reset":  # its aborts take effect now (docs/semantics.md rule 16)
+            self.am.commit_marks(op.uid)
         self.rec.started(op)
 
     def _on_end(self, op) -> None:

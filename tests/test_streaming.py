@@ -14,6 +14,7 @@ import nandseqgen.outputs.stream as stream
 import nandseqgen.simulation as simulation
 from nandseqgen.cli import main
 from nandseqgen.outputs.forkwrite import ChunkWriter
+from nandseqgen.outputs.spill import ProposalSpill
 from nandseqgen.simulation import Simulation
 
 FRAMES = ("sequence", "operations", "op_states", "touches", "input_time", "proposals",
@@ -31,11 +32,12 @@ def _same_files(a, b, names) -> None:
 
 @pytest.fixture(scope="module")
 def small_chunks():
-    """Chunks of 150 rows: many flushes, forks and proposal spills in a short run."""
-    old = stream.CHUNK
-    stream.CHUNK = 150
+    """Chunks of 150 rows: many flushes, forks, proposal spills and merges of
+    spilled runs (3 per level) in a short run."""
+    old = stream.CHUNK, ProposalSpill.FAN
+    stream.CHUNK, ProposalSpill.FAN = 150, 3
     yield
-    stream.CHUNK = old
+    stream.CHUNK, ProposalSpill.FAN = old
 
 
 @pytest.mark.parametrize("which,fork", [("project", True), ("reference", True),
@@ -46,12 +48,15 @@ def test_streamed_run_writes_the_bytes_of_an_in_memory_run(which, fork, tmp_path
     cfg = project_cfg if which == "project" else reference_cfg
     if not fork:
         monkeypatch.setattr(stream, "ChunkWriter", lambda fork: ChunkWriter(fork=False))
-    mem = Simulation(cfg, seed=5, keep="memory").run(60_000)
+    until = 60_000 if which == "project" else 250_000  # a few thousand ops each
+    mem = Simulation(cfg, seed=5, keep="memory").run(until)
     mem.write(str(tmp_path / "mem"), "261130")
     sim = Simulation(cfg, seed=5, keep="files", out_dir=tmp_path / "st", date="261130")
-    st = sim.run(60_000)
+    st = sim.run(until)
     assert st.ops_issued == mem.ops_issued > 600
-    assert sim.recorder.writer.chunks > 3 and sim.recorder._props.runs  # really streamed
+    props = sim.recorder._props
+    assert sim.recorder.writer.chunks > 3 and props.spills > props.FAN  # really streamed
+    assert props.merges >= 1  # spilled runs were merged a level up
     assert sim.recorder.writer.fork is fork
     _same_files(tmp_path / "mem", tmp_path / "st", _csvs(tmp_path / "mem"))
     for name in FRAMES:  # lazily read frames equal the in-memory ones, dtypes included
@@ -70,7 +75,7 @@ def test_buffers_stay_bounded_while_the_run_goes_on(project_cfg, tmp_path, small
             seen[key] = max(seen[key], n)
     res = sim.run(150_000, progress=probe)
     assert res.ops_issued > 6 * 150 * 2
-    assert seen["seq"] <= 150 and seen["rb"] <= 150 and seen["props"] <= 2 * 150
+    assert seen["seq"] <= 150 and seen["rb"] <= 150 and seen["props"] <= 4 * 150
     # timelines hold at most the rows of the last few ms (longest op) + the unpiece tail
     assert seen["ops"] <= 4096 + 2000 and seen["segs"] <= 4096 + 2000
     assert len(res.operations) > seen["ops"]

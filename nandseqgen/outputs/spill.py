@@ -51,60 +51,99 @@ class ReorderBuffer:
 
 class ProposalSpill:
     """phase_proposal_counts in bounded memory: the in-memory Counter is
-    sorted and spilled to a temp file as one run when it grows past ``limit``;
-    ``merged()`` merges every run into output order, summing a key that two
-    runs share."""
+    sorted and spilled to a temp file as one run when it reaches ``limit``
+    keys; ``FAN`` runs of one level are merged into one run of the next level
+    (so a merge never holds more than ``FAN`` small blocks, however long the
+    run); ``merged()`` merges what is left into output order, summing a key
+    that two runs share."""
+
+    FAN = 8
+    BLOCK = 1024  # items per pickled block
 
     def __init__(self, limit: int):
         self.limit = limit
-        self.file = None
-        self.runs: list = []  # (offset, records)
+        self.levels: list = []  # level -> [temp files, each one sorted run]
+        self.spills = 0
+        self.merges = 0
+
+    @property
+    def runs(self) -> list:
+        return [f for level in self.levels for f in level]
 
     def spill(self, counter) -> None:
         if not counter:
             return
-        if self.file is None:
-            self.file = tempfile.TemporaryFile()
-        items = sorted(counter.items(), key=lambda kv: PROPOSAL_ORDER(kv[0]))
+        items = sorted(counter.items(), key=_order)
         counter.clear()
-        f = self.file
-        f.seek(0, 2)
-        off, n = f.tell(), 0
-        for i in range(0, len(items), 8192):
-            pickle.dump(items[i:i + 8192], f, protocol=pickle.HIGHEST_PROTOCOL)
-            n += 1
-        self.runs.append((off, n))
+        self.spills += 1
+        self._add(0, self._write(items))
 
-    def _read(self, off: int, n: int):
-        f = self.file
-        for _ in range(n):
-            f.seek(off)
-            block = pickle.load(f)
-            off = f.tell()
-            yield from block
+    def _add(self, level: int, run) -> None:
+        while len(self.levels) <= level:
+            self.levels.append([])
+        runs = self.levels[level]
+        runs.append(run)
+        if len(runs) >= self.FAN:
+            self.levels[level] = []
+            self.merges += 1
+            merged = self._write(_combine(heapq.merge(*[_read(f) for f in runs], key=_order)))
+            for f in runs:
+                f.close()
+            self._add(level + 1, merged)
+
+    def _write(self, items):
+        f = tempfile.TemporaryFile()
+        block = []
+        for item in items:
+            block.append(item)
+            if len(block) >= self.BLOCK:
+                pickle.dump(block, f, protocol=pickle.HIGHEST_PROTOCOL)
+                block = []
+        if block:
+            pickle.dump(block, f, protocol=pickle.HIGHEST_PROTOCOL)
+        f.flush()
+        return f
 
     def merged(self, counter):
         """Every (key, count) of the spilled runs and ``counter``, in output order."""
-        last = sorted(counter.items(), key=lambda kv: PROPOSAL_ORDER(kv[0]))
-        if not self.runs:
-            yield from last
-            return
-        streams = [self._read(off, n) for off, n in self.runs] + [iter(last)]
-        prev_key, prev_n = None, 0
-        for key, n in heapq.merge(*streams, key=lambda kv: PROPOSAL_ORDER(kv[0])):
-            if key == prev_key:
-                prev_n += n
-                continue
-            if prev_key is not None:
-                yield prev_key, prev_n
-            prev_key, prev_n = key, n
-        if prev_key is not None:
-            yield prev_key, prev_n
+        last = sorted(counter.items(), key=_order)
+        runs = self.runs
+        if not runs:
+            return iter(last)
+        return _combine(heapq.merge(*[_read(f) for f in runs], iter(last), key=_order))
 
     def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
-            self.file = None
+        for f in self.runs:
+            f.close()
+        self.levels = []
+
+
+def _order(kv):
+    return PROPOSAL_ORDER(kv[0])
+
+
+def _read(f):
+    """The items of one run (each run has its own file: readers never interleave)."""
+    f.seek(0)
+    while True:
+        try:
+            block = pickle.load(f)
+        except EOFError:
+            return
+        yield from block
+
+
+def _combine(items):
+    prev_key, prev_n = None, 0
+    for key, n in items:
+        if key == prev_key:
+            prev_n += n
+            continue
+        if prev_key is not None:
+            yield prev_key, prev_n
+        prev_key, prev_n = key, n
+    if prev_key is not None:
+        yield prev_key, prev_n
 
 
 class PickleSpill:

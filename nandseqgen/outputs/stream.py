@@ -15,7 +15,8 @@ from .spill import PickleSpill, ProposalSpill, ReorderBuffer
 from .tables import (OP_ROW_KEY, SEG_ROW_KEY, TABLES, input_time_rows, op_rows, proposal_rows,
                      seg_rows, sequence_rows, touch_rows, us)
 
-CHUNK = 20_000  # raw rows buffered per table before a write
+CHUNK = 5_000  # raw rows buffered per table before a write
+PROPOSAL_KEYS = 4  # x CHUNK: proposal keys counted in memory before a spill
 
 
 class StreamRecorder(Recorder):
@@ -39,7 +40,7 @@ class StreamRecorder(Recorder):
         horizon = max((spec.ticks for spec in cfg.ops.values()), default=0) + 1
         self._ops = ReorderBuffer(self.op_rows, OP_ROW_KEY, horizon)
         self._segs = ReorderBuffer(self.seg_rows, SEG_ROW_KEY, horizon)
-        self._props = ProposalSpill(2 * self.chunk)
+        self._props = ProposalSpill(PROPOSAL_KEYS * self.chunk)
         self._rollbacks = PickleSpill()
         self.n_sequence = 0
         self.n_rollbacks = 0

@@ -9,7 +9,9 @@ against the engine's own ops/s, measured back to back.
 
 Peak RSS comes from ``wait4`` on each child (its own high-water mark, not
 disturbed by other processes); wall times are noisy on a shared machine, so
-the ratio is taken from runs made in turn under the same conditions.
+the ratio is taken from runs made in turn under the same conditions, and
+also on CPU time (``ratio_cpu``: the whole process and its forked writers
+against ``Simulation.run`` alone), which the load does not distort.
 """
 from __future__ import annotations
 
@@ -32,10 +34,10 @@ from nandseqgen.config import load_config
 from nandseqgen.simulation import Simulation
 cfg = load_config(sys.argv[1])
 sim = Simulation(cfg, seed=int(sys.argv[3]), keep="memory")
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 res = sim.run(float(sys.argv[2]))
-run_s = time.perf_counter() - t0
-print(json.dumps({"ops": res.ops_issued, "run_s": run_s}))
+run_s, run_cpu = time.perf_counter() - t0, time.process_time() - c0
+print(json.dumps({"ops": res.ops_issued, "run_s": run_s, "run_cpu": run_cpu}))
 """
 
 
@@ -48,7 +50,8 @@ def fixed_reference(tmp: str) -> str:
 
 
 def child(argv: list) -> tuple:
-    """Run ``argv``; -> (stdout, wall seconds, peak RSS MiB) of that process alone."""
+    """Run ``argv``; -> (stdout, wall seconds, peak RSS MiB of that process alone,
+    CPU seconds of it and of the children it waited for, e.g. forked writers)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             cwd=ROOT)
@@ -58,7 +61,7 @@ def child(argv: list) -> tuple:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise SystemExit(f"{argv} failed with {proc.returncode}")
-    return out, wall, usage.ru_maxrss / 1024.0
+    return out, wall, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
 
 
 def run_cli(config: str, until: float, seed: int, fmt: str, tmp: str) -> dict:
@@ -66,20 +69,22 @@ def run_cli(config: str, until: float, seed: int, fmt: str, tmp: str) -> dict:
     argv = [sys.executable, "-m", "nandseqgen", "run", "--config", config, "--out", out_dir,
             "--seed", str(seed), "--run-until", str(until), "--date", "000000",
             "--no-progress", "--format", fmt]
-    out, wall, rss = child(argv)
+    out, wall, rss, cpu = child(argv)
     ops = json.loads(out)["runs"][0]["ops"]
     size = sum(os.path.getsize(os.path.join(out_dir, f)) for f in os.listdir(out_dir)
                if os.path.isfile(os.path.join(out_dir, f)))
     subprocess.run(["rm", "-rf", out_dir], check=True)
     return {"run_until_us": until, "ops": ops, "wall_s": round(wall, 2),
-            "e2e_ops_per_s": round(ops / wall), "peak_rss_mib": round(rss, 1),
+            "e2e_ops_per_s": round(ops / wall), "e2e_ops_per_cpu_s": round(ops / cpu),
+            "peak_rss_mib": round(rss, 1),
             "output_mib": round(size / 2**20, 1), "format": fmt}
 
 
 def run_engine(config: str, until: float, seed: int) -> dict:
-    out, _wall, rss = child([sys.executable, "-c", ENGINE, config, str(until), str(seed)])
+    out, _wall, rss, _cpu = child([sys.executable, "-c", ENGINE, config, str(until), str(seed)])
     r = json.loads(out)
-    return {"engine_ops_per_s": round(r["ops"] / r["run_s"]), "engine_rss_mib": round(rss, 1)}
+    return {"engine_ops_per_s": round(r["ops"] / r["run_s"]),
+            "engine_ops_per_cpu_s": round(r["ops"] / r["run_cpu"]), "engine_rss_mib": round(rss, 1)}
 
 
 def main() -> None:
@@ -100,6 +105,8 @@ def main() -> None:
                 if args.engine:
                     row.update(run_engine(config, until, args.seed))
                     row["ratio"] = round(row["e2e_ops_per_s"] / row["engine_ops_per_s"], 3)
+                    row["ratio_cpu"] = round(row["e2e_ops_per_cpu_s"]
+                                             / row["engine_ops_per_cpu_s"], 3)
                 rows.append(row)
                 print(json.dumps(row), flush=True)
             if args.repeat > 1:

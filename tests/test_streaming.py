@@ -14,6 +14,7 @@ import nandseqgen.outputs.stream as stream
 import nandseqgen.simulation as simulation
 from nandseqgen.cli import main
 from nandseqgen.outputs.forkwrite import ChunkWriter
+from nandseqgen.outputs.lazy import open_run
 from nandseqgen.outputs.spill import ProposalSpill
 from nandseqgen.simulation import Simulation
 
@@ -100,6 +101,13 @@ def test_windows_and_chunks_match_the_whole_frame(project_cfg, tmp_path, small_c
     assert res.read("operations", 10**9, 2 * 10**9).empty
     with pytest.raises(KeyError, match="unknown table"):
         res.read("nonsense")
+    on_disk = open_run(str(tmp_path))  # e.g. a folder written by `nandseqgen run`
+    pd.testing.assert_frame_equal(on_disk.proposals, mem.proposals)
+    pd.testing.assert_frame_equal(on_disk.read("op_states", 12_000, 17_500),
+                                  res.read("op_states", 12_000, 17_500))
+    assert sum(len(c) for c in on_disk.iter_chunks("sequence", 1000)) == len(mem.sequence)
+    with pytest.raises(FileNotFoundError, match="run 2"):
+        open_run(str(tmp_path), run_index=2)
 
 
 def test_parquet_beside_the_ate_csv(project_cfg, tmp_path):

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .frames import typed
 from .sinks import FLOAT_COLUMNS, INT_COLUMNS, NULLABLE_INT
-from .tables import TABLES, TIME_AXIS, TIME_SORTED
+from .tables import NAMES, TABLES, TIME_AXIS, TIME_SORTED, table_of
 
 
 def _dtypes(columns) -> dict:
@@ -103,3 +103,50 @@ def iter_frame_chunks(df: pd.DataFrame, table: str, chunksize: int = 100_000, st
         df = df[list(columns)]
     for i in range(0, len(df), chunksize):
         yield df.iloc[i:i + chunksize].reset_index(drop=True)
+
+
+class RunFiles:
+    """The tables of a run already on disk (e.g. written by ``nandseqgen run``),
+    with the attributes and methods of a RunResult kept in files:
+    ``open_run("out", run_index=1).read("operations", 2_220e6, 2_280e6)``."""
+
+    def __init__(self, files: dict):
+        self.files = files
+
+    def __getattr__(self, name: str):
+        if name in NAMES:
+            frame = read_file_table(self.files[NAMES[name]], NAMES[name])
+            setattr(self, name, frame)
+            return frame
+        raise AttributeError(name)
+
+    def read(self, name: str, start_us=None, end_us=None, columns=None) -> pd.DataFrame:
+        table = table_of(name)
+        return read_file_table(self.files[table], table, start_us, end_us, columns)
+
+    def iter_chunks(self, name: str, chunksize: int = 100_000, start_us=None, end_us=None,
+                    columns=None):
+        table = table_of(name)
+        return iter_file_chunks(self.files[table], table, chunksize, start_us, end_us, columns)
+
+
+def open_run(folder: str, run_index: int = 1, date: str | None = None) -> RunFiles:
+    """A run's tables in ``folder`` (``date``: yymmdd of the file names, needed
+    only when the folder holds several dates)."""
+    import glob
+    import os
+    files: dict = {}
+    for table in TABLES:
+        pattern = os.path.join(folder, f"{table}_{date or '*'}_{run_index:07d}.*")
+        for path in sorted(glob.glob(pattern)):
+            ext = path.rsplit(".", 1)[1]
+            if ext in ("csv", "parquet"):
+                files.setdefault(table, {})[ext] = path
+    missing = [t for t in TABLES if t not in files]
+    if missing:
+        raise FileNotFoundError(f"{folder}: no {', '.join(missing)} file for run {run_index}")
+    dates = {os.path.basename(p).rsplit("_", 2)[-2] for f in files.values() for p in f.values()}
+    if len(dates) > 1:
+        raise ValueError(f"{folder}: run {run_index} has files of dates {sorted(dates)}; "
+                         "pass date=")
+    return RunFiles(files)

@@ -49,6 +49,15 @@ def test_soak_zero_violations(which, seed, project_cfg, reference_cfg, flat_cfg)
     assert report.summary()["checked"].sum() > 0
 
 
+def test_flat_mix_aborts_many_erases_and_programs_and_checks_clean(flat_cfg):
+    # issue 9: resets cut erases and programs here all the time (rule 16)
+    sim = Simulation(flat_cfg, seed=1)
+    result = sim.run(150_000)
+    report = check_frames(result.sequence, result.operations, flat_cfg, result.op_states)
+    assert result.metrics["resets"] > 20 and sim.am.aborted_blocks > 20
+    assert report.ok, report.violations.head(10).to_string()
+
+
 def test_suspend_heavy_run_has_zero_violations():
     from helpers import ROOT
     cfg = load_config(PROJECT_CONFIG, overrides=[f"{ROOT}/configs/suspend_heavy.yaml"])

@@ -55,6 +55,7 @@ class AddressManager:
         self.f_abort = self.abort.copy()
         self.pending: dict = {}  # (die, block) -> [(uid, kind, page, mode)]
         self.marks: dict = {}  # RESET uid -> [(die, block)] its abort marks are pending on
+        self.aborted_blocks = 0  # marks committed so far (a run statistic, rule 16)
         self.busy: dict = {}  # (die, block) -> {uid: page} of suspended ops holding the block
         self.program_ok = self._program_table(cfg)
 
@@ -191,6 +192,7 @@ class AddressManager:
         """The RESET starts: its abort marks become committed."""
         for key in self.marks.pop(reset_uid, ()):
             self._commit_entry(key, reset_uid)
+            self.aborted_blocks += 1
 
     def hold(self, op) -> None:
         """Mark ``op``'s blocks busy while it is suspended (its page is the one a

@@ -22,6 +22,25 @@ def _make_sim(cfg, seed, bootstrap, resume_from, phase_table):
     return Simulation(cfg, seed=seed, phase_table=table, bootstrap=bootstrap)
 
 
+def keep_start_snapshot(resume_from: str, out_dir: str) -> None:
+    """Copy the snapshot a resumed job starts from (JSON + sidecars, unchanged)
+    into ``out_dir/snapshots`` so the folder can be checked on its own
+    (``nandseqgen check`` starts from it, docs/validation.md)."""
+    import json
+    import shutil
+    from .outputs.atomic import atomic_open
+    src_dir = os.path.dirname(os.path.abspath(resume_from))
+    dst_dir = os.path.join(out_dir, "snapshots")
+    if os.path.abspath(dst_dir) == src_dir:
+        return
+    with open(resume_from, encoding="utf-8") as fh:
+        names = list(json.load(fh).get("sidecars", {}).values())
+    for name in names + [os.path.basename(resume_from)]:
+        with open(os.path.join(src_dir, name), "rb") as src, \
+                atomic_open(os.path.join(dst_dir, name), "wb") as dst:
+            shutil.copyfileobj(src, dst)
+
+
 def run_job(cfg, *, out_dir: str, seed: int, run_until_us: float, date: str,
             num_runs: int | None = None, bootstrap=None, resume_from=None, phase_table=None,
             save_phase_table=None, progress=None, snapshots: bool = True, clock=None,
@@ -34,6 +53,8 @@ def run_job(cfg, *, out_dir: str, seed: int, run_until_us: float, date: str,
     """
     sim = _make_sim(cfg, seed, bootstrap, resume_from, phase_table)
     sim.set_outputs(keep="files", out_dir=out_dir, date=date, format=fmt)
+    if resume_from and snapshots:
+        keep_start_snapshot(resume_from, out_dir)
     if save_phase_table:
         save_phase_table(sim.phase_table, save_phase_table)
     runs = []

@@ -31,6 +31,7 @@ op_bases:
   CACHE_READ: {{scope: PLANE_SET, affect_state: true, states: {_BUS1}, {{CORE_BUSY: {{duration: 5}}}}]}}
   CACHE_READ_END: {{scope: PLANE_SET, affect_state: true, states: {_BUS1}, {{CORE_BUSY: {{duration: 3}}}}]}}
   COPYBACK_PROGRAM_SLC: {{scope: DIE_WIDE, affect_state: true, states: {_BUS1}, {{CORE_BUSY: {{duration: 10}}}}]}}
+  ALLWL_PROGRAM: {{scope: DIE_WIDE, affect_state: true, states: {_BUS1}, {{CORE_BUSY: {{duration: 10}}}}]}}
   DOUT: {{scope: NONE, states: [{{ISSUE: {{bus: true, duration: 2.0}}}}]}}
   SR: {{scope: NONE, instant_resv: true, states: [{{ISSUE: {{bus: true, duration: 0.5}}}}]}}
   ZQCAL: {{scope: NONE, instant_resv: true, states: [{{ISSUE: {{bus: true, duration: 0.5}}}}]}}
@@ -53,6 +54,7 @@ payload_by_op_base:
   CACHE_READ: [die, plane, block, page, celltype]
   CACHE_READ_END: [die, plane, block, page, celltype]
   COPYBACK_PROGRAM_SLC: [die, plane, block, page, celltype]
+  ALLWL_PROGRAM: [die, plane, block, celltype]
   DOUT: [die, plane, block, page, celltype]
   SR: [die, exp_val]
   ZQCAL: []
@@ -83,6 +85,7 @@ op_names:
   Cache_Read_TLC: {{base: CACHE_READ, celltype: TLC}}
   Cache_Read_End_SLC: {{base: CACHE_READ_END, celltype: SLC}}
   Copyback_Program_SLC: {{base: COPYBACK_PROGRAM_SLC, celltype: SLC}}
+  AllWL_Program_SLC: {{base: ALLWL_PROGRAM, celltype: SLC}}
   Dout: {{base: DOUT}}
   Read_Status: {{base: SR}}
   Read_Status_Enhanced_72h: {{base: SR}}

@@ -16,7 +16,8 @@ from .replay import replay
 from .report import CheckReport, Collector
 from .seq_rules import (check_csv_json_file, check_csv_json_frame, check_exp_val, check_group,
                         check_payload, check_time_order)
-from .start_rules import StartContext
+from .start_rules import FrameIndex, StartContext, check_start
+from .start_state import find_snapshot, read_start_state, snapshot_run_index
 from .state import build_segments, suspended_blocks
 from .sweep import run_sweep
 from .time_rules import check_bus, check_die, check_planes, check_resume_time
@@ -34,7 +35,8 @@ def _config(config) -> Config:
 
 
 def check_frames(sequence_df: pd.DataFrame, operations_df: pd.DataFrame | None, config,
-                 op_states_df: pd.DataFrame | None = None, *, history=()) -> CheckReport:
+                 op_states_df: pd.DataFrame | None = None, *, history=(),
+                 from_snapshot=None) -> CheckReport:
     """Check one run given as DataFrames with the output columns (times in us).
 
     ``operations_df`` (operation_timeline) and ``op_states_df``
@@ -42,17 +44,25 @@ def check_frames(sequence_df: pd.DataFrame, operations_df: pd.DataFrame | None, 
     as not checked. ``history``: the tables of the earlier runs this run
     continues from, as ``(sequence, operations, op_states)`` tuples; they are
     replayed first to build the starting state, and only this run's ops are
-    reported on.
+    reported on. ``from_snapshot``: path of a state snapshot the run (or its
+    first history run) started from; the replay starts from its state.
     """
-    return _check(_config(config), sequence_df, operations_df, op_states_df, None, history)
+    cfg = _config(config)
+    start = read_start_state(os.fspath(from_snapshot), cfg) if from_snapshot else None
+    return _check(cfg, sequence_df, operations_df, op_states_df, None, history, start)
 
 
-def _concat(frames: list) -> pd.DataFrame | None:
+def _concat(frames: list):
     """Earlier runs' tables followed by this run's (None when this run's is None)."""
     if frames[-1] is None:
         return None
     kept = [f for f in frames if f is not None and len(f)]
-    return pd.concat(kept, ignore_index=True) if len(kept) > 1 else frames[-1]
+    if len(kept) <= 1:
+        return frames[-1]
+    if all(isinstance(f, RowTable) for f in kept) and len({tuple(f.columns) for f in kept}) == 1:
+        return RowTable(kept[0].columns, [r for f in kept for r in f.rows])
+    return pd.concat([f.frame() if isinstance(f, RowTable) else f for f in kept],
+                     ignore_index=True)
 
 
 def _scope(col: Collector, seq_df: pd.DataFrame) -> None:
@@ -67,12 +77,13 @@ def _scope(col: Collector, seq_df: pd.DataFrame) -> None:
     col.limit_to(uids, min(starts) if starts else None)
 
 
-def _check(cfg: Config, seq_df, ops_df, states_df, seq_file, history=()) -> CheckReport:
+def _check(cfg: Config, seq_df, ops_df, states_df, seq_file, history=(),
+           start=None, progress: bool = False) -> CheckReport:
     if seq_df is None:
         raise CheckInputError("operation_sequence is required")
     col = Collector()
     history = list(history or ())
-    if history:
+    if history or start is not None:
         _scope(col, seq_df)
     check_time_order(seq_df, col)
     if seq_file is not None:
@@ -87,14 +98,16 @@ def _check(cfg: Config, seq_df, ops_df, states_df, seq_file, history=()) -> Chec
     for rec in records:
         check_group(rec, cfg, col)
         check_payload(rec, col)
-    rp = replay(records, cfg, col)
-    segments = build_segments(rp)
+        rec.payload, rec.payload_text = None, ""  # no later rule reads them: free them
+    rp = replay(records, cfg, col, start)
+    segments = build_segments(rp, start.tails if start is not None else None)
     for rec in records:
         check_exp_val(rec, cfg, segments, col)
     check_bus(rp, col)
     check_planes(rp, segments, col)
     check_die(rp, cfg, col)
-    run_sweep(rp, cfg, StartContext(cfg, segments, suspended_blocks(rp), rp.frames), col)
+    run_sweep(rp, cfg, StartContext(cfg, segments, suspended_blocks(rp), FrameIndex(rp.frames)), col,
+              check_start, start, progress)
     _timeline_rules(rp, records, segments, tl, op_state_rows(states_df, col), col)
     log.info("checked %d ops: %d violations", len(records), len(col.rows))
     return col.report()
@@ -140,6 +153,11 @@ def find_run_files(out_dir, run_index: int | None = None) -> dict:
     return runs[run]
 
 
+#: columns with few distinct values: their cells are shared, not one string per row
+SHARED_COLUMNS = frozenset(("op_id", "op_name", "op_base", "die", "plane", "block", "page",
+                            "source", "op_state", "lane"))
+
+
 def read_csv_rows(path: str) -> tuple:
     """(header, rows) of a CSV file read with the standard csv module."""
     with open(path, newline="", encoding="utf-8") as fh:
@@ -147,13 +165,41 @@ def read_csv_rows(path: str) -> tuple:
         header = next(reader, None)
         if header is None:
             raise CheckInputError(f"{path} is empty")
-        return header, [row for row in reader if row]
+        shared = [i for i, name in enumerate(header) if name in SHARED_COLUMNS]
+        cells: dict = {}
+        rows = []
+        for row in reader:
+            if not row:
+                continue
+            for i in shared:
+                if i < len(row):
+                    row[i] = cells.setdefault(row[i], row[i])
+            rows.append(row)
+        return header, rows
 
 
-def _frame(header: list, rows: list) -> pd.DataFrame:
-    width = len(header)
-    fixed = [(row + [""] * width)[:width] for row in rows]
-    return pd.DataFrame(fixed, columns=header, dtype=object)
+class RowTable:
+    """A CSV file's rows as read (strings), with the two DataFrame methods the
+    loaders use (``columns``, ``to_dict("records")``) and none of its cost."""
+
+    def __init__(self, header: list, rows: list):
+        width = len(header)
+        self.columns = list(header)
+        self.rows = [row if len(row) == width else (row + [""] * width)[:width] for row in rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_dict(self, orient: str = "records") -> list:
+        cols = self.columns
+        return [dict(zip(cols, row)) for row in self.rows]
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=self.columns, dtype=object)
+
+
+def _frame(header: list, rows: list) -> RowTable:
+    return RowTable(header, rows)
 
 
 def _read_tables(paths: dict) -> tuple:
@@ -165,20 +211,34 @@ def _read_tables(paths: dict) -> tuple:
 
 
 def check_dir(out_dir, config, run_index: int | None = None, *,
-              history: bool = True) -> CheckReport:
+              history: bool = True, from_snapshot=None, progress: bool = False) -> CheckReport:
     """Check the CSV files of one run in ``out_dir`` (see :func:`find_run_files`).
 
     Runs continue from each other's state, so with ``history`` the earlier
     runs found in ``out_dir`` are replayed first (their violations are not
-    reported).
+    reported). The replay starts from ``from_snapshot`` (a state snapshot
+    file) when given; otherwise from the snapshot in ``out_dir/snapshots``
+    taken just before the first replayed run, when there is one (a folder
+    written by ``run --resume-from``, or ``history=False`` on a later run);
+    otherwise from an empty device. ``progress``: a ``tqdm.auto`` bar over
+    the ops (shown only on a terminal).
     """
     cfg = _config(config)
     paths = find_run_files(out_dir, run_index)
     run = int(_FILE.match(os.path.basename(paths["operation_sequence"]))["run"])
-    earlier = []
-    if history:
-        runs = _scan(out_dir)
-        earlier = [_read_tables(runs[r])[:3] for r in sorted(runs) if r < run]
-    log.info("checking %s after %d earlier run(s)", paths, len(earlier))
+    runs = _scan(out_dir)
+    after = -1
+    if from_snapshot is not None:
+        after = snapshot_run_index(os.fspath(from_snapshot))
+        after = -1 if after is None else after
+    earlier = sorted(r for r in runs if after < r < run) if history else []
+    first = earlier[0] if earlier else run
+    snap = from_snapshot
+    if snap is None and first > 1:
+        snap = find_snapshot(os.path.join(out_dir, "snapshots"), first - 1)
+    start = read_start_state(os.fspath(snap), cfg) if snap else None
+    tables = [_read_tables(runs[r])[:3] for r in earlier]
+    log.info("checking %s after %d earlier run(s), from %s", paths, len(tables),
+             snap or "an empty device")
     seq, tl, st, raw = _read_tables(paths)
-    return _check(cfg, seq, tl, st, raw, earlier)
+    return _check(cfg, seq, tl, st, raw, tables, start, progress)

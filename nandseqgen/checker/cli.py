@@ -17,7 +17,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--run", type=int, default=None, help="run index (default: the highest)")
     p.add_argument("--show", type=int, default=20, help="violations to print (default 20)")
     p.add_argument("--no-history", action="store_true",
-                   help="do not replay the earlier runs of the folder first")
+                   help="do not replay the earlier runs of the folder first (start from the "
+                        "snapshot of the previous run in OUT_DIR/snapshots when there is one)")
+    p.add_argument("--from-snapshot", metavar="SNAPSHOT", default=None,
+                   help="state_snapshot_*.json the checked runs started from (default: found "
+                        "in OUT_DIR/snapshots when the folder's first run is not run 1)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (it is shown only when stderr is a terminal)")
     return p
 
 
@@ -28,7 +34,8 @@ def main(argv=None) -> int:
     except SystemExit as exc:  # argparse: --help is 0, a usage error 2
         return int(exc.code or 0)
     try:
-        report = check_dir(args.out_dir, args.config, args.run, history=not args.no_history)
+        report = check_dir(args.out_dir, args.config, args.run, history=not args.no_history,
+                           from_snapshot=args.from_snapshot, progress=not args.no_progress)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2

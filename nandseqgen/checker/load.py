@@ -30,7 +30,7 @@ class CheckInputError(ValueError):
     """The tables cannot be checked at all (missing table or columns)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class TimelineRow:
     """One ``operation_timeline`` row in ticks."""
 
@@ -46,7 +46,7 @@ class TimelineRow:
     uid: int | None
 
 
-@dataclass
+@dataclass(slots=True)
 class OpRecord:
     """One issued op, resolved against the config."""
 
@@ -67,6 +67,7 @@ class OpRecord:
     exp_val: str | None = None
     first_rows: list = field(default_factory=list)
     targets_from: str = "timeline"  # or "payload"
+    carried: bool = False  # suspended in a start snapshot, issued before the checked run
 
     @property
     def base(self):

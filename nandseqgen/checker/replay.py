@@ -11,17 +11,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from ..config.units import CORE_BUSY, INF  # noqa: F401  (names shared with the engine)
 from .report import Collector
 
 log = logging.getLogger(__name__)
 
-INF = 1 << 62
 SUSPENDABLE = ("erase", "program_final", "program_step")
-CORE_BUSY = "CORE_BUSY"
 ISSUE_PIECE, RESUME_PIECE = "issue", "resume"
 
 
-@dataclass
+@dataclass(slots=True)
 class Seg:
     """One executed state part; ``planned_end`` is where it would have ended
     had nothing cut it, ``cut_by`` the uid of the suspend/reset that did."""
@@ -34,7 +33,7 @@ class Seg:
     cut_by: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Piece:
     """A contiguous executed part of an op (the issued part or a resumed remainder)."""
 
@@ -44,7 +43,7 @@ class Piece:
     segs: list
 
 
-@dataclass
+@dataclass(slots=True)
 class OpRun:
     """What happened to one issued op.
 
@@ -52,12 +51,15 @@ class OpRun:
     running), ``dropped`` (suspended or waiting to resume when a reset came)
     or ``suspended`` (still suspended when the sequence ends).
     ``suspended_periods``: ``[from, until)`` spans in which it was suspended.
+    ``victims``: for a reset, the erase/program-family ops it aborted or
+    dropped (their blocks become unusable, docs/semantics.md "reset").
     """
 
     rec: object
     pieces: list
     fate: str = "running"
     suspended_periods: list = field(default_factory=list)
+    victims: list = field(default_factory=list)
 
     @property
     def end(self) -> int:
@@ -69,7 +71,7 @@ class OpRun:
             yield from piece.segs
 
 
-@dataclass
+@dataclass(slots=True)
 class Frame:
     """One entry of a die's suspend stack; also the X_SUSPENDED interval
     ``[opened_at, closed_at)`` of that die."""
@@ -91,8 +93,15 @@ def layout(states, start: int, source: str) -> Piece:
     return Piece(start, t, source, segs)
 
 
+_STATES: dict = {}
+
+
 def spec_states(spec) -> tuple:
-    return tuple((s.name, s.ticks, s.bus) for s in spec.states)
+    """``(name, ticks, bus)`` of each state of ``spec`` (cached per spec object)."""
+    got = _STATES.get(id(spec))
+    if got is None or got[0] is not spec:
+        got = _STATES[id(spec)] = (spec, tuple((s.name, s.ticks, s.bus) for s in spec.states))
+    return got[1]
 
 
 def cut(run: OpRun, t: int, by: int) -> tuple:
@@ -116,7 +125,7 @@ def in_core_busy(run: OpRun, t: int) -> bool:
     return any(s.state == CORE_BUSY and s.start <= t < s.end for s in run.pieces[-1].segs)
 
 
-@dataclass
+@dataclass(slots=True)
 class Replay:
     """The replayed run: ``runs`` in start order, ``by_uid``, all suspend ``frames``."""
 
@@ -134,10 +143,30 @@ class Replayer:
         self.live: dict = {d: {} for d in range(self.dies)}  # die -> {id(run): run}
         self.stacks: dict = {d: [] for d in range(self.dies)}
         self.frames: list = []
+        self.open_frames: dict = {}  # die -> frames that may still be open (pruned at resets)
 
-    def run(self, records: list) -> Replay:
-        order = sorted(range(len(records)), key=lambda i: (records[i].start, records[i].seq, i))
+    def preload(self, frames) -> list:
+        """Suspend stacks carried over from a start snapshot (bottom first);
+        returns the carried ops' runs (see :mod:`.start_state`)."""
         runs = []
+        for cf in frames:
+            members = []
+            for c in cf.members:
+                segs = [Seg(n, s, e, bool(b), e) for n, s, e, b in c.segs]
+                end = max((s.end for s in segs), default=c.rec.start)
+                run = OpRun(c.rec, [Piece(c.rec.start, end, ISSUE_PIECE, segs)], "suspended",
+                            [[cf.opened_at, INF]])
+                members.append((run, c.remaining))
+                runs.append(run)
+            frame = Frame(cf.axis, cf.die, cf.opened_by, cf.opened_at, members)
+            self.stacks.setdefault(cf.die, []).append(frame)
+            self.frames.append(frame)
+            self.open_frames.setdefault(cf.die, []).append(frame)
+        return runs
+
+    def run(self, records: list, carried: list = ()) -> Replay:
+        order = sorted(range(len(records)), key=lambda i: (records[i].start, records[i].seq, i))
+        runs = list(carried)
         for i in order:
             rec = records[i]
             run = OpRun(rec, [layout(spec_states(rec.spec), rec.start, ISSUE_PIECE)])
@@ -188,6 +217,7 @@ class Replayer:
         frame = Frame(axis, d, rec.uid, t, members)
         stack.append(frame)
         self.frames.append(frame)
+        self.open_frames.setdefault(d, []).append(frame)
 
     def _resume(self, run: OpRun) -> None:
         rec, d = run.rec, run.rec.die
@@ -222,16 +252,26 @@ class Replayer:
                 elif piece.start < t:
                     cut(v, t, rec.uid)
                     v.fate = "aborted"
+                else:
+                    continue
+                if v.rec.kind in SUSPENDABLE:
+                    run.victims.append(v)
             for frame in self.stacks.get(d, []):
                 for v, _rem in frame.members:
                     v.fate = "dropped"
                     v.suspended_periods[-1][1] = t
+                    if v.rec.kind in SUSPENDABLE:
+                        run.victims.append(v)
             self.stacks[d] = []
-            for frame in self.frames:
-                if frame.die == d and frame.closed_at > t:
-                    frame.closed_at = t
+            open_frames = [f for f in self.open_frames.get(d, ()) if f.closed_at > t]
+            for frame in open_frames:
+                frame.closed_at = t
+            self.open_frames[d] = []  # closed at or before t: no later reset changes them
 
 
-def replay(records: list, cfg, col: Collector) -> Replay:
-    """Replay ``records`` (issued ops) under the execution model."""
-    return Replayer(cfg, col).run(records)
+def replay(records: list, cfg, col: Collector, start=None) -> Replay:
+    """Replay ``records`` (issued ops) under the execution model, from the
+    suspend stacks of ``start`` (a :class:`.start_state.StartState`) if given."""
+    rp = Replayer(cfg, col)
+    carried = rp.preload(start.frames) if start is not None else []
+    return rp.run(records, carried)

@@ -5,13 +5,13 @@ Each check looks at the state *before* the op's own effects.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
+from ..config.units import AXES
 from .report import Collector
 from .state import DEFAULT
-from .sweep import BAD, ERASED, READ_LATCH, UNERASED, SweepState
-
-AXES = ("ERASE", "PROGRAM")
+from .sweep import ABORT_ERASE, BAD, ERASED, READ_LATCH, UNERASED, SweepState
 
 
 @dataclass
@@ -21,7 +21,7 @@ class StartContext:
     cfg: object
     segments: dict  # (die, plane) -> PlaneSegments
     suspended: dict  # (die, block) -> [(from, until, run)]
-    frames: list  # replay frames (suspend-state intervals)
+    frames: object  # FrameIndex of the replay's frames (suspend-state intervals)
 
 
 def check_start(run, st: SweepState, ctx: StartContext, col: Collector) -> None:
@@ -99,9 +99,18 @@ def _state_text(state: int) -> str:
     return {BAD: "BAD", UNERASED: "never erased", ERASED: "ERASED"}.get(state, f"last page {state}")
 
 
+def _aborted_text(abort) -> str:
+    what = "an erase" if abort[0] == ABORT_ERASE else "a program"
+    who = f"op {abort[1]}" if abort[1] is not None else "before the start snapshot"
+    return f"{what} of it ({who}) was aborted by a reset and no erase has completed since"
+
+
 def _epr_program(rec, cell, plane, block, ctx, col) -> None:
-    state, emode, pmode = cell
+    state, emode, pmode, abort = cell
     where = dict(plane=plane, block=block)
+    if abort is not None and state != BAD:  # docs/semantics.md "reset"
+        col.flag("epr_program", rec, f"program of block {block}: {_aborted_text(abort)}", **where)
+        return
     if state in (BAD, UNERASED):
         col.flag("epr_program", rec, f"program of a block that is {_state_text(state)}", **where)
         return
@@ -124,9 +133,12 @@ def _epr_program(rec, cell, plane, block, ctx, col) -> None:
 
 
 def _epr_read(rec, cell, plane, block, ctx, col) -> None:
-    state, _emode, pmode = cell
+    state, _emode, pmode, abort = cell
     guard = ctx.cfg.constraints.offset_guard
     where = dict(plane=plane, block=block)
+    if abort is not None and abort[0] == ABORT_ERASE and state != BAD:
+        col.flag("epr_read", rec, f"read of block {block}: {_aborted_text(abort)}", **where)
+        return
     if state < 0 or rec.page is None or rec.page > state - guard:
         col.flag("epr_read", rec, f"read of page {rec.page}; block is {_state_text(state)}"
                  f" (offset guard {guard})", **where)
@@ -181,14 +193,44 @@ def check_cache(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
                      f"{entry.celltype} by op {entry.uid}")
 
 
+class FrameIndex:
+    """Suspend-state intervals ``[opened_at, closed_at)`` per (die, axis),
+    sorted by opening, with a running maximum of the closings so a lookup at
+    ``t`` walks back only over the intervals that may contain ``t``."""
+
+    def __init__(self, frames):
+        by: dict = {}
+        for f in frames:
+            by.setdefault((f.die, f.axis), []).append(f)
+        self.lists: dict = {}
+        for key, fs in by.items():
+            fs.sort(key=lambda f: f.opened_at)
+            ends, m = [], -1
+            for f in fs:
+                m = max(m, f.closed_at)
+                ends.append(m)
+            self.lists[key] = (fs, [f.opened_at for f in fs], ends)
+
+    def on(self, die: int, axis: str, t: int, skip_uid=None) -> bool:
+        got = self.lists.get((die, axis))
+        if got is None:
+            return False
+        fs, opened, maxclosed = got
+        i = bisect_right(opened, t) - 1
+        while i >= 0 and maxclosed[i] > t:
+            f = fs[i]
+            if f.closed_at > t and f.opened_by != skip_uid:
+                return True
+            i -= 1
+        return False
+
+
 def suspend_states(die: int, t: int, frames, skip_uid=None) -> list:
-    """Names of the die's suspend states at ``t`` (one per axis)."""
-    out = []
-    for axis in AXES:
-        on = any(f.die == die and f.axis == axis and f.opened_at <= t < f.closed_at
-                 and f.opened_by != skip_uid for f in frames)
-        out.append(f"{axis}_SUSPENDED" if on else f"NOT_{axis}_SUSPENDED")
-    return out
+    """Names of the die's suspend states at ``t`` (one per axis); ``frames``
+    is a :class:`FrameIndex` (or a list of frames)."""
+    index = frames if isinstance(frames, FrameIndex) else FrameIndex(frames)
+    return [f"{axis}_SUSPENDED" if index.on(die, axis, t, skip_uid) else f"NOT_{axis}_SUSPENDED"
+            for axis in AXES]
 
 
 def check_suspend_state(rec, ctx: StartContext, col: Collector) -> None:

@@ -12,13 +12,13 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from ..config.units import ISSUE
 from .replay import Replay
 
 DEFAULT = "DEFAULT"
-ISSUE = "ISSUE"
 
 
-@dataclass
+@dataclass(slots=True)
 class SegRow:
     """One op-state segment ``BASE.STATE`` on one (die, plane)."""
 
@@ -95,9 +95,12 @@ class PlaneSegments:
         return out
 
 
-def build_segments(rp: Replay) -> dict:
-    """{(die, plane): PlaneSegments} from every affect_state op's executed states."""
+def build_segments(rp: Replay, tails=None) -> dict:
+    """{(die, plane): PlaneSegments} from every affect_state op's executed states
+    (after the op-state timeline ``tails`` of a start snapshot, if given)."""
     rows: dict = {}
+    for key, tail in (tails or {}).items():
+        rows.setdefault(key, []).extend(r for r in tail if r.uid not in rp.by_uid)
     for run in rp.runs:
         rec = run.rec
         if not rec.base.affect_state:
@@ -112,7 +115,7 @@ def build_segments(rp: Replay) -> dict:
     return {k: PlaneSegments(v) for k, v in rows.items()}
 
 
-@dataclass
+@dataclass(slots=True)
 class Occ:
     """One occupation interval of a resource by an op."""
 

@@ -21,28 +21,44 @@ BAD, UNERASED, ERASED = -3, -2, -1
 READ_LATCH = "LATCH_ON_READ"
 
 
+ABORT_ERASE, ABORT_PROGRAM = "erase", "program"
+
+
 class AddressBook:
-    """Address state per (die, block): ``[state, erase_mode, program_mode]``."""
+    """Address state per (die, block): ``[state, erase_mode, program_mode, abort]``.
+
+    ``abort`` is None or ``(kind, uid)``: an erase (``ABORT_ERASE``) or a
+    program-family op (``ABORT_PROGRAM``) of the block was aborted by a reset
+    (docs/semantics.md "reset"); only a completed erase clears it.
+    """
 
     def __init__(self, topology):
         self.pages = topology.pages_per_block
         self.cells: dict = {}
         for d, b in topology.bad_blocks:
-            self.cells[(d, b)] = [BAD, None, None]
+            self.cells[(d, b)] = [BAD, None, None, None]
 
     def get(self, die: int, block: int) -> list:
-        return self.cells.get((die, block), [UNERASED, None, None])
+        return self.cells.get((die, block), [UNERASED, None, None, None])
 
     def erase(self, die: int, block: int, mode: str) -> None:
         if self.get(die, block)[0] != BAD:
-            self.cells[(die, block)] = [ERASED, mode, None]
+            self.cells[(die, block)] = [ERASED, mode, None, None]
 
     def program(self, die: int, block: int, page: int, mode: str) -> None:
-        if self.get(die, block)[0] != BAD:
-            self.cells[(die, block)] = [page, self.get(die, block)[1], mode]
+        cell = self.get(die, block)
+        if cell[0] != BAD:
+            self.cells[(die, block)] = [page, cell[1], mode, cell[3]]
+
+    def abort(self, die: int, block: int, kind: str, uid: int) -> None:
+        """A reset cut an erase/program of the block; an aborted erase wins."""
+        cell = self.get(die, block)
+        if cell[0] == BAD or (cell[3] is not None and cell[3][0] == ABORT_ERASE):
+            return
+        self.cells[(die, block)] = [cell[0], cell[1], cell[2], (kind, uid)]
 
 
-@dataclass
+@dataclass(slots=True)
 class LatchEntry:
     """A latch held on one plane: who set it, and every read relying on it."""
 
@@ -53,7 +69,7 @@ class LatchEntry:
     flagged: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class CacheEntry:
     """A cache state that is on: its celltype and the role kind that entered it."""
 
@@ -64,7 +80,7 @@ class CacheEntry:
     uid: int
 
 
-@dataclass
+@dataclass(slots=True)
 class SweepState:
     """Everything the start rules read, as of the current sweep time."""
 
@@ -95,17 +111,49 @@ def _events(rp: Replay) -> list:
     return ev
 
 
-def run_sweep(rp: Replay, cfg, ctx, col: Collector) -> SweepState:
-    """Walk the events; ``ctx`` gives the start rules their lookups."""
-    from .start_rules import check_start
+def initial_state(cfg, start=None) -> SweepState:
+    """An empty device, or the state of a start snapshot (:mod:`.start_state`)."""
     st = SweepState(AddressBook(cfg.topology))
+    if start is not None:
+        st.book.cells.update({k: list(v) for k, v in start.cells.items()})
+        st.latches = {k: dict(v) for k, v in start.latches.items()}
+        st.cache_plane = {k: dict(v) for k, v in start.cache_plane.items()}
+        st.cache_die = {k: dict(v) for k, v in start.cache_die.items()}
+        st.odt = start.odt
+    return st
+
+
+def progress_bar(total: int, desc: str, progress: bool):
+    """A ``tqdm.auto`` bar in ops (silent when ``progress`` is False or stderr
+    is not a terminal), or None."""
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=total, unit="op", desc=desc, disable=None, leave=False, mininterval=0.5)
+
+
+def run_sweep(rp: Replay, cfg, ctx, col: Collector, check_start, start=None,
+              progress: bool = False) -> SweepState:
+    """Walk the events; ``check_start(run, state, ctx, col)`` (the start rules,
+    passed in so that this module does not import them: no import circle) and
+    ``ctx`` its lookups."""
+    st = initial_state(cfg, start)
+    bar = progress_bar(len(rp.runs), "check", progress)
+    done = 0
     for t, kind, i in _events(rp):
         run = rp.runs[i]
         if kind == 1:
+            done += 1
+            if bar is not None and done % 4096 == 0:
+                bar.update(4096)
+            if run.rec.carried:  # issued before the start snapshot: only its end applies
+                continue
             check_start(run, st, ctx, col)
             apply_start(run, st, cfg)
         else:
             apply_end(run, st, cfg)
+    if bar is not None:
+        bar.close()
     _leftover_latches(st, col)
     return st
 
@@ -132,6 +180,11 @@ def apply_start(run, st: SweepState, cfg) -> None:
             for key in [k for k in st.cache_plane if k[0] == d]:
                 st.cache_plane[key] = {}
             st.cache_die[d] = {}
+        for v in run.victims:
+            kind = ABORT_ERASE if v.rec.kind == "erase" else ABORT_PROGRAM
+            for b in v.rec.blocks or ():
+                if b is not None:
+                    st.book.abort(v.rec.die, b, kind, v.rec.uid)
 
 
 def _latch_planes(rec, cfg) -> tuple:

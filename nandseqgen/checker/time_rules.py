@@ -2,6 +2,8 @@
 ``die_multiplicity`` (semantics rules 4-6) and ``resume_time`` (rule 12)."""
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from .replay import Replay
 from .report import Collector
 from .state import (Occ, bus_occupations, die_occupations, overlapping_pairs,
@@ -84,17 +86,30 @@ def _csv_pieces(rows: list) -> list:
     return sorted({(r.start, r.end) for r in rows})
 
 
-def _csv_core_busy(run, pieces, op_states) -> int | None:
+def _core_busy_index(op_states: dict | None) -> dict:
+    """{(die, plane, op_state, op_name): (sorted starts, [(start, end)])} of the
+    CORE_BUSY rows of op_state_timeline."""
+    out: dict = {}
+    for (d, p), lane in (op_states or {}).items():
+        for s, e, state, name in lane:
+            if state.endswith(".CORE_BUSY"):
+                out.setdefault((d, p, state, name), []).append((s, e))
+    return {k: ([s for s, _ in sorted(v)], sorted(v)) for k, v in out.items()}
+
+
+def _csv_core_busy(run, pieces, index: dict | None) -> int | None:
     """CORE_BUSY ticks of ``run`` in op_state_timeline, inside its CSV pieces."""
     rec = run.rec
-    if op_states is None or not rec.occupied:
+    if index is None or not rec.occupied:
         return None
-    lane = op_states.get((rec.die, rec.occupied[0]), [])
-    key = f"{rec.base.name}.CORE_BUSY"
+    starts, rows = index.get((rec.die, rec.occupied[0], f"{rec.base.name}.CORE_BUSY", rec.name),
+                             ((), ()))
     total = 0
-    for s, e, state, name in lane:
-        if state == key and name == rec.name and any(ps <= s and e <= pe for ps, pe in pieces):
-            total += e - s
+    for ps, pe in pieces:
+        for i in range(bisect_left(starts, ps), bisect_left(starts, pe)):
+            s, e = rows[i]
+            if e <= pe:
+                total += e - s
     return total
 
 
@@ -106,6 +121,7 @@ def check_resume_time(rp: Replay, tl: dict | None, op_states: dict | None,
     given, ``op_state_timeline`` CORE_BUSY segments); the replay's own pieces
     are checked too.
     """
+    index = _core_busy_index(op_states) if op_states is not None else None
     for run in rp.runs:
         if not run.suspended_periods or run.fate != "done":
             continue
@@ -125,7 +141,7 @@ def check_resume_time(rp: Replay, tl: dict | None, op_states: dict | None,
                          f"{length / 100:.2f} us in all, op lasts {total / 100:.2f} us")
         else:
             pieces = [(p.start, p.end) for p in run.pieces]
-        got = _csv_core_busy(run, pieces, op_states)
+        got = _csv_core_busy(run, pieces, index)
         if got is not None and got != want:
             col.flag("resume_time", rec, f"op_state_timeline CORE_BUSY {got / 100:.2f} us != "
                      f"{want / 100:.2f} us")

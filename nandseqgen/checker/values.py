@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 
-TICKS_PER_US = 100
+from ..config.units import TICKS_PER_US, us_to_ticks  # the one rounding rule
+_MISSING = frozenset(("", "None", "null", "nan", "NaN", "<NA>"))
 
 
 def is_missing(value) -> bool:
@@ -16,7 +17,7 @@ def is_missing(value) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return value.strip() in ("", "None", "null", "nan", "NaN", "<NA>")
+        return value.strip() in _MISSING
     try:
         return bool(value != value)  # NaN and pd.NA
     except (TypeError, ValueError):
@@ -25,6 +26,13 @@ def is_missing(value) -> bool:
 
 def to_int(value) -> int | None:
     """An integer cell, or None when missing. Raises ValueError when not integral."""
+    if type(value) is int:
+        return value
+    if type(value) is str:  # fast path for cells read from CSV
+        try:
+            return int(value)
+        except ValueError:
+            pass
     if is_missing(value):
         return None
     if isinstance(value, bool):
@@ -39,12 +47,19 @@ def to_int(value) -> int | None:
 
 def to_tick(value) -> int | None:
     """Microseconds (float or string) -> integer ticks of 0.01 us, or None."""
+    if type(value) is str:  # fast path for cells read from CSV
+        try:
+            f = float(value)
+        except ValueError:
+            f = None
+        if f is not None and f - f == 0:  # finite
+            return us_to_ticks(f)
     if is_missing(value):
         return None
     f = float(value)
     if not math.isfinite(f):
         raise ValueError(f"not a finite time: {value!r}")
-    return int(round(f * TICKS_PER_US))
+    return us_to_ticks(f)
 
 
 def on_grid(value) -> bool:

@@ -1,0 +1,105 @@
+"""Checker benchmark: ``nandseqgen check`` ops per wall second and peak RSS.
+
+Each check runs in a fresh subprocess so its peak RSS (``ru_maxrss`` of the
+child) belongs to that check alone. The folder to check is made with
+``nandseqgen run`` (cached in the work folder) unless one is given.
+
+    python benchmarks/check_bench.py                        # config.yaml, 100k + 1M us
+    python benchmarks/check_bench.py --until 1e6 2e7        # run lengths (us)
+    python benchmarks/check_bench.py --out-dir OUT          # check an existing folder
+    python benchmarks/check_bench.py --repeats 3 --json r.json
+
+The machine is shared: report the median of a few repeats.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+CONFIG = os.path.join(ROOT, "config.yaml")
+
+
+def make_run(config: str, until_us: float, seed: int, work: str) -> str:
+    """A one-run output folder of ``config`` (reused when already there)."""
+    out = os.path.join(work, f"run_{seed}_{int(until_us)}")
+    if not os.path.isdir(out):
+        subprocess.run([sys.executable, "-m", "nandseqgen", "run", "--config", config, "--out",
+                        out, "--seed", str(seed), "--run-until", str(until_us), "--num-runs", "1",
+                        "--date", "261130", "--no-progress"], check=True,
+                       stdout=subprocess.DEVNULL, cwd=ROOT)
+    return out
+
+
+def ops_in(out: str) -> int:
+    name = next(n for n in sorted(os.listdir(out)) if n.startswith("operation_sequence_"))
+    with open(os.path.join(out, name), "rb") as fh:
+        return sum(1 for _ in fh) - 1
+
+
+_CHILD = ("import resource, sys\n"
+          "from nandseqgen.checker import main\n"
+          "rc = main(sys.argv[1:])\n"
+          "print('PEAK_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+          "sys.exit(rc)\n")
+
+
+def check_once(out: str, config: str) -> dict:
+    """One ``nandseqgen check`` in a child process: wall time, exit code, its peak RSS."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", _CHILD, out, "--config", config,
+                           "--no-progress", "--show", "0"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    peak = [int(line.split()[1]) for line in proc.stderr.splitlines()
+            if line.startswith("PEAK_KIB")]
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"check of {out} failed:\n{proc.stderr}")
+    return {"wall_s": wall, "exit": proc.returncode, "peak_kib": peak[0] if peak else None}
+
+
+def bench(out: str, config: str, repeats: int) -> dict:
+    ops = ops_in(out)
+    runs = [check_once(out, config) for _ in range(repeats)]
+    wall = statistics.median(r["wall_s"] for r in runs)
+    peaks = [r["peak_kib"] for r in runs if r["peak_kib"]]
+    return {"out": out, "ops": ops, "wall_s": round(wall, 2), "ops_per_s": round(ops / wall),
+            "peak_rss_mib": round(max(peaks) / 1024, 1) if peaks else None,
+            "exit_codes": sorted({r["exit"] for r in runs})}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--config", default=CONFIG)
+    ap.add_argument("--until", type=float, nargs="*", default=[1e5, 1e6])
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--out-dir", nargs="*", default=None, help="folders to check instead")
+    ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "nandseqgen_check_bench"))
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args(argv)
+    os.makedirs(args.work, exist_ok=True)
+    if args.out_dir:
+        outs = [os.path.abspath(o) for o in args.out_dir]
+    else:
+        outs = [make_run(args.config, u, args.seed, args.work) for u in args.until]
+    results = [bench(o, args.config, args.repeats) for o in sorted(outs, key=ops_in)]
+    print(f"{'ops':>10} {'wall s':>8} {'ops/s':>8} {'peak RSS MiB':>13} exit  folder")
+    for r in results:
+        print(f"{r['ops']:>10} {r['wall_s']:>8} {r['ops_per_s']:>8} "
+              f"{str(r['peak_rss_mib']):>13} {r['exit_codes']}  {r['out']}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(results, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

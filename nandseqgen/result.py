@@ -163,7 +163,7 @@ def _attr(table: str) -> str:
 
 def _copy_files(files: dict, out_dir: str, date: str, run_index: int, fmt: str) -> dict:
     from .outputs.sinks import table_formats
-    paths = {}
+    paths: dict = {}
     for table, by_ext in files.items():
         for ext in table_formats(table, fmt):
             if ext not in by_ext:

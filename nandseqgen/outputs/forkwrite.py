@@ -18,7 +18,7 @@ import signal
 class ChunkWriter:
     def __init__(self, fork: bool = True):
         self.fork = fork and hasattr(os, "fork")
-        self.pid = None
+        self.pid: int | None = None
         self.chunks = 0
 
     def submit(self, jobs: list) -> None:

@@ -11,7 +11,7 @@ import os
 from .address import AddressManager
 from .config import Config, load_config
 from .config.phase import build_phase_table
-from .config.values import us_to_ticks
+from .config.values import check_run_until, us_to_ticks
 from .core.clock import Clock
 from .core.ops import INF, Op
 from .core.rng import stream
@@ -117,6 +117,7 @@ class Simulation:
         """Begin the next run, lasting ``run_until_us`` of simulated time."""
         if self._active is not None:
             raise RuntimeError("a run is active; call finish() first")
+        check_run_until(run_until_us)
         s = self.scheduler
         rec = self.recorder = self._recorder(run_until_us, self.run_index + 1)
         self.rm.segment_sink = rec.segment

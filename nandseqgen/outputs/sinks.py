@@ -13,6 +13,7 @@ import io
 import os
 import tempfile
 
+from .atomic import file_mode
 from .csvfmt import line_formatter
 from .tables import TABLES, TIME_AXIS, TIME_SORTED
 
@@ -39,8 +40,10 @@ def table_formats(table: str, fmt: str) -> tuple:
 def _temp(path: str):
     directory = os.path.dirname(os.path.abspath(path)) or "."
     os.makedirs(directory, exist_ok=True)
-    return tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                            dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                               dir=directory)
+    os.chmod(tmp, file_mode())  # as open() would create it, not mkstemp's 0600
+    return fd, tmp
 
 
 class CsvSink:

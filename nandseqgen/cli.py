@@ -1,4 +1,5 @@
-"""Command line: ``nandseqgen run``, ``nandseqgen config check``, ``nandseqgen check``.
+"""Command line: ``nandseqgen run``, ``nandseqgen config check``, ``nandseqgen check``,
+``nandseqgen campaign``.
 
 The library never reads the clock; the CLI passes today's date for file names
 unless ``--date`` is given.
@@ -35,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--strict", action="store_true",
                      help="count warnings as errors (exit 1 on any; default: off)")
     sub.add_parser("check", help="replay-check written outputs (see: nandseqgen check -h)")
+    sub.add_parser("campaign", help="run a campaign file: many sites, checked and summed up "
+                                    "(see: nandseqgen campaign -h)")
     return p
 
 
@@ -71,6 +74,9 @@ def _run_options(run: argparse.ArgumentParser) -> None:
                           f"DIR/site_NNN, 1..{T.MAX_SITES} (default: %(default)s)")
     run.add_argument("--strict", action="store_true",
                      help="config warnings are errors (default: off)")
+    run.add_argument("--directed", action="store_true",
+                     help="coverage-directed generation: policies.coverage_directed.enabled "
+                          "(docs/coverage.md; default: the config's setting, off)")
     run.add_argument("--no-progress", action="store_true",
                      help="no progress bar (default: a bar on the terminal)")
     run.add_argument("--format", choices=("csv", "parquet", "both"), default="csv",
@@ -91,6 +97,9 @@ def _config_check(args) -> int:
 def _run(args) -> int:
     from .config import ConfigError, load_config
     from .runner import run_job, run_sites
+    if args.directed:  # an override file, so sites and --resume-from see the same config
+        from .coverage import DIRECTED_OVERRIDE
+        args.overrides = [*args.overrides, DIRECTED_OVERRIDE]
     try:
         cfg = load_config(args.config, strict=args.strict, overrides=args.overrides)
     except ConfigError as exc:
@@ -138,6 +147,9 @@ def main(argv=None) -> int:
     if argv[:1] == ["check"]:  # the checker owns its options (--show, --no-history, ...)
         from .checker import main as check_main
         return check_main(argv[1:])
+    if argv[:1] == ["campaign"]:  # the campaign owns its options (--workers, --scheduler, ...)
+        from .campaign.cli import main as campaign_main
+        return campaign_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "config":
         return _config_check(args)

@@ -131,9 +131,12 @@ class RunResult:
         return read_file_table(self.files[table], table, start_us, end_us, columns,
                                self.recorder.index.get(table))
 
-    def coverage(self, bins: int | None = None):
-        from .analysis import coverage_summary
-        return coverage_summary(self, bins=bins)
+    def coverage(self):
+        """A :class:`~nandseqgen.coverage.report.CoverageReport`: every allowed
+        cell (phase key x op name x input-time bin) with its count and status
+        (hit / not yet / unreachable with a reason); docs/coverage.md."""
+        from .coverage.report import coverage_report
+        return coverage_report(self)
 
     def write(self, out_dir: str, date: str, fmt: str = "csv") -> dict:
         """Write the six tables (``fmt``: csv, parquet or both); returns {table: path}.

@@ -76,6 +76,7 @@ def run_job(cfg, *, out_dir: str, seed: int | None, run_until_us: float, date: s
                      "wall_s": round(wall, 3) if clock else None,
                      "ops_per_s": round(ops / wall) if wall > 0 else None,
                      "rollbacks": sum(result.metrics["rollbacks"].values()),
+                     "rollbacks_by_reason": dict(result.metrics["rollbacks"]),
                      "files": sorted(os.path.basename(p) for p in files),
                      "snapshot": snap})
         log.info("run %d: %d ops in %.2fs", result.run_index, ops, wall)
@@ -98,12 +99,13 @@ def run_sites(source: tuple, *, sites: int, out_dir: str, seed: int | None, work
     into ``out_dir/site_<k>``, in parallel processes, each loading the config
     from ``source = (path, overrides, strict)``. Each site's files depend only on
     its own seed, so the result does not depend on ``workers``."""
-    from concurrent.futures import ProcessPoolExecutor
+    from .campaign.execute import in_pool  # the campaigns' process pool
     kwargs["progress"] = False
     seed = 42 if seed is None else seed
-    jobs = [(source, {**kwargs, "seed": seed + k - 1,
-                      "out_dir": os.path.join(out_dir, f"site_{k:03d}")})
+    jobs = [((source, {**kwargs, "seed": seed + k - 1,
+                       "out_dir": os.path.join(out_dir, f"site_{k:03d}")}),)
             for k in range(1, sites + 1)]
-    with ProcessPoolExecutor(max_workers=workers or min(sites, os.cpu_count() or 1)) as pool:
-        results = list(pool.map(_site_job, jobs))
+    results: list = [None] * sites
+    for i, fut in in_pool(_site_job, jobs, workers):
+        results[i] = fut.result()
     return {"config": source[0], "sites": results}

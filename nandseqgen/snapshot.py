@@ -76,6 +76,7 @@ def snapshot_state(sim) -> tuple:
         "backlog": sched["backlog"],
         "backlog_tries": sched["backlog_tries"],
         "bootstrap": sim.bootstrap.state() if sim.bootstrap is not None else None,
+        "directed": sim.steer.state() if sim.steer is not None else None,  # docs/coverage.md
     }
     data.update(rm.state_dict(_op_dict))
     return data, {k: np.asarray(v) for k, v in am.arrays().items()}
@@ -215,3 +216,5 @@ def _restore(sim, data, arrays) -> None:
     rm.load_state_dict(data, lambda o: _op_from(o, sim))
     if sim.bootstrap is not None and data["bootstrap"] is not None:
         sim.bootstrap.restore(data["bootstrap"])
+    if sim.steer is not None and data.get("directed") is not None:
+        sim.steer.restore(data["directed"])

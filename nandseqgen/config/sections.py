@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .diagnostics import Diagnostics
+from .directed import directed_knobs
 from .model import Bootstrap, Chunking, Constraints, Policies, Topology, frozen_map
 from .values import (MAX_TIME_US, TICKS_PER_US, boolean, mapping, name_list, number,
                      positive_int, us_to_ticks)
@@ -136,7 +137,7 @@ def build_policies(diag: Diagnostics, raw, topo: Topology) -> Policies:
     raw = mapping(diag, ("policies",), raw) or {}
     kw = {_POLICIES[key][0]: _policy(diag, key, raw.get(key, _POLICIES[key][2]))
           for key in _POLICIES}
-    pol = Policies(**kw)
+    pol = Policies(**kw, coverage_directed=directed_knobs(diag, raw.get("coverage_directed")))
     _policy_warnings(diag, raw, pol, topo)
     return pol
 
@@ -157,7 +158,7 @@ def _policy_warnings(diag: Diagnostics, raw: dict, pol: Policies, topo: Topology
                   f"an admission window over {WIDE_WINDOW_US:g} us bounds nothing in practice "
                   "(write 0 to disable it)")
     for key in raw:
-        if key not in _POLICIES:
+        if key not in _POLICIES and key != "coverage_directed":
             diag.warn("unknown_key", ("policies", key), key, "unknown policy (ignored)")
 
 

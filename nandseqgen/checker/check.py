@@ -5,6 +5,7 @@ import csv
 import logging
 import os
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -79,13 +80,31 @@ def _scope(col: Collector, seq_df: pd.DataFrame) -> None:
 
 def _check(cfg: Config, seq_df, ops_df, states_df, seq_file, history=(),
            start=None, progress: bool = False) -> CheckReport:
+    col = Collector()
+    check_tables(cfg, seq_df, ops_df, states_df, seq_file, col, history, start, progress)
+    return col.report()
+
+
+@dataclass(slots=True)
+class Checked:
+    """What one check leaves behind for the next chunk (:mod:`.stream`)."""
+
+    replay: object  # .replay.Replay
+    sweep: object  # .sweep.SweepState
+    segments: dict
+    last_row: tuple  # (seq, time tick) of the last sequence row
+
+
+def check_tables(cfg: Config, seq_df, ops_df, states_df, seq_file, col: Collector, history=(),
+                 start=None, progress: bool = False, *, final: bool = True,
+                 prev_row=(None, None)) -> Checked:
+    """Run every rule on one run's tables (or one chunk of them), into ``col``."""
     if seq_df is None:
         raise CheckInputError("operation_sequence is required")
-    col = Collector()
     history = list(history or ())
     if history or start is not None:
         _scope(col, seq_df)
-    check_time_order(seq_df, col)
+    last_row = check_time_order(seq_df, col, prev_row)
     if seq_file is not None:
         check_csv_json_file(seq_file[0], seq_file[1], col)
     else:
@@ -106,11 +125,11 @@ def _check(cfg: Config, seq_df, ops_df, states_df, seq_file, history=(),
     check_bus(rp, col)
     check_planes(rp, segments, col)
     check_die(rp, cfg, col)
-    run_sweep(rp, cfg, StartContext(cfg, segments, suspended_blocks(rp), FrameIndex(rp.frames)), col, start,
-              progress)
+    ctx = StartContext(cfg, segments, suspended_blocks(rp), FrameIndex(rp.frames))
+    st = run_sweep(rp, cfg, ctx, col, start, progress, final)
     _timeline_rules(rp, records, segments, tl, op_state_rows(states_df, col), col)
-    log.info("checked %d ops: %d violations", len(records), len(col.rows))
-    return col.report()
+    log.debug("checked %d ops: %d violations", len(records), len(col.rows))
+    return Checked(rp, st, segments, last_row)
 
 
 def _timeline_rules(rp, records, segments, tl, st_rows, col: Collector) -> None:

@@ -133,6 +133,7 @@ class Replay:
     runs: list
     by_uid: dict
     frames: list
+    stacks: dict = field(default_factory=dict)  # die -> open suspend frames at the end
 
 
 class Replayer:
@@ -186,7 +187,7 @@ class Replayer:
         by_uid = {}
         for run in runs:
             by_uid.setdefault(run.rec.uid, run)
-        return Replay(runs, by_uid, self.frames)
+        return Replay(runs, by_uid, self.frames, self.stacks)
 
     def _live(self, die: int, t: int) -> list:
         """Running ops of ``die`` whose last piece ends after ``t`` (pruned in place)."""

@@ -15,9 +15,12 @@ EXP_VALUES = ("busy", "extrdy", "ready")
 
 
 # ------------------------------------------------------------- time_order
-def check_time_order(seq_df: pd.DataFrame, col: Collector) -> None:
-    """Rule 1: ``seq`` counts up by one, times never go back and sit on the 0.01 us grid."""
-    prev_seq = prev_t = None
+def check_time_order(seq_df: pd.DataFrame, col: Collector, prev=(None, None)) -> tuple:
+    """Rule 1: ``seq`` counts up by one, times never go back and sit on the 0.01 us grid.
+
+    ``prev``: (seq, time tick) of the row before the first one (a chunk of a
+    longer file); returns those of the last row."""
+    prev_seq, prev_t = prev
     for row in seq_df.to_dict("records"):
         col.check("time_order")
         try:
@@ -36,6 +39,7 @@ def check_time_order(seq_df: pd.DataFrame, col: Collector) -> None:
             col.flag("time_order", None, f"time {t / 100:.2f} us is before the previous op's "
                      f"{prev_t / 100:.2f} us", **where)
         prev_seq, prev_t = seq, t
+    return prev_seq, prev_t
 
 
 # ------------------------------------------------------- multiplane_group

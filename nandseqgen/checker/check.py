@@ -106,7 +106,7 @@ def check_tables(cfg: Config, seq_df, ops_df, states_df, seq_file, col: Collecto
         _scope(col, seq_df)
     last_row = check_time_order(seq_df, col, prev_row)
     if seq_file is not None:
-        check_csv_json_file(seq_file[0], seq_file[1], col)
+        check_csv_json_file(seq_file[0], seq_file[1], col, *seq_file[2:])
     else:
         check_csv_json_frame(seq_df, col)
     all_seq = _concat([h[0] for h in history] + [seq_df])
@@ -230,7 +230,8 @@ def _read_tables(paths: dict) -> tuple:
 
 
 def check_dir(out_dir, config, run_index: int | None = None, *,
-              history: bool = True, from_snapshot=None, progress: bool = False) -> CheckReport:
+              history: bool = True, from_snapshot=None, progress: bool = False,
+              chunk_ops: int = 10_000) -> CheckReport:
     """Check the CSV files of one run in ``out_dir`` (see :func:`find_run_files`).
 
     Runs continue from each other's state, so with ``history`` the earlier
@@ -240,7 +241,9 @@ def check_dir(out_dir, config, run_index: int | None = None, *,
     taken just before the first replayed run, when there is one (a folder
     written by ``run --resume-from``, or ``history=False`` on a later run);
     otherwise from an empty device. ``progress``: a ``tqdm.auto`` bar over
-    the ops (shown only on a terminal).
+    the ops (shown only on a terminal). The files are read in chunks of
+    about ``chunk_ops`` sequence rows cut at quiet times (:mod:`.stream`), so
+    memory does not grow with the run's length.
     """
     cfg = _config(config)
     paths = find_run_files(out_dir, run_index)
@@ -256,8 +259,13 @@ def check_dir(out_dir, config, run_index: int | None = None, *,
     if snap is None and first > 1:
         snap = find_snapshot(os.path.join(out_dir, "snapshots"), first - 1)
     start = read_start_state(os.fspath(snap), cfg) if snap else None
-    tables = [_read_tables(runs[r])[:3] for r in earlier]
-    log.info("checking %s after %d earlier run(s), from %s", paths, len(tables),
+    log.info("checking %s after %d earlier run(s), from %s", paths, len(earlier),
              snap or "an empty device")
+    from .stream import Fallback, check_runs
+    try:
+        return check_runs(cfg, [runs[r] for r in earlier] + [paths], start, progress, chunk_ops)
+    except Fallback as exc:
+        log.info("checking the files whole: %s", exc)
+    tables = [_read_tables(runs[r])[:3] for r in earlier]
     seq, tl, st, raw = _read_tables(paths)
     return _check(cfg, seq, tl, st, raw, tables, start, progress)

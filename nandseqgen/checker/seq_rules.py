@@ -163,15 +163,17 @@ def check_csv_json_frame(seq_df: pd.DataFrame, col: Collector) -> None:
         _payload_text_ok(row.get("payload"), col, where)
 
 
-def check_csv_json_file(header: list, rows: list, col: Collector) -> None:
-    """The sequence file as read by the csv module: header, field counts, payload JSON."""
+def check_csv_json_file(header: list, rows: list, col: Collector, first_line: int = 2) -> None:
+    """The sequence file as read by the csv module: header, field counts, payload JSON.
+
+    ``first_line``: file line number of ``rows[0]`` (a chunk of the file)."""
     expected = ["seq", "time", "op_id", "op_name", "op_uid", "payload"]
     if header != expected:
         col.flag("csv_json", None, f"operation_sequence header {header} != {expected}")
     for i, cells in enumerate(rows):
         col.check("csv_json")
         if len(cells) != len(header):
-            col.flag("csv_json", None, f"line {i + 2}: {len(cells)} fields, header has {len(header)}")
+            col.flag("csv_json", None, f"line {i + first_line}: {len(cells)} fields, header has {len(header)}")
             continue
         row = dict(zip(header, cells))
         _payload_text_ok(row.get("payload"), col, _where(row))

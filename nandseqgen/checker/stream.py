@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 from dataclasses import dataclass
 import logging
 
@@ -27,7 +28,7 @@ from .load import CheckInputError
 from .report import Collector
 from .start_state import Carried, CarriedFrame, StartState
 from .sweep import leftover_latches, progress_bar
-from .values import to_tick
+from .values import to_int, to_tick
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,8 @@ class Files:
     prev_row: tuple = (None, None)
     horizon: int = -1  # greatest end of the operation_timeline rows taken so far
     last_t: int = -1  # time tick of the last gathered sequence row
-    open_suspends: int = 0  # suspends not yet resumed (by name; only to prefer cuts)
+    carried: set = dataclasses.field(default_factory=set)  # uids suspended at the last cut
+    open_suspends: dict = dataclasses.field(default_factory=dict)  # die -> not resumed
 
     def close(self) -> None:
         for f in (self.seq, self.tl, self.st):
@@ -149,6 +151,7 @@ def _settled(rp, t: int) -> bool:
 def _check_chunk(cfg, f: Files, state, cut: int | None):
     """Check the gathered rows; (collector, Checked), or None when ``cut`` is not quiet."""
     col = Collector()
+    col.carried = f.carried
     res = check_tables(cfg, RowTable(f.seq.header, f.rows), RowTable(f.tl.header, f.tl_rows),
                        RowTable(f.st.header, f.st_rows) if f.st is not None else None,
                        (f.seq.header, f.rows, f.first_line), col, (), state, False,
@@ -180,18 +183,31 @@ def _merge(into: Collector, col: Collector) -> None:
     into.skipped.update(col.skipped)
 
 
-def _count_suspends(f: Files, cfg, name: str) -> None:
-    spec = cfg.ops.get(name)
+def _count_suspends(f: Files, cfg, row: list) -> None:
+    """Track suspends not yet resumed per die from the names and payloads
+    (only to prefer cuts with nothing suspended; the replay decides)."""
+    spec = cfg.ops.get(row[3]) if len(row) > 5 else None
     kind = spec.base.role.kind if spec is not None else None
+    if kind not in ("suspend", "resume", "reset"):
+        return
+    try:
+        items = json.loads(row[5])
+        die = (items[0] if isinstance(items, list) else items).get("die")
+    except (ValueError, TypeError, IndexError, AttributeError):
+        die = None
     if kind == "suspend":
-        f.open_suspends += 1
+        f.open_suspends[die] = f.open_suspends.get(die, 0) + 1
     elif kind == "resume":
-        f.open_suspends = max(0, f.open_suspends - 1)
-    elif kind == "reset":
-        f.open_suspends = 0
+        f.open_suspends[die] = max(0, f.open_suspends.get(die, 0) - 1)
+    elif spec.base.role.reset_scope == "all":
+        f.open_suspends.clear()
+    else:
+        f.open_suspends[die] = 0
 
 
-def _emit(f: Files, into: Collector | None, bar, got) -> None:
+def _emit(f: Files, into: Collector | None, bar, got, state=None) -> None:
+    """Take a checked chunk's violations; keep the rows of the ops suspended
+    at the cut for the next chunk (their resumed remainder is checked there)."""
     col, res = got
     if into is not None:
         _merge(into, col)
@@ -199,7 +215,56 @@ def _emit(f: Files, into: Collector | None, bar, got) -> None:
         bar.update(len(f.rows))
     f.first_line += len(f.rows)
     f.prev_row = res.last_row
-    f.rows, f.tl_rows, f.st_rows = [], [], []
+    runs = [run for fr in (state.frames if state is not None else ()) for run in
+            (res.replay.by_uid.get(m.rec.uid) for m in fr.members) if run is not None]
+    f.carried = {run.rec.uid for run in runs}
+    f.tl_rows = _rows_of(f.tl, f.tl_rows, f.carried)
+    f.st_rows = _segment_rows(f.st, f.st_rows, runs) if f.st is not None else []
+    f.rows = []
+
+
+def _rows_of(stream: CsvStream, rows: list, uids: set) -> list:
+    """The operation_timeline ``rows`` of the ops ``uids``."""
+    if not uids:
+        return []
+    i = stream.header.index("op_uid")
+    return [r for r in rows if i < len(r) and _int(r[i]) in uids]
+
+
+def _int(text):
+    try:
+        return to_int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _segment_rows(stream: CsvStream, rows: list, runs: list) -> list:
+    """The op_state_timeline ``rows`` of the replayed segments of ``runs``."""
+    keys = set()
+    for run in runs:
+        rec = run.rec
+        if rec.base.affect_state:
+            keys.update((s.start, s.end, rec.die, p, f"{rec.base.name}.{s.state}", rec.name)
+                        for s in run.segs() for p in rec.occupied)
+    if not keys:
+        return []
+    names = {k[5] for k in keys}
+    h = stream.header
+    try:
+        idx = [h.index(c) for c in ("start", "end", "die", "plane", "op_state", "op_name")]
+    except ValueError:
+        return []
+    out = []
+    for r in rows:
+        if len(r) > idx[5] and r[idx[5]] in names:
+            try:
+                key = (to_tick(r[idx[0]]), to_tick(r[idx[1]]), to_int(r[idx[2]]),
+                       to_int(r[idx[3]]), r[idx[4]], r[idx[5]])
+            except (TypeError, ValueError):
+                continue
+            if key in keys:
+                out.append(r)
+    return out
 
 
 def check_file_set(cfg, paths: dict, state, into: Collector | None, bar,
@@ -214,16 +279,16 @@ def check_file_set(cfg, paths: dict, state, into: Collector | None, bar,
             t = f.seq.head[0]
             if len(f.rows) >= chunk_ops and t > f.last_t:
                 f.horizon = max(f.horizon, f.tl.take_before(t, f.tl_rows))
-                if f.horizon <= t and (f.open_suspends == 0 or len(f.rows) >= 2 * chunk_ops):
+                if f.horizon <= t and (not any(f.open_suspends.values()) or len(f.rows) >= 2 * chunk_ops):
                     if f.st is not None:
                         f.st.take_before(t, f.st_rows)
                     got = _check_chunk(cfg, f, state, t)
                     if got is not None:
                         state = next_state(got[1], t)
-                        _emit(f, into, bar, got)
+                        _emit(f, into, bar, got, state)
                         continue
             row = f.seq.take()[1]
-            _count_suspends(f, cfg, row[3] if len(row) > 3 else None)
+            _count_suspends(f, cfg, row)
             f.rows.append(row)
             f.last_t = t
         f.tl.take_before(1 << 62, f.tl_rows)

@@ -123,6 +123,7 @@ class Files:
     horizon: int = -1  # greatest end of the operation_timeline rows taken so far
     last_t: int = -1  # time tick of the last gathered sequence row
     carried: set = dataclasses.field(default_factory=set)  # uids suspended at the last cut
+    foreign: set = dataclasses.field(default_factory=set)  # suspended before this file began
     open_suspends: dict = dataclasses.field(default_factory=dict)  # die -> not resumed
 
     def close(self) -> None:
@@ -217,6 +218,7 @@ def _emit(f: Files, into: Collector | None, bar, got, state=None) -> None:
     f.prev_row = res.last_row
     runs = [run for fr in (state.frames if state is not None else ()) for run in
             (res.replay.by_uid.get(m.rec.uid) for m in fr.members) if run is not None]
+    runs = [run for run in runs if run.rec.uid not in f.foreign]
     f.carried = {run.rec.uid for run in runs}
     f.tl_rows = _rows_of(f.tl, f.tl_rows, f.carried)
     f.st_rows = _segment_rows(f.st, f.st_rows, runs) if f.st is not None else []
@@ -273,6 +275,8 @@ def check_file_set(cfg, paths: dict, state, into: Collector | None, bar,
     ``into`` (None: an earlier run replayed for its state only). Returns the
     last chunk's :class:`.check.Checked` and the run's first time tick."""
     f = _open(paths)
+    if state is not None:  # its ops are not this run's to report (as with a start snapshot)
+        f.foreign = {m.rec.uid for fr in state.frames for m in fr.members}
     first_tick = f.seq.head[0] if f.seq.head is not None else None
     try:
         while f.seq.head is not None:

@@ -22,6 +22,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 import logging
+import sys
 
 from .check import SHARED_COLUMNS, RowTable, check_tables
 from .load import CheckInputError
@@ -313,7 +314,7 @@ def check_runs(cfg, runs: list, start, progress: bool = False,
     """Check the last of ``runs`` ({table: path} each, earlier runs first,
     replayed for their state only) from ``start``; a :class:`.report.CheckReport`."""
     out = Collector()
-    bar = progress_bar(_count_rows(runs[-1]["operation_sequence"]) if progress else 0,
+    bar = progress_bar(_count_rows(runs[-1]["operation_sequence"]) if _shown(progress) else 0,
                        "check", progress)
     state, last, first = start, None, None
     try:
@@ -331,6 +332,11 @@ def check_runs(cfg, runs: list, start, progress: bool = False,
     leftover_latches(last.sweep, tail)
     _merge(out, tail)
     return out.report()
+
+
+def _shown(progress: bool) -> bool:
+    """A bar will be drawn (tqdm shows it only on a terminal): worth counting rows."""
+    return progress and sys.stderr is not None and sys.stderr.isatty()
 
 
 def _count_rows(path: str) -> int:

@@ -1,4 +1,4 @@
-"""The event queue: a heap with a total order (SPEC 5.2).
+"""The event queue: a heap with a total order (``docs/engine.md`` §2).
 
 Key ``(tick, kind priority, insertion counter)``: events at the same tick form
 one tick and pop in the order OP_END, BACKLOG_REFILL/RETRY, PHASE_HOOK,

@@ -12,13 +12,14 @@ from .address import AddressManager
 from .config import Config, load_config
 from .config.phase import build_phase_table
 from .config.values import us_to_ticks
+from .core.clock import Clock
 from .core.ops import INF, Op
 from .core.rng import stream
 from .outputs import Recorder
 from .proposer import PhaseSampler, Proposer
 from .resources import ResourceManager
 from .result import RunResult
-from .scheduler import Metrics, Scheduler
+from .scheduler import Scheduler
 from .scheduler import commit as commit_mod
 
 
@@ -40,7 +41,7 @@ class Simulation:
         cfg = config if isinstance(config, Config) else load_config(os.fspath(config))
         self.cfg, self.seed = cfg, int(seed)
         self.am = AddressManager(cfg)
-        self.rm = ResourceManager(cfg, self.am)
+        self.rm = ResourceManager(cfg, self.am, clock=Clock())
         self.phase_table = phase_table if phase_table is not None else build_phase_table(cfg, seed)
         self.sampler = PhaseSampler(cfg, self.phase_table)
         self.uid = 0
@@ -52,7 +53,7 @@ class Simulation:
                                    self.bootstrap)
         self.run_index = 0
         self.results: list = []
-        self._active = None
+        self._active: tuple | None = None  # (recorder, start tick) while a run is active
 
     def _next_uid(self) -> int:
         self.uid += 1
@@ -73,13 +74,11 @@ class Simulation:
         s = self.scheduler
         rec = self.recorder = Recorder(self.cfg)
         self.rm.segment_sink = rec.segment
-        s.rec = rec
-        s.metrics = Metrics()
         self.run_index += 1
         if self.bootstrap is not None:
             self.bootstrap.begin_run(self.run_index, rec)
         start = s.now
-        s.run_until = start + us_to_ticks(run_until_us)
+        s.begin_run(rec, start + us_to_ticks(run_until_us))
         s.prime(start)
         self._active = (rec, start)
 
@@ -158,7 +157,12 @@ class Simulation:
                 s.step()
         finally:
             s.manual = False
-        s.now = s.rm.now = max(s.now, until)
+        s.advance_to(until)
+
+    @property
+    def active(self) -> bool:
+        """True between start() and finish()."""
+        return self._active is not None
 
     @property
     def now_us(self) -> float:

@@ -16,8 +16,9 @@ import os
 
 import numpy as np
 
-from .core.ops import INF, Op
+from .core.ops import Op
 from .outputs.atomic import atomic_open, fsync_dir
+from .resources.effects import ADDR
 
 SCHEMA = 2  # 2: per-block abort marks (docs/semantics.md rule 16), held pages
 KIND = "nandseqgen.state_snapshot"
@@ -27,14 +28,6 @@ class SnapshotError(ValueError):
     pass
 
 
-def _inf(v):
-    return None if v >= INF else v
-
-
-def _uninf(v):
-    return INF if v is None else v
-
-
 def _op_dict(op) -> dict:
     return {"uid": op.uid, "name": op.spec.name, "die": op.die, "planes": list(op.planes),
             "blocks": list(op.blocks) if op.blocks else None, "page": op.page,
@@ -42,7 +35,8 @@ def _op_dict(op) -> dict:
             "segs": [list(s) for s in op.segs], "source": op.source,
             "phase_key": list(op.phase_key) if isinstance(op.phase_key, tuple) else op.phase_key,
             "hook_plane": op.hook_plane, "inherit": list(op.inherit),
-            "effects": [list(e) for e in op.effects if e == ("addr",)], "resumed": op.resumed}
+            "effects": [["addr"]] if any(e is ADDR for e in op.effects) else [],
+            "resumed": op.resumed}
 
 
 def _op_from(d: dict, sim) -> Op:
@@ -53,30 +47,14 @@ def _op_from(d: dict, sim) -> Op:
     pk = d["phase_key"]
     op.phase_key = tuple(pk) if isinstance(pk, list) else pk
     op.hook_plane, op.inherit, op.resumed = d["hook_plane"], tuple(d["inherit"]), d["resumed"]
-    op.effects = [tuple(e) for e in d["effects"]]
+    op.effects = [ADDR] if d["effects"] else []
     op.info = sim.rm.info(op.spec)
     op.res_planes = sim.rm.res_planes(op)
     return op
 
 
-def _entries(si) -> list:
-    return [[x[0], x[1], _inf(x[2]), x[3], x[4], list(x[5]) if x[5] is not None else None]
-            for x in si.entries]
-
-
-def _restore_entries(si, rows) -> None:
-    si.entries = [[r[0], r[1], _uninf(r[2]), r[3], r[4], tuple(r[5]) if r[5] is not None else None]
-                  for r in rows]
-
-
-def _timeline(tl) -> dict:
-    return {"starts": tl.starts, "ends": tl.ends, "keys": tl.keys, "bases": tl.bases,
-            "states": tl.states, "uids": tl.uids, "ends_key": tl.ends_key, "names": tl.names,
-            "head_emitted": tl.head_emitted}
-
-
 def _check_quiescent(sim) -> None:
-    if sim._active is not None or sim.rm.reserved or len(sim.scheduler.q):
+    if sim.active or sim.rm.reserved or len(sim.scheduler.q):
         raise SnapshotError("a snapshot is taken between runs, after every reserved op drained")
 
 
@@ -84,26 +62,20 @@ def snapshot_state(sim) -> tuple:
     """-> (json-able dict, {name: array}) describing ``sim`` between runs."""
     _check_quiescent(sim)
     rm, am, s = sim.rm, sim.am, sim.scheduler
+    sched = s.state_dict(_op_dict)
     data = {
         "schema": SCHEMA, "kind": KIND, "config_hash": sim.cfg.config_hash,
-        "rng": {"seed": sim.seed, "hook_counter": s.hook_counter},
-        "uid": sim.uid, "run_index": sim.run_index, "time": s.now, "rr": s.rr,
-        "last_prune": s._last_prune,
+        "rng": {"seed": sim.seed, "hook_counter": sched["hook_counter"]},
+        "uid": sim.uid, "run_index": sim.run_index, "time": sched["time"], "rr": sched["rr"],
+        "last_prune": sched["last_prune"],
         "pending": [[d, b, [list(x) for x in lst]] for (d, b), lst in sorted(am.pending.items())],
         "busy": [[d, b, sorted([uid, page] for uid, page in held.items())]
                  for (d, b), held in sorted(am.busy.items())],
-        "timeline": [_timeline(tl) for tl in rm.tl],
-        "latch": [_entries(si) for si in rm.latch],
-        "cache_p": [_entries(si) for si in rm.cache_p],
-        "cache_d": [_entries(si) for si in rm.cache_d],
-        "susp": [_entries(si) for si in rm.susp],
-        "odt": _entries(rm.odt),
-        "stack": [[[axis, [[_op_dict(o), [list(r) for r in rem]] for o, rem in items]]
-                   for axis, items in rm.stack[d]] for d in range(rm.dies)],
-        "backlog": [[_op_dict(o) for o in dq] for dq in s.backlog],
-        "backlog_tries": sorted(s.backlog_tries.items()),
+        "backlog": sched["backlog"],
+        "backlog_tries": sched["backlog_tries"],
         "bootstrap": sim.bootstrap.state() if sim.bootstrap is not None else None,
     }
+    data.update(rm.state_dict(_op_dict))
     return data, {k: np.asarray(v) for k, v in am.arrays().items()}
 
 
@@ -165,25 +137,14 @@ def load_snapshot(path: str, cfg, phase_table: dict | None = None):
 
 def _restore(sim, data, arrays) -> None:
     rm, am, s = sim.rm, sim.am, sim.scheduler
-    s.hook_counter, sim.uid, sim.run_index = data["rng"]["hook_counter"], data["uid"], data["run_index"]
-    s.now = rm.now = data["time"]
-    s.rr, s._last_prune = data["rr"], data["last_prune"]
+    sim.uid, sim.run_index = data["uid"], data["run_index"]
+    s.load_state_dict({"hook_counter": data["rng"]["hook_counter"], "time": data["time"],
+                       "rr": data["rr"], "last_prune": data["last_prune"],
+                       "backlog": data["backlog"], "backlog_tries": data["backlog_tries"]},
+                      lambda o: _op_from(o, sim))
     am.pending = {(d, b): [tuple(x) for x in lst] for d, b, lst in data["pending"]}
     am.busy = {(d, b): {uid: page for uid, page in held} for d, b, held in data["busy"]}
     am.restore_arrays(arrays)
-    for tl, row in zip(rm.tl, data["timeline"]):
-        for key in ("starts", "ends", "keys", "bases", "states", "uids", "ends_key", "names"):
-            setattr(tl, key, list(row[key]))
-        tl.head_emitted = row["head_emitted"]
-    for name in ("latch", "cache_p", "cache_d", "susp"):
-        for si, rows in zip(getattr(rm, name), data[name]):
-            _restore_entries(si, rows)
-    _restore_entries(rm.odt, data["odt"])
-    for d, frames in enumerate(data["stack"]):
-        rm.stack[d] = [[axis, [(_op_from(o, sim), tuple(tuple(r) for r in rem))
-                               for o, rem in items]] for axis, items in frames]
-    for d, ops in enumerate(data["backlog"]):
-        s.backlog[d].extend(_op_from(o, sim) for o in ops)
-    s.backlog_tries = {int(k): v for k, v in data["backlog_tries"]}
+    rm.load_state_dict(data, lambda o: _op_from(o, sim))
     if sim.bootstrap is not None and data["bootstrap"] is not None:
         sim.bootstrap.restore(data["bootstrap"])

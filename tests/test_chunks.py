@@ -49,4 +49,4 @@ def test_a_chunk_never_splits_a_read_from_its_douts():
     prop = sim.issue("Read_Multi_Plane_SLC", die=0, planes=(0, 1, 2), blocks=(0, 1, 2), page=0)
     assert prop.txn is not None
     # no boundary before the last DOUT: the read and its three DOUTs are one chunk
-    assert sim.proposer.last_chunker.chunks == 1 and len(prop.ops) == 4
+    assert prop.chunker.chunks == 1 and len(prop.ops) == 4

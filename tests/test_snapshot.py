@@ -47,7 +47,7 @@ def test_snapshot_carries_suspended_ops_and_the_backlog(tmp_path, project_cfg):
     assert found, "no suspended op at a run boundary in 30 short runs"
     path = save_snapshot(sim, str(tmp_path), "261122")
     back = load_snapshot(path, project_cfg)
-    assert [[a for a, _ in f] for f in back.rm.stack] == [[a for a, _ in f] for f in sim.rm.stack]
+    assert [[fr.axis for fr in f] for f in back.rm.stack] == [[fr.axis for fr in f] for f in sim.rm.stack]
     assert [len(d) for d in back.scheduler.backlog] == [len(d) for d in sim.scheduler.backlog]
     r1, r2 = sim.run(5_000), back.run(5_000)
     assert r1.sequence.equals(r2.sequence) and len(r1.sequence) > 0

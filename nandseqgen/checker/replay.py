@@ -11,13 +11,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from ..config.units import CORE_BUSY, INF  # noqa: F401  (names shared with the engine)
 from .report import Collector
 
 log = logging.getLogger(__name__)
 
-INF = 1 << 62
 SUSPENDABLE = ("erase", "program_final", "program_step")
-CORE_BUSY = "CORE_BUSY"
 ISSUE_PIECE, RESUME_PIECE = "issue", "resume"
 
 

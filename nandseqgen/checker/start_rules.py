@@ -8,11 +8,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from ..config.units import AXES
 from .report import Collector
 from .state import DEFAULT
 from .sweep import ABORT_ERASE, BAD, ERASED, READ_LATCH, UNERASED, SweepState
-
-AXES = ("ERASE", "PROGRAM")
 
 
 @dataclass

@@ -12,10 +12,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from ..config.units import ISSUE
 from .replay import Replay
 
 DEFAULT = "DEFAULT"
-ISSUE = "ISSUE"
 
 
 @dataclass(slots=True)

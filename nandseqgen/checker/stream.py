@@ -20,13 +20,14 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-from dataclasses import dataclass
 import logging
 import sys
+from dataclasses import dataclass
 
-from .check import SHARED_COLUMNS, RowTable, check_tables
+from .check import check_tables
 from .load import CheckInputError
 from .report import Collector
+from .rows import SHARED_COLUMNS, RowTable
 from .start_state import Carried, CarriedFrame, StartState
 from .sweep import leftover_latches, progress_bar
 from .values import to_int, to_tick

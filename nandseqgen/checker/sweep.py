@@ -132,13 +132,13 @@ def progress_bar(total: int, desc: str, progress: bool):
     return tqdm(total=total, unit="op", desc=desc, disable=None, leave=False, mininterval=0.5)
 
 
-def run_sweep(rp: Replay, cfg, ctx, col: Collector, start=None,
+def run_sweep(rp: Replay, cfg, ctx, col: Collector, check_start, start=None,
               progress: bool = False, final: bool = True) -> SweepState:
-    """Walk the events; ``ctx`` gives the start rules their lookups.
-
-    ``final``: the sequence ends here (reads whose latch was never output are
-    reported); False for a chunk of a longer run (:mod:`.stream`)."""
-    from .start_rules import check_start
+    """Walk the events; ``check_start(run, state, ctx, col)`` (the start rules,
+    passed in so that this module does not import them: no import circle) and
+    ``ctx`` its lookups. ``final``: the sequence ends here (reads whose latch
+    was never output are reported); False for a chunk of a longer run
+    (:mod:`.stream`)."""
     st = initial_state(cfg, start)
     bar = progress_bar(len(rp.runs), "check", progress)
     done = 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-TICKS_PER_US = 100
+from ..config.units import TICKS_PER_US, us_to_ticks  # the one rounding rule
 _MISSING = frozenset(("", "None", "null", "nan", "NaN", "<NA>"))
 
 
@@ -53,13 +53,13 @@ def to_tick(value) -> int | None:
         except ValueError:
             f = None
         if f is not None and f - f == 0:  # finite
-            return int(round(f * TICKS_PER_US))
+            return us_to_ticks(f)
     if is_missing(value):
         return None
     f = float(value)
     if not math.isfinite(f):
         raise ValueError(f"not a finite time: {value!r}")
-    return int(round(f * TICKS_PER_US))
+    return us_to_ticks(f)
 
 
 def on_grid(value) -> bool:

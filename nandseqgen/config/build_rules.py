@@ -68,7 +68,7 @@ def build_exclusions(diag: Diagnostics, raw: dict, groups: dict, spellings: dict
         rows = mapping(diag, (section,), raw.get(section)) or {}
         tables[section] = frozen_map(
             {k: _resolve(diag, (section, k), v, groups) for k, v in rows.items()})
-    by_state = {}
+    by_state: dict = {}
     rows = mapping(diag, ("exclusions_by_op_state",), raw.get("exclusions_by_op_state")) or {}
     for key, value in rows.items():
         path = ("exclusions_by_op_state", key)
@@ -142,7 +142,8 @@ def build_probabilities(diag: Diagnostics, raw: dict, names, bases, spellings):
             table[canon] = frozen_map(row)
     ov_raw = mapping(diag, ("phase_conditional_overrides",),
                      raw.get("phase_conditional_overrides")) or {}
-    glob, by_key = {}, {}
+    glob: dict = {}
+    by_key: dict = {}
     for key, row in ov_raw.items():
         path = ("phase_conditional_overrides", key)
         canon = split_phase_key(diag, path, key, spellings, allow_global=True)

@@ -31,7 +31,7 @@ DEFAULT_PROGRAM_MODES = {"TLC": ["TLC"], "AESLC": ["AESLC"], "FWSLC": ["FWSLC"],
                          "SLC": ["SLC", "A0SLC", "ACSLC"]}
 
 # policies key -> (field, kind, default); kind "us" converts to ticks
-_POLICIES = {
+_POLICIES: dict[str, tuple] = {
     "admission_window": ("admission_window", "us", 0.5),
     "queue_refill_period_us": ("queue_refill_period", "us_pos", 100.0),
     "topN": ("topN", "int", 4),
@@ -50,7 +50,7 @@ _POLICIES = {
 
 def _topology(diag: Diagnostics, raw) -> Topology:
     raw = mapping(diag, ("topology",), raw) or {}
-    vals = {}
+    vals: dict = {}
     for key in ("dies", "planes", "blocks_per_die", "pages_per_block"):
         vals[key] = positive_int(diag, ("topology", key), raw.get(key)) or 1
     bad = []
@@ -66,7 +66,7 @@ def _topology(diag: Diagnostics, raw) -> Topology:
 
 def _policies(diag: Diagnostics, raw) -> Policies:
     raw = mapping(diag, ("policies",), raw) or {}
-    kw = {}
+    kw: dict = {}
     for key, (fname, kind, default) in _POLICIES.items():
         value, path = raw.get(key, default), ("policies", key)
         if kind == "bool":
@@ -119,7 +119,7 @@ def _bootstrap(diag: Diagnostics, raw, celltypes, topo: Topology) -> Bootstrap:
     enabled = boolean(diag, ("bootstrap", "enabled"), raw.get("enabled", raw.get("enable")), False)
     th = mapping(diag, ("bootstrap", "thresholds"), raw.get("thresholds")) or {}
     mins = mapping(diag, ("bootstrap", "minimums"), raw.get("minimums")) or {}
-    vals = {}
+    vals: dict = {}
     # volumes beyond the good blocks could never be reached: an error only when enabled
     blocks = topo.dies * topo.blocks_per_die - len(topo.bad_blocks) if enabled else None
     for key, src, sub, hi in (("erase_volume", th, "thresholds", blocks),
@@ -152,7 +152,7 @@ def _bootstrap(diag: Diagnostics, raw, celltypes, topo: Topology) -> Bootstrap:
 def _chunking(diag: Diagnostics, raw) -> Chunking:
     raw = mapping(diag, ("propose",), raw) or {}
     ch = mapping(diag, ("propose", "chunking"), raw.get("chunking")) or {}
-    kw = {}
+    kw: dict = {}
     for key in ("max_ops_per_chunk", "checkpoint_interval"):
         v = ch.get(key)
         kw[key] = None if v is None else positive_int(diag, ("propose", "chunking", key), v)

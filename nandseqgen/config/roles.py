@@ -9,13 +9,16 @@ is a load error. See ``docs/roles.md`` for the table in prose.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Literal, get_args
 
-KINDS = (
+from .units import AXES, Axis
+
+RoleKind = Literal[
     "erase", "program_final", "program_step", "read", "cache_read_end", "dout",
     "datain", "suspend", "resume", "reset", "status_read", "odt_disable",
     "odt_enable", "other",
-)
-AXES = ("ERASE", "PROGRAM")
+]
+KINDS: tuple[str, ...] = get_args(RoleKind)
 ADDRESS_KINDS = ("none", "erase", "program", "read", "latch", "any", "block")
 LATCH_KINDS = ("LATCH_ON_READ", "LATCH_ON_LSB", "LATCH_ON_CSB", "LATCH_ON_MSB")
 SCOPES = ("targets", "die")
@@ -31,8 +34,8 @@ _DEFAULT_ADDRESS = {
 class Role:
     """Declared semantics of one op base."""
 
-    kind: str
-    axis: str | None = None  # suspend axis of an erase/program op, or the axis a suspend/resume acts on
+    kind: RoleKind
+    axis: Axis | None = None  # suspend axis of an erase/program op, or the axis a suspend/resume acts on
     address: str = "none"  # how the proposer samples its target (see ADDRESS_KINDS)
     sets_latch: str | None = None  # latch set on its planes at op end
     latch_scope: str = "targets"  # planes a latch set/release applies to: its targets, or the whole die
@@ -62,7 +65,7 @@ class Role:
         return self.kind in ("read", "cache_read_end")
 
 
-def _r(kind: str, **kw) -> Role:
+def _r(kind: RoleKind, **kw) -> Role:
     kw.setdefault("address", _DEFAULT_ADDRESS.get(kind, "none"))
     return Role(kind, **kw)
 
@@ -177,7 +180,7 @@ def role_from_config(value, check) -> Role | None:
     for key in ("releases_latches", "cache_exit"):
         if key in kw:
             kw[key] = tuple(kw[key] or ())
-    kw.setdefault("address", _DEFAULT_ADDRESS.get(kind, "none"))
+    kw.setdefault("address", _DEFAULT_ADDRESS.get(str(kind), "none"))
     role = Role(**kw)
     ok = check(role.axis in (None,) + AXES, ("axis",), role.axis, f"axis must be one of {AXES}")
     ok &= check(role.address in ADDRESS_KINDS, ("address",), role.address,

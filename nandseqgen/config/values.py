@@ -2,11 +2,8 @@
 :class:`Diagnostics` and returns ``None`` when the value is unusable."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from .diagnostics import Diagnostics
-
-TICKS_PER_US = 100
+from .units import TICKS_PER_US, us_to_ticks  # noqa: F401  (re-exported)
 
 #: Known state-name aliases (written -> canonical).
 STATE_ALIASES = {"DOUT": "DATA_OUT", "DATAIN": "DATA_IN"}
@@ -14,11 +11,6 @@ STATE_ALIASES = {"DOUT": "DATA_OUT", "DATAIN": "DATA_IN"}
 
 def canonical_state(name: str) -> str:
     return STATE_ALIASES.get(name, name)
-
-
-def us_to_ticks(us: float) -> int:
-    """Microseconds -> integer ticks of 0.01 us, rounded half-up (0.185 -> 19)."""
-    return int((Decimal(repr(float(us))) * TICKS_PER_US).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def is_number(value) -> bool:

@@ -1,7 +1,13 @@
 """The record of one scheduled operation."""
 from __future__ import annotations
 
-INF = 1 << 62  # "never" in ticks
+from typing import TYPE_CHECKING, Any
+
+from ..config.units import INF  # noqa: F401  (re-exported: "never" in ticks)
+
+if TYPE_CHECKING:
+    from ..config.model import OpSpec
+    from ..config.roles import Role
 
 
 class Op:
@@ -13,42 +19,40 @@ class Op:
     """
 
     __slots__ = (
-        "uid", "spec", "die", "planes", "blocks", "page", "celltype", "start", "end",
+        "uid", "spec", "role", "die", "planes", "blocks", "page", "celltype", "start", "end",
         "segs", "res_planes", "source", "phase_key", "hook_plane",
         "start_handle", "end_handle", "inherit", "exp_val", "resumed", "effects", "info",
     )
 
-    def __init__(self, uid, spec, die, planes, blocks=None, page=None, celltype=None,
-                 source="proposer"):
+    def __init__(self, uid: int, spec: OpSpec, die: int, planes: tuple,
+                 blocks: tuple | None = None, page: int | None = None,
+                 celltype: str | None = None, source: str = "proposer"):
         self.uid = uid
         self.spec = spec
+        self.role: Role = spec.base.role  # what the base does (config.roles), looked up once
         self.die = die
-        self.planes = planes
-        self.blocks = blocks
+        self.planes: tuple = planes
+        self.blocks: tuple | None = blocks
         self.page = page
-        self.celltype = celltype if celltype is not None else spec.celltype
+        self.celltype: str = celltype if celltype is not None else spec.celltype
         self.start = 0
         self.end = 0
-        self.segs = ()
-        self.res_planes = ()
+        self.segs: tuple = ()
+        self.res_planes: tuple = ()
         self.source = source
-        self.phase_key = ""
-        self.hook_plane = planes[0] if planes else 0
-        self.start_handle = None
-        self.end_handle = None
-        self.inherit = ()
-        self.exp_val = None
+        self.phase_key: str | tuple = ""
+        self.hook_plane: int = planes[0] if planes else 0
+        self.start_handle: Any = None  # events.EventQueue handles, for cancel()
+        self.end_handle: Any = None
+        self.inherit: tuple = ()
+        self.exp_val: str | None = None
         self.resumed = False
-        self.effects = []  # what reserving it did, for undo/removal (resources.effects)
-        self.info = None  # per-spec lookup tables (resources.manager.SpecInfo)
+        self.effects: list = []  # what reserving it did, for undo/removal (resources.effects)
+        self.info: Any = None  # per-spec lookup tables (resources.manager.SpecInfo)
 
     @property
     def base(self):
         return self.spec.base
-
-    @property
-    def role(self):
-        return self.spec.base.role
 
     def place(self, start: int) -> None:
         """Lay the op's states out from ``start``."""

@@ -1,7 +1,7 @@
 """Deterministic random streams.
 
 One run seed; every hook draws from its own stream derived from
-``(seed, hook_counter)`` (SPEC 5.2). Deriving is stateless, so a snapshot only
+``(seed, hook_counter)`` (``docs/engine.md`` §2). Deriving is stateless, so a snapshot only
 needs the seed and the counter, and a local change does not reshuffle the
 draws of unrelated hooks. The generator is SplitMix64 on Python ints: cheap to
 create per hook (a numpy Generator costs ~30 us to build) and identical on
@@ -55,4 +55,10 @@ class Stream:
 
 def stream(seed: int, counter: int, salt: int = 0) -> Stream:
     """The stream of hook ``counter`` in a run seeded with ``seed``."""
-    return Stream(_mix((seed & MASK) ^ _mix((counter * _GOLDEN + salt) & MASK)))
+    z = (counter * _GOLDEN + salt) & MASK  # _mix, inlined twice: one call per hook
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    z = (seed & MASK) ^ z ^ (z >> 31)
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return Stream(z ^ (z >> 31))

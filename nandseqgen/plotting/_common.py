@@ -51,9 +51,9 @@ def palette(n: int) -> list:
 def op_base_colors(bases, config=None) -> dict:
     """{op_base: colour} over the sorted base names of ``config`` (when given)
     and ``bases``: with a config, one base has one colour in every plot."""
-    names = {str(b) for b in bases}
-    names.update(str(b) for b in getattr(config, "bases", None) or ())
-    names = sorted(names)
+    seen = {str(b) for b in bases}
+    seen.update(str(b) for b in getattr(config, "bases", None) or ())
+    names = sorted(seen)
     return dict(zip(names, palette(len(names))))
 
 

@@ -114,7 +114,7 @@ def gantt(result_or_df, *, by: str = "die_plane", window=None, ax=None):
     y = lane_of.reindex(pd.MultiIndex.from_frame(seg[["die", "unit"]])).to_numpy(dtype=float)
     codes, bases = pd.factorize(seg["base"], sort=True)
     rgba = to_rgba_array([colors[b] for b in bases])[codes]
-    bars = PolyCollection(_verts(seg["start"].to_numpy(), seg["end"].to_numpy(), y),
+    bars = PolyCollection(_verts(seg["start"].to_numpy(), seg["end"].to_numpy(), y),  # type: ignore[arg-type]
                           facecolors=rgba, edgecolors=rgba, linewidths=0.3)
     ax.add_collection(bars, autolim=False)
     handles = [Patch(facecolor=colors[b], label=b) for b in bases]

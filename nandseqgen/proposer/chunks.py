@@ -1,4 +1,4 @@
-"""Checkpoint chunks of a long batch (seed 000's ``propose.chunking.*``).
+"""Checkpoint chunks of a long batch (``propose.chunking.*``, ``docs/engine.md`` §4.6).
 
 A chunk boundary is placed every ``max_ops_per_chunk`` (or
 ``checkpoint_interval``) ops, but only where the batch leaves nothing half
@@ -9,7 +9,7 @@ is set, only that chunk is rolled back; otherwise the whole batch is.
 """
 from __future__ import annotations
 
-from ..core.ops import INF
+from ..config.units import INF
 
 
 class Chunker:
@@ -27,7 +27,7 @@ class Chunker:
     @property
     def chunks(self) -> int:
         """Non-empty chunks of the batch as it stands."""
-        return 1 + sum(1 for mark in self.marks if mark[1] < len(self.txn.ops))
+        return 1 + sum(1 for mark in self.marks if mark.ops < len(self.txn.ops))
 
     def placed(self, die: int) -> None:
         """Call after each op of the batch is placed."""
@@ -44,7 +44,7 @@ class Chunker:
         sources = [rm.latch[pi].entries for pi in range(die * P, die * P + P)]
         sources += [rm.cache_p[pi].entries for pi in range(die * P, die * P + P)]
         sources.append(rm.cache_d[die].entries)
-        return not any(x[2] == INF and x[3] in uids for entries in sources for x in entries)
+        return not any(x.end == INF and x.opener in uids for entries in sources for x in entries)
 
     def recover(self) -> bool:
         """After a failure: keep the committed chunks if allowed. True if kept."""

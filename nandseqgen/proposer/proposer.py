@@ -1,4 +1,4 @@
-"""Proposer: what to do next at a hook (SPEC 5.4).
+"""Proposer: what to do next at a hook (``docs/engine.md`` §5).
 
 For the hook's (die, plane) it reads the phase key, samples an op name from
 that key's distribution minus every currently forbidden base, samples targets
@@ -9,16 +9,17 @@ or rolls back the returned transaction.
 from __future__ import annotations
 
 from ..address import check_epr
-from ..core.ops import INF, Op
+from ..config.units import INF
+from ..core.ops import Op
+from ..resources.reasons import RETRY_REASONS
 from .chunks import Chunker
 from .table import PhaseSampler, draw_candidates
 from .targets import build_followups, choose_steps, first_targets
 
-_RETRY_REASONS = ("no_candidate",)
 
 
 class Proposal:
-    __slots__ = ("txn", "ops", "reason", "detail", "key", "key_used", "first", "spec")
+    __slots__ = ("txn", "ops", "reason", "detail", "key", "key_used", "first", "spec", "chunker")
 
     def __init__(self, key, key_used):
         self.txn = None
@@ -28,6 +29,7 @@ class Proposal:
         self.key, self.key_used = key, key_used
         self.first = None
         self.spec = None
+        self.chunker: Chunker | None = None  # checkpoint chunks of the planned batch
 
 
 class Proposer:
@@ -44,7 +46,9 @@ class Proposer:
         self.new_uid = uid_source
         self.op_state_mask = rm.masks.op_state
         self.chunking = cfg.chunking
-        self.last_chunker = None
+        ch = cfg.chunking  # a Chunker only when chunks are configured
+        self._chunks_on = bool(ch.max_ops_per_chunk or ch.checkpoint_interval)
+        self._chunker: Chunker | None = None  # of the latest _plan
 
     def propose(self, now: int, die: int, plane: int, rng) -> Proposal:
         rm = self.rm
@@ -59,8 +63,7 @@ class Proposer:
         for spec in draw_candidates(dist, rng, self.tries, self.epsilon):
             res.spec = spec
             res.reason, res.detail = self._try(res, spec, now, die, plane, rng)
-            if res.reason is None or res.reason not in _RETRY_REASONS and \
-                    not res.reason.startswith("epr"):
+            if res.reason is None or res.reason not in RETRY_REASONS:
                 return res
         return res
 
@@ -100,7 +103,7 @@ class Proposer:
         if reason is not None:
             self.rm.rollback(txn)
             return reason, detail
-        res.txn, res.ops, res.first = txn, txn.ops, first
+        res.txn, res.ops, res.first, res.chunker = txn, txn.ops, first, self._chunker
         return None, None
 
     def plan_explicit(self, first, now: int, upper: int, rng, follow: bool = True) -> Proposal:
@@ -119,10 +122,11 @@ class Proposer:
         bad = rm.place(txn, first, t)
         if bad:
             return bad, first.spec.name
-        chunker = self.last_chunker = Chunker(self.chunking, rm, txn)
-        chunker.placed(first.die)
+        chunker = self._chunker = Chunker(self.chunking, rm, txn) if self._chunks_on else None
+        if chunker is not None:
+            chunker.placed(first.die)
         bad = self._followups(txn, first, now, rng, chunker) if follow else None
-        if bad is not None and not chunker.recover():
+        if bad is not None and not (chunker is not None and chunker.recover()):
             return bad
         if txn.state_changing:
             hit = rm.revalidate(txn, None)
@@ -149,5 +153,6 @@ class Proposer:
                     return bad, op.spec.name
                 batch.append(op)
                 prev = op
-                chunker.placed(op.die)
+                if chunker is not None:
+                    chunker.placed(op.die)
         return None

@@ -40,7 +40,7 @@ class PhaseSampler:
         if hit is not None:
             return hit or None
         row = self.rows.get(key)
-        out = ()
+        out: tuple = ()
         if row:
             pairs = [(s, w) for s, w in zip(*row) if not (forbidden >> s.base.index) & 1]
             if pairs:

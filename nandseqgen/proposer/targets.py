@@ -1,12 +1,18 @@
 """Targets of a batch's first op, and of its follow-ups (inherit rules)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..address import sample
+from ..config.units import LATCH_ON_READ
 from ..core.ops import Op
-from ..resources.checks import LATCH_ON_READ
+
+if TYPE_CHECKING:
+    from ..core.rng import Stream
+    from .proposer import Proposer
 
 
-def first_targets(px, spec, die: int, plane: int, rng):
+def first_targets(px: Proposer, spec, die: int, plane: int, rng: Stream):
     """-> (die, planes, blocks, page, celltype) or None when nothing fits."""
     role = spec.base.role
     if spec.status_mode == "lun":
@@ -30,19 +36,19 @@ def first_targets(px, spec, die: int, plane: int, rng):
     return die, (plane,), None, None, spec.celltype
 
 
-def _latched(px, spec, die, plane):
+def _latched(px: Proposer, spec, die, plane):
     """A standalone DOUT: the data a read left in this plane's latch."""
     now = px.rm.now
     pi = die * px.planes + plane
     for x in px.rm.latch[pi].active(now):
-        if x[0] == LATCH_ON_READ and x[5] and x[5][0] is not None:
-            block, page, celltype = x[5]
+        if x.name == LATCH_ON_READ and x.extra and x.extra[0] is not None:
+            block, page, celltype = x.extra
             return die, (plane,), (block,), page, celltype
     return None
 
 
 # ------------------------------------------------------------------ follow-ups
-def choose_steps(px, first, rng) -> list:
+def choose_steps(px: Proposer, first: Op, rng: Stream) -> list:
     """The follow-up steps ``[(base_name, rules, name_weights)]`` of ``first``."""
     choices = first.spec.base.sequence
     if not choices:
@@ -64,7 +70,7 @@ def choose_steps(px, first, rng) -> list:
     return [(pick.target, pick.inherit, None)]
 
 
-def _pick_name(px, base_name, rules, weights, ct_src, nplanes, rng):
+def _pick_name(px: Proposer, base_name, rules, weights, ct_src, nplanes, rng: Stream):
     want_multi = nplanes > 1
     keep_ct = "same_celltype" in rules or "same_page_from_program_suspend" in rules
     names = []
@@ -88,7 +94,7 @@ def _pick_name(px, base_name, rules, weights, ct_src, nplanes, rng):
     return names[rng.below(len(names))]
 
 
-def _inherited_address(px, rules, prev, batch, base_role):
+def _inherited_address(px: Proposer, rules, prev: Op, batch, base_role):
     """(planes, blocks, page, held_op) from the inherit rules, or None to sample.
 
     ``held_op`` is the suspended program a recovery read reads back (else None).
@@ -115,7 +121,7 @@ def _inherited_address(px, rules, prev, batch, base_role):
     return None  # sampled fresh (on the previous op's planes for same_plane)
 
 
-def build_followups(px, step, prev, batch, rng) -> list | None:
+def build_followups(px: Proposer, step, prev: Op, batch, rng: Stream) -> list | None:
     """Ops for one step after ``prev`` (several when a DOUT splits per plane)."""
     base_name, rules, weights = step
     base = px.cfg.bases[base_name]
@@ -146,7 +152,7 @@ def build_followups(px, step, prev, batch, rng) -> list | None:
     return [_op(px, spec, prev.die, planes, blocks, page, celltype, held)]
 
 
-def _op(px, spec, die, planes, blocks, page, celltype, held):
+def _op(px: Proposer, spec, die, planes, blocks, page, celltype, held):
     op = Op(px.new_uid(), spec, die, tuple(planes), tuple(blocks) if blocks else None, page,
             celltype, source="sequence")
     op.inherit = ("held",) if held else ()

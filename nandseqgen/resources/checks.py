@@ -1,4 +1,4 @@
-"""State rules at an op's start time (SPEC 3 rules 10-11, SPEC 4).
+"""State rules at an op's start time (``docs/semantics.md`` rules 7-11).
 
 Base sets are int bitmasks (bit = base index) so a check is a few ANDs.
 Each check answers ``None`` (allowed) or ``(reason, retry_at)``: the rollback
@@ -6,12 +6,14 @@ reason and the earliest time the blocking state may be over (INF: never).
 """
 from __future__ import annotations
 
-from ..config.model import Config
-from ..core.ops import INF
+from typing import TYPE_CHECKING
 
-AXES = ("ERASE", "PROGRAM")
-LATCH_ON_READ = "LATCH_ON_READ"
-ODT_DISABLE = "ODT_DISABLE"
+from ..config.model import Config
+from ..config.units import AXES, INF, LATCH_ON_READ, ODT_DISABLE
+
+if TYPE_CHECKING:
+    from ..core.ops import Op
+    from .manager import ResourceManager
 
 
 def _mask(cfg: Config, names) -> int:
@@ -25,7 +27,7 @@ def _mask(cfg: Config, names) -> int:
 
 class Masks:
     __slots__ = ("op_state", "latch", "cache", "suspend", "not_suspended", "odt",
-                 "erase_program", "none_suspended")
+                 "erase_program", "none_suspended", "by_axis")
 
     def __init__(self, cfg: Config):
         ex = cfg.exclusions
@@ -39,6 +41,9 @@ class Masks:
         self.none_suspended = 0
         for a in AXES:
             self.none_suspended |= self.not_suspended[a]
+        #: per axis: (state name, mask while suspended, mask while not)
+        self.by_axis = tuple((f"{a}_SUSPENDED", self.suspend[a], self.not_suspended[a])
+                             for a in AXES)
         self.erase_program = _mask(cfg, [b.name for b in cfg.bases.values()
                                          if b.role.kind == "erase" or b.role.is_program])
 
@@ -47,56 +52,61 @@ def build_masks(cfg: Config) -> Masks:
     return Masks(cfg)
 
 
-def _suspend_mask(rm, die: int, t: int, ignore_uid=None):
+def _suspend_mask(rm: ResourceManager, die: int, t: int, ignore_uid=None):
     """(mask, end) from the die's suspend states at ``t``."""
     masks = rm.masks
-    if not rm.susp[die].entries:
+    entries = rm.susp[die].entries
+    if not entries:
         return masks.none_suspended, INF
-    active = {x[0]: x for x in rm.susp[die].active(t, ignore_uid)}
     m, end = 0, INF
-    for axis in AXES:
-        x = active.get(f"{axis}_SUSPENDED")
-        if x is not None:
-            m |= masks.suspend[axis]
-            end = min(end, x[2])
+    for name, on, off in masks.by_axis:
+        hit = None
+        for x in entries:  # the last active entry of that name counts
+            if x.name == name and x.start <= t < x.end and (ignore_uid is None
+                                                             or x.opener != ignore_uid):
+                hit = x
+        if hit is None:
+            m |= off
         else:
-            m |= masks.not_suspended[axis]
+            m |= on
+            if hit.end < end:
+                end = hit.end
     return m, end
 
 
-def dynamic_mask(rm, die: int, pi: int, t: int) -> int:
+def dynamic_mask(rm: ResourceManager, die: int, pi: int, t: int) -> int:
     """Bases forbidden at (die, plane, t) by latch, cache, suspend and ODT states."""
     masks = rm.masks
     m = _suspend_mask(rm, die, t)[0]
     for x in rm.latch[pi].entries:
-        if x[1] <= t < x[2]:
-            m |= masks.latch.get(x[0], 0)
-            if x[0] == LATCH_ON_READ:
+        if x.start <= t < x.end:
+            m |= masks.latch.get(x.name, 0)
+            if x.name == LATCH_ON_READ:
                 m |= masks.erase_program
     for src in (rm.cache_p[pi].entries, rm.cache_d[die].entries):
         for x in src:
-            if x[1] <= t < x[2]:
-                m |= masks.cache.get(x[0], 0)
+            if x.start <= t < x.end:
+                m |= masks.cache.get(x.name, 0)
     if rm.odt.entries and rm.odt.active(t):
         m |= masks.odt
     return m
 
 
-def check_states(rm, op, t: int, ignore_uid=None):
+def check_states(rm: ResourceManager, op: Op, t: int, ignore_uid=None):
     """All state rules for ``op`` starting at ``t`` -> None or (reason, retry_at)."""
     masks, role = rm.masks, op.role
     bit = op.info.bit
-    op_state = masks.op_state
+    op_state, tls, latches, caches = masks.op_state, rm.tl, rm.latch, rm.cache_p
     for pi in op.res_planes:
-        tl = rm.tl[pi]
-        if op_state.get(tl.phase_key_at(t), 0) & bit:
+        tl = tls[pi]
+        if op_state.get(tl.phase_key_at(t), 0) & bit:  # rule 7
             return "state_forbid", tl.next_change(t) or INF
-        if rm.latch[pi].entries:
+        if latches[pi].entries:
             bad = _latch(rm, op, pi, t, bit, role, ignore_uid)
             if bad:
                 return bad
-        if rm.cache_p[pi].entries:
-            bad = _cache(rm.cache_p[pi], op, t, bit, masks, ignore_uid)
+        if caches[pi].entries:
+            bad = _cache(caches[pi], op, t, bit, masks, ignore_uid)
             if bad:
                 return bad
     if rm.cache_d[op.die].entries:
@@ -109,41 +119,41 @@ def check_states(rm, op, t: int, ignore_uid=None):
     if rm.odt.entries:
         for x in rm.odt.active(t, ignore_uid):
             if masks.odt & bit:
-                return "odt", x[2]
+                return "odt", x.end
     return None
 
 
-def _latch(rm, op, pi, t, bit, role, ignore_uid):
+def _latch(rm: ResourceManager, op: Op, pi, t, bit, role, ignore_uid):
     for x in rm.latch[pi].entries:
-        if not (x[1] <= t < x[2]) or x[3] == ignore_uid:
+        if not (x.start <= t < x.end) or x.opener == ignore_uid:
             continue
-        if rm.masks.latch.get(x[0], 0) & bit:
-            return "latch", x[2]
-        if x[0] == LATCH_ON_READ and (role.kind == "erase" or role.is_program):
-            # rule 11; a copyback program may consume the latch of its own planes
+        if rm.masks.latch.get(x.name, 0) & bit:
+            return "latch", x.end
+        if x.name == LATCH_ON_READ and (role.kind == "erase" or role.is_program):
+            # rule 8; a copyback program may consume the latch of its own planes
             if not (role.consumes_read_latch and pi % rm.planes in op.planes):
-                return "latch", x[2]
+                return "latch", x.end
     return None
 
 
-def _cache(si, op, t, bit, masks, ignore_uid):
+def _cache(si, op: Op, t, bit, masks, ignore_uid):
     for x in si.entries:
-        if not (x[1] <= t < x[2]) or x[3] == ignore_uid:
+        if not (x.start <= t < x.end) or x.opener == ignore_uid:
             continue
-        if masks.cache.get(x[0], 0) & bit:
-            return "cache", x[2]
-        if x[5] is not None and _celltype_clash(op, x):
-            return "cache", x[2]
+        if masks.cache.get(x.name, 0) & bit:
+            return "cache", x.end
+        if x.extra is not None and _celltype_clash(op, x.extra):
+            return "cache", x.end
     return None
 
 
-def _celltype_clash(op, entry) -> bool:
+def _celltype_clash(op: Op, tag) -> bool:
     """While a cache state is on, ops of the family that entered it (reads or
-    programs) must keep its cell type. ``entry[5] = (celltype, family)``."""
+    programs) must keep its cell type (rule 9; ``tag`` is a CacheTag)."""
     role, ct = op.role, op.celltype
     if ct == "NONE":
         return False
-    cache_ct, family = entry[5]
+    cache_ct, family = tag
     if family == "read":
         return role.reads_address and ct != cache_ct
     return role.is_program and ct != cache_ct

@@ -3,8 +3,10 @@ so a check costs the same at 1 ms and at 10 s of simulated time."""
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from typing import NamedTuple
 
-from ..core.ops import INF
+from ..config.units import INF
 
 
 class Lane:
@@ -86,66 +88,128 @@ class Lane:
             del self.starts[:k], self.ends[:k], self.uids[:k]
 
 
-class _Entries:
-    """A short list of mutable entries (lists) kept until their end passes."""
+@dataclass(slots=True)
+class DieEntry:
+    """One non-instant op holding its die (rule 6, die multiplicity)."""
+
+    start: int
+    end: int
+    multi: bool  # the op name is multi-plane
+    ss_ok: bool  # its base may overlap another single-plane op of such a base
+    uid: int
+
+
+@dataclass(slots=True, eq=False)
+class StateEntry:
+    """A named state over ``[start, end)``; ``end`` is INF while open.
+
+    ``extra`` is what a later op needs from the opener: :class:`LatchData`
+    for a read latch, :class:`CacheTag` for a cache state, else None.
+    """
+
+    name: str
+    start: int
+    end: int
+    opener: int  # uid of the op that opened it
+    closer: int | None = None  # uid of the op that closed it (None: open, or cut by RESET)
+    extra: LatchData | CacheTag | None = None
+
+
+class LatchData(NamedTuple):
+    """What a later standalone DOUT needs to name (semantics: latches)."""
+
+    block: int | None
+    page: int | None
+    celltype: str
+
+
+class CacheTag(NamedTuple):
+    """Celltype and family (``read`` / ``program``) of the op that entered a cache state."""
+
+    celltype: str
+    family: str
+
+
+class DieLane:
+    """Die-level multiplicity (rule 6): the die's :class:`DieEntry` records."""
 
     __slots__ = ("entries",)
-    END = 1  # index of the entry's end
 
-    def __init__(self):
-        self.entries: list = []
-
-    def remove(self, entry: list) -> None:
-        for i, x in enumerate(self.entries):
-            if x is entry:
-                del self.entries[i]
-                return
-
-    def prune(self, now: int) -> None:
-        if self.entries:
-            end = self.END
-            self.entries = [x for x in self.entries if x[end] > now]
-
-
-class DieLane(_Entries):
-    """Die-level multiplicity (rule 9): ``[start, end, multi, ss_ok, uid]`` entries."""
-
-    __slots__ = ()
+    def __init__(self) -> None:
+        self.entries: list[DieEntry] = []
 
     def conflict_end(self, s: int, e: int, multi: bool, ss_ok: bool) -> int:
         """Latest end among entries that may not overlap ``[s, e)``, or 0."""
         worst = 0
-        for es, ee, emulti, ess, _uid in self.entries:
-            if es < e and s < ee and (multi or emulti or not (ss_ok and ess)):
+        for x in self.entries:
+            ee = x.end
+            if x.start < e and s < ee and (multi or x.multi or not (ss_ok and x.ss_ok)):
                 if ee > worst:
                     worst = ee
         return worst
 
-    def add(self, entry: list) -> None:
+    def add(self, entry: DieEntry) -> None:
         self.entries.append(entry)
 
+    def remove(self, entry: DieEntry) -> None:
+        _remove_identical(self.entries, entry)
 
-class StateIntervals(_Entries):
-    """Named states over time: ``[name, start, end, opener_uid, closer_uid, extra]``.
+    def prune(self, now: int) -> None:
+        if self.entries:
+            self.entries = [x for x in self.entries if x.end > now]
 
-    Used for latches (per plane), cache states (per plane and per die), suspend
-    states (per die) and ODT (global). ``end`` is INF while open.
-    """
 
-    __slots__ = ()
-    END = 2
+class StateIntervals:
+    """Named states over time (:class:`StateEntry`): latches (per plane), cache
+    states (per plane and per die), suspend states (per die), ODT (global)."""
 
-    def active(self, t: int, ignore_uid=None) -> list:
+    __slots__ = ("entries",)
+
+    def __init__(self) -> None:
+        self.entries: list[StateEntry] = []
+
+    def active(self, t: int, ignore_uid: int | None = None) -> list[StateEntry]:
         return [x for x in self.entries
-                if x[1] <= t < x[2] and (ignore_uid is None or x[3] != ignore_uid)]
+                if x.start <= t < x.end and (ignore_uid is None or x.opener != ignore_uid)]
 
-    def open_entry(self, name: str):
+    def open_entry(self, name: str) -> StateEntry | None:
         for x in self.entries:
-            if x[0] == name and x[2] == INF:
+            if x.name == name and x.end == INF:
                 return x
         return None
 
-    def open(self, name: str, start: int, uid: int, extra=None) -> list:
-        entry = [name, start, INF, uid, None, extra]
+    def open(self, name: str, start: int, uid: int, extra=None) -> StateEntry:
+        entry = StateEntry(name, start, INF, uid, None, extra)
         self.entries.append(entry)
         return entry
+
+    def add(self, entry: StateEntry) -> None:
+        self.entries.append(entry)
+
+    def remove(self, entry: StateEntry) -> None:
+        _remove_identical(self.entries, entry)
+
+    def prune(self, now: int) -> None:
+        if self.entries:
+            self.entries = [x for x in self.entries if x.end > now]
+
+    def state_dict(self) -> list:
+        return [[x.name, x.start, None if x.end >= INF else x.end, x.opener, x.closer,
+                 list(x.extra) if x.extra is not None else None] for x in self.entries]
+
+    def load_state_dict(self, rows: list) -> None:
+        self.entries = [StateEntry(r[0], r[1], INF if r[2] is None else r[2], r[3], r[4],
+                                   _extra(r[5])) for r in rows]
+
+
+def _extra(row):
+    if row is None:
+        return None
+    return LatchData(*row) if len(row) == 3 else CacheTag(*row)
+
+
+def _remove_identical(entries: list, entry) -> None:
+    for i, x in enumerate(entries):
+        if x is entry:
+            del entries[i]
+            return

@@ -1,4 +1,5 @@
-"""ResourceManager: every time-dependent resource of the package (SPEC 3-4).
+"""ResourceManager: every time-dependent resource of the package (``docs/engine.md`` §8;
+rules 4-11 of ``docs/semantics.md``, mapped in ``docs/rules.md``).
 
 Owns the IO bus, plane and die-multiplicity reservations, the op-state
 timelines, latches, cache / suspend / ODT states and the ongoing and suspended
@@ -9,25 +10,26 @@ from __future__ import annotations
 
 from ..address import AddressManager
 from ..config.model import Config
-from ..core.ops import INF
+from ..core.clock import Clock
+from ..config.units import INF
 from . import checks, effects
 from . import suspend as suspend_mod
 from .lanes import DieLane, Lane, StateIntervals
-from .timeline import PlaneTimeline
+from .suspend import StatePart, Suspended, SuspendFrame
+from .timeline import PlaneTimeline, seg_kinds
 from .txn import Txn
 
 
 class SpecInfo:
     """Per-op-name lookup data computed once."""
 
-    __slots__ = ("bit", "key_of", "end_key", "bus", "ss_ok", "multi", "instant", "affect",
+    __slots__ = ("bit", "kinds", "bus", "ss_ok", "multi", "instant", "affect",
                  "die_wide", "ticks", "changes_state")
 
     def __init__(self, spec, ss_allowed):
         base, role = spec.base, spec.base.role
         self.bit = 1 << base.index
-        self.key_of = {s.name: f"{base.name}.{s.name}" for s in spec.states}
-        self.end_key = f"{base.name}.END"
+        self.kinds = seg_kinds(spec)  # state name -> SegKind (timeline segments)
         off, bus = 0, []
         for s in spec.states:
             if s.bus:
@@ -48,8 +50,10 @@ class SpecInfo:
 
 
 class ResourceManager:
-    def __init__(self, cfg: Config, am: AddressManager, segment_sink=None):
+    def __init__(self, cfg: Config, am: AddressManager, segment_sink=None,
+                 clock: Clock | None = None):
         self.cfg, self.am = cfg, am
+        self.clock = clock if clock is not None else Clock()  # read-only here
         D, P = cfg.topology.dies, cfg.topology.planes
         self.dies, self.planes = D, P
         self.die_planes = tuple(tuple(range(d * P, d * P + P)) for d in range(D))
@@ -62,10 +66,9 @@ class ResourceManager:
         self.cache_d = [StateIntervals() for _ in range(D)]
         self.susp = [StateIntervals() for _ in range(D)]
         self.odt = StateIntervals()
-        self.ongoing = [dict() for _ in range(D)]  # uid -> op (erase/program axis ops)
-        self.stack = [[] for _ in range(D)]  # suspended frames: [axis, [(op, remaining)]]
+        self.ongoing: list[dict] = [dict() for _ in range(D)]  # uid -> op (erase/program axis ops)
+        self.stack: list[list[SuspendFrame]] = [[] for _ in range(D)]  # per die, innermost last
         self.reserved: dict = {}  # uid -> op, every op reserved and not yet ended
-        self.now = 0
         self.segment_sink = segment_sink or (lambda die, plane, row: None)
         self._suspended_out: list = []  # consume-once hand-over to the scheduler
         self._info: dict = {}
@@ -73,6 +76,11 @@ class ResourceManager:
         self.masks = checks.build_masks(cfg)
 
     # ------------------------------------------------------------------ basics
+    @property
+    def now(self) -> int:
+        """The scheduler's clock (read-only here)."""
+        return self.clock.now
+
     def info(self, spec) -> SpecInfo:
         info = self._info.get(spec.name)
         if info is None:
@@ -217,23 +225,52 @@ class ResourceManager:
 
     def prune(self, now: int) -> None:
         """Drop everything that ended at or before ``now``."""
-        self.now = now
         self.bus.prune(now)
-        P = self.planes
-        for pi in range(len(self.lanes)):
-            self.lanes[pi].prune(now)
-            self.tl[pi].prune(now, self.segment_sink, pi // P, pi % P)
-            self.latch[pi].prune(now)
-            self.cache_p[pi].prune(now)
-        for d in range(self.dies):
-            self.diel[d].prune(now)
-            self.cache_d[d].prune(now)
-            self.susp[d].prune(now)
-        self.odt.prune(now)
+        P, sink = self.planes, self.segment_sink
+        for pi, (lane, tl, latch, cache) in enumerate(zip(self.lanes, self.tl, self.latch,
+                                                          self.cache_p)):
+            lane.prune(now)
+            tl.prune(now, sink, pi // P, pi % P)
+            if latch.entries:  # most state lists are empty: skip the call
+                latch.prune(now)
+            if cache.entries:
+                cache.prune(now)
+        for sis in (self.diel, self.cache_d, self.susp):
+            for si in sis:
+                if si.entries:
+                    si.prune(now)
+        if self.odt.entries:
+            self.odt.prune(now)
+
+    # ------------------------------------------------------------- snapshots
+    _STATES = ("latch", "cache_p", "cache_d", "susp")
+
+    def state_dict(self, op_dict) -> dict:
+        """What a snapshot keeps (between runs, nothing reserved): timeline
+        tails, open states, suspended ops (``op_dict`` turns an op into JSON)."""
+        out: dict = {"timeline": [tl.state_dict() for tl in self.tl],
+                     "odt": self.odt.state_dict()}
+        for name in self._STATES:
+            out[name] = [si.state_dict() for si in getattr(self, name)]
+        out["stack"] = [[[f.axis, [[op_dict(o), [list(r) for r in rem]] for o, rem in f.items]]
+                         for f in self.stack[d]] for d in range(self.dies)]
+        return out
+
+    def load_state_dict(self, data: dict, op_from) -> None:
+        for tl, row in zip(self.tl, data["timeline"]):
+            tl.load_state_dict(row)
+        for name in self._STATES:
+            for si, rows in zip(getattr(self, name), data[name]):
+                si.load_state_dict(rows)
+        self.odt.load_state_dict(data["odt"])
+        for d, frames in enumerate(data["stack"]):
+            self.stack[d] = [
+                SuspendFrame(axis, [Suspended(op_from(o), tuple(StatePart(*r) for r in rem))
+                                    for o, rem in items]) for axis, items in frames]
 
     def suspended_ops(self, die: int, axis: str | None = None) -> list:
         out = []
-        for frame_axis, items in self.stack[die]:
-            if axis is None or frame_axis == axis:
-                out += [op for op, _rem in items]
+        for frame in self.stack[die]:
+            if axis is None or frame.axis == axis:
+                out += [item.op for item in frame.items]
         return out

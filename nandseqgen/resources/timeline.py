@@ -1,83 +1,110 @@
-"""Op-state timeline of one (die, plane) (SPEC 4).
+"""Op-state timeline of one (die, plane) (``docs/semantics.md``, "phase key").
 
 Finite, non-overlapping segments ``BASE.STATE``. ``.END`` is never stored; it
 is what :meth:`PlaneTimeline.phase_key_at` answers in a gap, exactly at a
 boundary, or inside an ISSUE (the previous segment's ``BASE.END``).
+
+A segment is ``(start, end, uid, kind)`` in four parallel lists; ``kind`` is a
+:class:`SegKind` built once per (op name, state), so inserting a segment
+appends four references and the phase key is one attribute read.
 """
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..config.model import DEFAULT_KEY
+from ..config.units import ISSUE
 
-ISSUE = "ISSUE"
+
+@dataclass(slots=True, frozen=True)
+class SegKind:
+    """What a segment is: its keys and names (shared by every segment of one
+    op name's state)."""
+
+    key: str  # "BASE.STATE"
+    base: str
+    state: str
+    end_key: str  # "BASE.END"
+    name: str  # op name (for the output table)
+
+
+class SegmentRow(NamedTuple):
+    """One finished segment, as handed to the segment sink (output table)."""
+
+    start: int
+    end: int
+    base: str
+    state: str
+    uid: int
+    name: str
+
+
+class _Removed(NamedTuple):
+    """A deleted segment, for :meth:`PlaneTimeline.restore`."""
+
+    start: int
+    end: int
+    uid: int
+    kind: SegKind
+
+
+def seg_kinds(spec) -> dict:
+    """``{state name: SegKind}`` of one op name."""
+    base = spec.base.name
+    return {s.name: SegKind(f"{base}.{s.name}", base, s.name, f"{base}.END", spec.name)
+            for s in spec.states}
 
 
 class PlaneTimeline:
-    __slots__ = ("starts", "ends", "keys", "bases", "states", "uids", "ends_key", "names",
-                 "head_emitted")
+    __slots__ = ("starts", "ends", "uids", "kinds", "head_emitted")
 
-    def __init__(self):
-        self.starts: list = []
-        self.ends: list = []
-        self.keys: list = []  # "BASE.STATE"
-        self.bases: list = []
-        self.states: list = []
-        self.uids: list = []
-        self.ends_key: list = []  # "BASE.END"
-        self.names: list = []  # op name of each segment (for the output table)
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.uids: list[int] = []
+        self.kinds: list[SegKind] = []
         self.head_emitted = False  # the first segment was already handed to the sink
 
     def __len__(self) -> int:
         return len(self.starts)
 
-    def insert(self, uid: int, base: str, name: str, segs: tuple, key_of: dict,
-               end_key: str) -> None:
+    def insert(self, uid: int, segs: tuple, kinds: dict) -> None:
         """Insert one op's contiguous segments ``(state, start, end, bus)``;
-        ``key_of`` maps a state name to its ``BASE.STATE`` key."""
+        ``kinds`` maps a state name to its :class:`SegKind`."""
         if not segs:
             return
-        if not self.starts or segs[0][1] >= self.ends[-1]:  # appended after the last one
+        starts, ends, uids, kl = self.starts, self.ends, self.uids, self.kinds
+        if not starts or segs[0][1] >= ends[-1]:  # appended after the last one
             for state, s, e, _bus in segs:
                 if e > s:
-                    self.starts.append(s)
-                    self.ends.append(e)
-                    self.keys.append(key_of[state])
-                    self.bases.append(base)
-                    self.states.append(state)
-                    self.uids.append(uid)
-                    self.ends_key.append(end_key)
-                    self.names.append(name)
+                    starts.append(s)
+                    ends.append(e)
+                    uids.append(uid)
+                    kl.append(kinds[state])
             return
-        i = bisect_left(self.starts, segs[0][1])
+        i = bisect_left(starts, segs[0][1])
         for state, s, e, _bus in segs:
-            key = key_of[state]
             if e <= s:
                 continue  # zero-length states leave no segment
-            self.starts.insert(i, s)
-            self.ends.insert(i, e)
-            self.keys.insert(i, key)
-            self.bases.insert(i, base)
-            self.states.insert(i, state)
-            self.uids.insert(i, uid)
-            self.ends_key.insert(i, end_key)
-            self.names.insert(i, name)
+            starts.insert(i, s)
+            ends.insert(i, e)
+            uids.insert(i, uid)
+            kl.insert(i, kinds[state])
             i += 1
 
-    def _lists(self) -> tuple:
-        return (self.starts, self.ends, self.keys, self.bases, self.states, self.uids,
-                self.ends_key, self.names)
-
-    def _delete(self, i: int) -> tuple:
-        row = tuple(lst[i] for lst in self._lists())
-        for lst in self._lists():
-            del lst[i]
+    def _delete(self, i: int) -> _Removed:
+        row = _Removed(self.starts[i], self.ends[i], self.uids[i], self.kinds[i])
+        del self.starts[i], self.ends[i], self.uids[i], self.kinds[i]
         return row
 
-    def _restore(self, row: tuple) -> None:
-        i = bisect_left(self.starts, row[0])
-        for lst, v in zip(self._lists(), row):
-            lst.insert(i, v)
+    def _restore(self, row: _Removed) -> None:
+        i = bisect_left(self.starts, row.start)
+        self.starts.insert(i, row.start)
+        self.ends.insert(i, row.end)
+        self.uids.insert(i, row.uid)
+        self.kinds.insert(i, row.kind)
 
     def remove_uid(self, uid: int, after: int = -1) -> list:
         """Delete ``uid``'s segments starting at or after ``after``; returns them."""
@@ -121,24 +148,30 @@ class PlaneTimeline:
         i = bisect_right(self.starts, t) - 1
         if i < 0:
             return DEFAULT_KEY
+        kinds = self.kinds
         if t >= self.ends[i]:
-            return self.ends_key[i]
+            return kinds[i].end_key
         if t == self.starts[i] and not (i > 0 and self.uids[i - 1] == self.uids[i]
                                         and self.ends[i - 1] == t):
-            return self.ends_key[i - 1] if i > 0 else DEFAULT_KEY
-        if self.states[i] == ISSUE:
-            return self.ends_key[i - 1] if i > 0 else DEFAULT_KEY
-        return self.keys[i]
+            return kinds[i - 1].end_key if i > 0 else DEFAULT_KEY
+        kind = kinds[i]
+        if kind.state == ISSUE:
+            return kinds[i - 1].end_key if i > 0 else DEFAULT_KEY
+        return kind.key
 
     def segment_at(self, t: int) -> int:
         """Index of the segment with ``start <= t < end`` (or -1)."""
         i = bisect_right(self.starts, t) - 1
         return i if i >= 0 and t < self.ends[i] else -1
 
+    def kind_at(self, t: int) -> SegKind | None:
+        i = self.segment_at(t)
+        return self.kinds[i] if i >= 0 else None
+
     def position(self, t: int, key: str) -> float:
         """Where ``t`` falls inside the segment naming ``key`` (0..1), 0 for END/DEFAULT."""
         i = self.segment_at(t)
-        if i < 0 or self.keys[i] != key:
+        if i < 0 or self.kinds[i].key != key:
             return 0.0
         return (t - self.starts[i]) / max(1, self.ends[i] - self.starts[i])
 
@@ -148,15 +181,29 @@ class PlaneTimeline:
 
     def prune(self, now: int, sink, die: int, plane: int) -> None:
         """Hand every segment that ended at or before ``now`` to ``sink(die, plane, row)``
-        once, then drop all of them but the newest (the next ISSUE or gap still
-        needs its ``.END`` key)."""
+        once (a :class:`SegmentRow`), then drop all of them but the newest (the
+        next ISSUE or gap still needs its ``.END`` key)."""
         k = bisect_right(self.ends, now)
         first = 1 if self.head_emitted else 0
+        starts, ends, uids, kinds = self.starts, self.ends, self.uids, self.kinds
         for i in range(first, k):
-            sink(die, plane, (self.starts[i], self.ends[i], self.bases[i], self.states[i],
-                              self.uids[i], self.names[i]))
+            kd = kinds[i]
+            sink(die, plane, SegmentRow(starts[i], ends[i], kd.base, kd.state, uids[i], kd.name))
         if k:
             self.head_emitted = True
             if k > 1:
-                for lst in self._lists():
-                    del lst[:k - 1]
+                del starts[:k - 1], ends[:k - 1], uids[:k - 1], kinds[:k - 1]
+
+    # ------------------------------------------------------------- snapshots
+    def state_dict(self) -> dict:
+        kinds = self.kinds
+        return {"starts": self.starts, "ends": self.ends, "keys": [k.key for k in kinds],
+                "bases": [k.base for k in kinds], "states": [k.state for k in kinds],
+                "uids": self.uids, "ends_key": [k.end_key for k in kinds],
+                "names": [k.name for k in kinds], "head_emitted": self.head_emitted}
+
+    def load_state_dict(self, row: dict) -> None:
+        self.starts, self.ends, self.uids = list(row["starts"]), list(row["ends"]), list(row["uids"])
+        self.kinds = [SegKind(*v) for v in zip(row["keys"], row["bases"], row["states"],
+                                                row["ends_key"], row["names"])]
+        self.head_emitted = row["head_emitted"]

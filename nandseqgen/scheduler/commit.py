@@ -1,20 +1,28 @@
 """What happens once a batch is certain: events, PHASE_HOOKs, records, the
-suspend/resume/RESET consequences and the backlog (SPEC 5.2-5.5)."""
+suspend/resume/RESET consequences and the backlog (``docs/engine.md`` §3-§7)."""
 from __future__ import annotations
 
-from ..core.ops import INF
+from typing import TYPE_CHECKING
+
+from ..config.units import CORE_BUSY, DATA_IN, DATA_OUT, INF, ISSUE
 from ..events import BACKLOG_REFILL, BACKLOG_RETRY, OP_END, OP_START, PHASE_HOOK
+from ..resources.txn import AfterCommit, Piece, ResetDone, Resumed, Unpiece
 
-_NO_HOOK_STATES = ("ISSUE", "DATA_IN", "DATA_OUT")
+if TYPE_CHECKING:
+    from ..core.ops import Op
+    from ..core.rng import Stream
+    from .scheduler import Scheduler
+
+_NO_HOOK_STATES = (ISSUE, DATA_IN, DATA_OUT)
 
 
-def commit(s, prop, rng) -> None:
+def commit(s: Scheduler, prop, rng: Stream) -> None:
     rm, m, rec = s.rm, s.metrics, s.rec
     txn = prop.txn
     after = rm.commit(txn)
     first = prop.first
     m.batches_committed += 1
-    ch = s.proposer.last_chunker
+    ch = prop.chunker
     if ch is not None and ch.size is not None:
         m.ckpt_success_batches += ch.chunks
         m.ckpt_rollback_batches += int(ch.failed)
@@ -41,10 +49,11 @@ def commit(s, prop, rng) -> None:
     _backlog_size(s)
 
 
-def _schedule(s, op, rng) -> None:
+def _schedule(s: Scheduler, op: Op, rng: Stream) -> None:
     """Events, hooks and records of one newly reserved op."""
     m, rm = s.metrics, s.rm
-    op.phase_key = tuple(rm.phase_key_at(op.die, p, op.start) for p in op.planes)
+    tl, base, start = rm.tl, op.die * rm.planes, op.start
+    op.phase_key = tuple([tl[base + p].phase_key_at(start) for p in op.planes])
     op.start_handle = s.q.push(op.start, OP_START, op)
     op.end_handle = s.q.push(op.end, OP_END, op)
     phase_hooks(s, op, rng)
@@ -60,27 +69,25 @@ def _schedule(s, op, rng) -> None:
         m.resets += 1
 
 
-def _after(s, item, rng) -> None:
-    kind = item[0]
-    if kind == "piece":
-        _kind, op, start, end, source = item
-        s.rec.piece(op, start, end, source)
-    elif kind == "resumed":
-        op = item[1]
+def _after(s: Scheduler, item: AfterCommit, rng: Stream) -> None:
+    if isinstance(item, Piece):
+        s.rec.piece(item.op, item.start, item.end, item.source)
+    elif isinstance(item, Resumed):
+        op = item.op
         op.phase_key = tuple(s.rm.phase_key_at(op.die, p, op.start) for p in op.planes)
         op.end_handle = s.q.push(op.end, OP_END, op)
         phase_hooks(s, op, rng)
-    elif kind == "unpiece":
-        s.rec.unpiece(item[1])
-    elif kind == "reset":
-        for d in item[1]:
+    elif isinstance(item, Unpiece):
+        s.rec.unpiece(item.op)
+    elif isinstance(item, ResetDone):
+        for d in item.dies:
             s.metrics.backlog_drop += len(s.backlog[d])
             s.backlog[d].clear()
 
 
-def phase_hooks(s, op, rng) -> None:
+def phase_hooks(s: Scheduler, op: Op, rng: Stream) -> None:
     """One hook shortly before and one shortly after each state's end (not
-    ISSUE/DATA_*); read-family ops get one after-hook per plane (SPEC 5.2)."""
+    ISSUE/DATA_*); read-family ops get one after-hook per plane (``docs/engine.md`` §3)."""
     if not op.info.affect:
         return
     off, gap, until, q = s.cfg.policies.phase_hook_offset, s.cfg.policies.sequence_gap, \
@@ -94,7 +101,7 @@ def phase_hooks(s, op, rng) -> None:
         if s.now <= before < until:
             q.push(before, PHASE_HOOK, (op.die, hp))
         after = end + 1 + rng.below(off)
-        if needs_dout and name == "CORE_BUSY":
+        if needs_dout and name == CORE_BUSY:
             for i, p in enumerate(op.planes):
                 if after + i * gap < until:
                     q.push(after + i * gap, PHASE_HOOK, (op.die, p))
@@ -102,7 +109,7 @@ def phase_hooks(s, op, rng) -> None:
             q.push(after, PHASE_HOOK, (op.die, hp))
 
 
-def record_rollback(s, prop, die, plane) -> None:
+def record_rollback(s: Scheduler, prop, die, plane) -> None:
     m = s.metrics
     reason = prop.reason or "no_candidate"
     m.rollbacks[reason] += 1
@@ -115,7 +122,7 @@ def record_rollback(s, prop, die, plane) -> None:
                    spec.base.name if spec else None, reason, prop.detail)
 
 
-def flush_backlog(s, die: int, rng) -> None:
+def flush_backlog(s: Scheduler, die: int, rng: Stream) -> None:
     """Re-reserve the die's backlog in FIFO order; retry later on failure."""
     rm, dq, m = s.rm, s.backlog[die], s.metrics
     m.hooks_executed += 1
@@ -140,7 +147,7 @@ def flush_backlog(s, die: int, rng) -> None:
     _backlog_size(s)
 
 
-def _backlog_size(s) -> None:
+def _backlog_size(s: Scheduler) -> None:
     size = sum(len(dq) for dq in s.backlog)
     s.metrics.backlog_size = size
     s.metrics.backlog_max = max(s.metrics.backlog_max, size)

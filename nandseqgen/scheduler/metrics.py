@@ -1,7 +1,9 @@
-"""Run counters (seed 000's observability list)."""
+"""Run counters (the run summary's ``metrics``; ``docs/engine.md`` §4-§6)."""
 from __future__ import annotations
 
 from collections import Counter
+
+from ..config.units import ticks_to_us
 
 
 class Metrics:
@@ -47,7 +49,7 @@ class Metrics:
         out["rollbacks_total"] = sum(self.rollbacks.values())
         out["per_base_commits"] = dict(sorted(self.per_base.items()))
         out["max_hook_fail_streak"] = max(self.max_fail_streak.values(), default=0)
-        out["wait_us_total"] = self.wait_ticks / 100.0
-        out["exec_us_total"] = self.exec_ticks / 100.0
+        out["wait_us_total"] = ticks_to_us(self.wait_ticks)
+        out["exec_us_total"] = ticks_to_us(self.exec_ticks)
         out["last_commit_bases"] = list(self.last_commit_bases)
         return out

@@ -1,4 +1,4 @@
-"""Scheduler: moves time forward through events (SPEC 5.2-5.3).
+"""Scheduler: moves time forward through events (``docs/engine.md`` §1-§4).
 
 ``step()`` handles one event; ``tick()`` every event of the next tick;
 ``run()`` only loops. Hooks (PHASE_HOOK, QUEUE_REFILL, BACKLOG_*) stop at
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from ..config.units import ticks_to_us, us_to_ticks
 from ..core.rng import stream
 from ..events import (BACKLOG_REFILL, BACKLOG_RETRY, OP_END, OP_START, PHASE_HOOK, QUEUE_REFILL,
                       EventQueue)
@@ -27,11 +28,11 @@ class Scheduler:
         self.bootstrap = bootstrap
         self.q = EventQueue()
         self.metrics = Metrics()
-        self.now = 0
+        self.clock = rm.clock  # the one clock; this object is its only writer
         self.hook_counter = 0
         self.rr = 0
         self.run_until = 0
-        self.backlog = [deque() for _ in range(cfg.topology.dies)]
+        self.backlog: list[deque] = [deque() for _ in range(cfg.topology.dies)]
         self.backlog_tries: dict = {}
         self._last_prune = 0
         self._handlers = {
@@ -39,13 +40,29 @@ class Scheduler:
             QUEUE_REFILL: self._on_refill, BACKLOG_REFILL: self._on_backlog,
             BACKLOG_RETRY: self._on_backlog,
         }
-        self.last = None  # (committed, rolled_back, reason) of the latest hook
+        self.last: tuple | None = None  # (committed, rolled_back, reason) of the latest hook
         self.manual = False  # Simulation.advance(): backlog refills run outside a run
 
-    # ------------------------------------------------------------------ driving
+    # ------------------------------------------------------------------ clock
+    @property
+    def now(self) -> int:
+        return self.clock.now
+
+    def advance_to(self, t: int) -> None:
+        """Move the clock forward to ``t`` (never back)."""
+        if t > self.clock.now:
+            self.clock.now = t
+
+    # ---------------------------------------------------------------- driving
+    def begin_run(self, recorder, run_until: int) -> None:
+        """A new run: fresh recorder and counters, hooks until ``run_until``."""
+        self.rec = recorder
+        self.metrics = Metrics()
+        self.run_until = run_until
+
     def prime(self, t0: int) -> None:
         """Start a run at ``t0``: one QUEUE_REFILL, and the backlog if any."""
-        self.now = max(self.now, t0)
+        self.advance_to(t0)
         self.q.push(t0, QUEUE_REFILL, None)
         for d, dq in enumerate(self.backlog):
             if dq:
@@ -57,8 +74,9 @@ class Scheduler:
         if ev is None:
             return False
         tick, kind, payload = ev
-        if tick > self.now:
-            self.now = self.rm.now = tick
+        clock = self.clock
+        if tick > clock.now:
+            clock.now = tick
             if tick - self._last_prune >= PRUNE_EVERY:
                 self.rm.prune(tick)
                 self._last_prune = tick
@@ -77,13 +95,13 @@ class Scheduler:
             self.step()
             committed += self.metrics.ops_committed - before
         last = self.last or (False, False, None)
-        return {"time_us": (t or 0) / 100.0, "committed": committed, "rolled_back": last[1],
+        return {"time_us": ticks_to_us(t or 0), "committed": committed, "rolled_back": last[1],
                 "reason": last[2]}
 
     def run(self, run_until_us: float | None = None, max_hooks: int | None = None,
             progress=None) -> dict:
         if run_until_us is not None:
-            self.run_until = int(round(run_until_us * 100))
+            self.run_until = us_to_ticks(run_until_us)
         start_hooks = self.metrics.hooks_executed
         n = 0
         while True:
@@ -106,6 +124,23 @@ class Scheduler:
             "metrics": self.metrics.as_dict(),
         }
 
+    # --------------------------------------------------------------- snapshots
+    def state_dict(self, op_dict) -> dict:
+        """What a snapshot keeps of the scheduler (between runs); ``op_dict``
+        turns a backlogged op into JSON."""
+        return {"hook_counter": self.hook_counter, "time": self.now, "rr": self.rr,
+                "last_prune": self._last_prune,
+                "backlog": [[op_dict(o) for o in dq] for dq in self.backlog],
+                "backlog_tries": sorted(self.backlog_tries.items())}
+
+    def load_state_dict(self, data: dict, op_from) -> None:
+        self.hook_counter = data["hook_counter"]
+        self.clock.now = data["time"]
+        self.rr, self._last_prune = data["rr"], data["last_prune"]
+        for d, ops in enumerate(data["backlog"]):
+            self.backlog[d].extend(op_from(o) for o in ops)
+        self.backlog_tries = {int(k): v for k, v in data["backlog_tries"]}
+
     # ----------------------------------------------------------------- handlers
     def _rng(self):
         self.hook_counter += 1
@@ -126,12 +161,12 @@ class Scheduler:
     def hook(self, die: int, plane: int) -> bool:
         """Propose for (die, plane) at ``now``; commit or record the rollback."""
         rng = self._rng()
-        m = self.metrics
+        m, now = self.metrics, self.clock.now
         m.hooks_executed += 1
-        prop = self.proposer.propose(self.now, die, plane, rng)
+        prop = self.proposer.propose(now, die, plane, rng)
         if prop.spec is not None:
             m.proposals += 1
-            self.rec.proposal(self.now, die, plane, prop.key_used, prop.key, prop.spec.name)
+            self.rec.proposal(now, die, plane, prop.key_used, prop.key, prop.spec.name)
             if not prop.spec.base.instant_resv:
                 m.window_attempts += 1
         if prop.txn is not None:

@@ -186,6 +186,13 @@ def _merge(into: Collector, col: Collector) -> None:
     into.skipped.update(col.skipped)
 
 
+def _cuts(cfg, row: list) -> bool:
+    """A suspend or reset: it cuts the ops running at its time, so the
+    timeline looks quiet there while the chunk before it would not be."""
+    spec = cfg.ops.get(row[3]) if len(row) > 3 else None
+    return spec is not None and spec.base.role.kind in ("suspend", "reset")
+
+
 def _count_suspends(f: Files, cfg, row: list) -> None:
     """Track suspends not yet resumed per die from the names and payloads
     (only to prefer cuts with nothing suspended; the replay decides)."""
@@ -283,7 +290,7 @@ def check_file_set(cfg, paths: dict, state, into: Collector | None, bar,
     try:
         while f.seq.head is not None:
             t = f.seq.head[0]
-            if len(f.rows) >= chunk_ops and t > f.last_t:
+            if len(f.rows) >= chunk_ops and t > f.last_t and not _cuts(cfg, f.seq.head[1]):
                 f.horizon = max(f.horizon, f.tl.take_before(t, f.tl_rows))
                 if f.horizon <= t and (not any(f.open_suspends.values()) or len(f.rows) >= 2 * chunk_ops):
                     if f.st is not None:

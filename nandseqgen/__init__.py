@@ -8,7 +8,8 @@ Importing this package does not import matplotlib or ipywidgets; plotting
 lives in :mod:`nandseqgen.plotting`, widgets in :mod:`nandseqgen.widgets`.
 """
 from .config import ConfigError, load_config, load_config_text, with_changes
-from .config.phase import build_phase_table, load_phase_table, save_phase_table
+from .config.phase import build_phase_table
+from .config.phase_file import load_phase_table, save_phase_table
 from .result import RunResult
 from .simulation import Simulation
 

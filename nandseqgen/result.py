@@ -71,9 +71,12 @@ class RunResult:
         from .bootstrap import progress_frame
         return progress_frame(self.recorder.bootstrap_rows)
 
-    def coverage(self, bins: int | None = None):
-        from .analysis import coverage_summary
-        return coverage_summary(self, bins=bins)
+    def coverage(self):
+        """A :class:`~nandseqgen.coverage.report.CoverageReport`: every allowed
+        cell (phase key x op name x input-time bin) with its count and status
+        (hit / not yet / unreachable with a reason); docs/coverage.md."""
+        from .coverage.report import coverage_report
+        return coverage_report(self)
 
     def write(self, out_dir: str, date: str) -> dict:
         """Write the six CSV tables; returns {table: path}."""

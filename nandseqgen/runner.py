@@ -8,18 +8,20 @@ from __future__ import annotations
 import logging
 import os
 
-from .config.phase import load_phase_table, save_phase_table
+from .config import phase_file as _phase
+from .outputs.manifest import begin_outputs, write_manifest
 from .simulation import Simulation
 
 log = logging.getLogger(__name__)
 
 
 def _make_sim(cfg, seed, bootstrap, resume_from, phase_table):
-    table = load_phase_table(phase_table, cfg) if phase_table else None
-    if resume_from:
+    table = _phase.load_phase_table(phase_table, cfg) if phase_table else None
+    if resume_from:  # seed / bootstrap given (not None) must match the snapshot
         from .snapshot import load_snapshot
-        return load_snapshot(resume_from, cfg, phase_table=table)
-    return Simulation(cfg, seed=seed, phase_table=table, bootstrap=bootstrap)
+        return load_snapshot(resume_from, cfg, phase_table=table, seed=seed, bootstrap=bootstrap)
+    return Simulation(cfg, seed=42 if seed is None else seed, phase_table=table,
+                      bootstrap=bootstrap)
 
 
 def keep_start_snapshot(resume_from: str, out_dir: str) -> None:
@@ -41,19 +43,21 @@ def keep_start_snapshot(resume_from: str, out_dir: str) -> None:
             shutil.copyfileobj(src, dst)
 
 
-def run_job(cfg, *, out_dir: str, seed: int, run_until_us: float, date: str,
+def run_job(cfg, *, out_dir: str, seed: int | None, run_until_us: float, date: str,
             num_runs: int | None = None, bootstrap=None, resume_from=None, phase_table=None,
             save_phase_table=None, progress=None, snapshots: bool = True, clock=None) -> dict:
     """Run and write outputs; returns a JSON-able summary.
 
     ``clock`` (e.g. ``time.perf_counter``, passed by the CLI) adds wall times;
-    the library itself never reads the clock.
+    the library itself never reads the clock. ``seed`` None: 42, or the
+    snapshot's seed on ``resume_from``.
     """
     sim = _make_sim(cfg, seed, bootstrap, resume_from, phase_table)
-    if resume_from and snapshots:
+    begin_outputs(out_dir)  # old manifest and stale temp files go first
+    if resume_from and snapshots:  # names were confined to its folder by load_snapshot
         keep_start_snapshot(resume_from, out_dir)
     if save_phase_table:
-        save_phase_table(sim.phase_table, save_phase_table)
+        _phase.save_phase_table(sim.phase_table, save_phase_table)
     runs = []
     for _ in range(num_runs or cfg.num_runs):
         t0 = clock() if clock else 0.0
@@ -69,9 +73,12 @@ def run_job(cfg, *, out_dir: str, seed: int, run_until_us: float, date: str,
                      "wall_s": round(wall, 3) if clock else None,
                      "ops_per_s": round(ops / wall) if wall > 0 else None,
                      "rollbacks": sum(result.metrics["rollbacks"].values()),
+                     "rollbacks_by_reason": dict(result.metrics["rollbacks"]),
                      "files": sorted(os.path.basename(p) for p in paths.values()),
                      "snapshot": snap})
         log.info("run %d: %d ops in %.2fs", result.run_index, ops, wall)
+    write_manifest(out_dir, seed=sim.seed, config_hash=cfg.config_hash, date=date,
+                   run_until_us=run_until_us, runs=[r["run_index"] for r in runs])  # last
     return {"config": cfg.source, "seed": sim.seed, "out_dir": out_dir, "runs": runs}
 
 
@@ -82,17 +89,19 @@ def _site_job(args: tuple) -> dict:
     return run_job(load_config(path, overrides=overrides, strict=strict), **kwargs)
 
 
-def run_sites(source: tuple, *, sites: int, out_dir: str, seed: int, workers: int | None = None,
+def run_sites(source: tuple, *, sites: int, out_dir: str, seed: int | None, workers: int | None = None,
               **kwargs) -> dict:
     """Independent ATE sites: site ``k`` (1-based) runs with seed ``seed + k - 1``
     into ``out_dir/site_<k>``, in parallel processes, each loading the config
     from ``source = (path, overrides, strict)``. Each site's files depend only on
     its own seed, so the result does not depend on ``workers``."""
-    from concurrent.futures import ProcessPoolExecutor
+    from .campaign.execute import in_pool  # the campaigns' process pool
     kwargs["progress"] = False
-    jobs = [(source, {**kwargs, "seed": seed + k - 1,
-                      "out_dir": os.path.join(out_dir, f"site_{k:03d}")})
+    seed = 42 if seed is None else seed
+    jobs = [((source, {**kwargs, "seed": seed + k - 1,
+                       "out_dir": os.path.join(out_dir, f"site_{k:03d}")}),)
             for k in range(1, sites + 1)]
-    with ProcessPoolExecutor(max_workers=workers or min(sites, os.cpu_count() or 1)) as pool:
-        results = list(pool.map(_site_job, jobs))
+    results: list = [None] * sites
+    for i, fut in in_pool(_site_job, jobs, workers):
+        results[i] = fut.result()
     return {"config": source[0], "sites": results}

@@ -11,7 +11,7 @@ import os
 from .address import AddressManager
 from .config import Config, load_config
 from .config.phase import build_phase_table
-from .config.values import us_to_ticks
+from .config.values import check_run_until, us_to_ticks
 from .core.clock import Clock
 from .core.ops import INF, Op
 from .core.rng import stream
@@ -46,6 +46,7 @@ class Simulation:
         self.sampler = PhaseSampler(cfg, self.phase_table)
         self.uid = 0
         self.proposer = Proposer(cfg, self.rm, self.am, self.sampler, self._next_uid)
+        self.steer = self._make_steer()
         self.bootstrap = self._make_bootstrap(bootstrap)
         self.recorder = Recorder(cfg)  # replaced at each run start
         self.rm.segment_sink = self.recorder.segment
@@ -59,6 +60,17 @@ class Simulation:
         self.uid += 1
         return self.uid
 
+    def _make_steer(self):
+        """The coverage-directed policy when ``policies.coverage_directed`` is on."""
+        knobs = self.cfg.policies.coverage_directed
+        if not knobs.enabled:
+            return None
+        from .coverage import DirectedSteer, build_space
+        steer = DirectedSteer(self.cfg, self.sampler, self.rm,
+                              build_space(self.cfg, self.phase_table), knobs)
+        self.proposer.steer = steer
+        return steer
+
     def _make_bootstrap(self, enabled):
         use = self.cfg.bootstrap.enabled if enabled is None else enabled
         if not use:
@@ -71,12 +83,15 @@ class Simulation:
         """Begin the next run, lasting ``run_until_us`` of simulated time."""
         if self._active is not None:
             raise RuntimeError("a run is active; call finish() first")
+        check_run_until(run_until_us)
         s = self.scheduler
         rec = self.recorder = Recorder(self.cfg)
         self.rm.segment_sink = rec.segment
         self.run_index += 1
         if self.bootstrap is not None:
             self.bootstrap.begin_run(self.run_index, rec)
+        if self.steer is not None:  # fresh tables: a resumed run starts from the same ones
+            self.steer.refresh()
         start = s.now
         s.begin_run(rec, start + us_to_ticks(run_until_us))
         s.prime(start)

@@ -9,7 +9,8 @@ import pytest
 from helpers import PROJECT_CONFIG, fixed_reference_text
 
 from nandseqgen.cli import main
-from nandseqgen.config.phase import build_phase_table, load_phase_table, save_phase_table
+from nandseqgen.config.phase import build_phase_table
+from nandseqgen.config.phase_file import load_phase_table, save_phase_table
 from nandseqgen.simulation import Simulation
 
 SPEC_HEADERS = {

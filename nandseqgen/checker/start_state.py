@@ -22,7 +22,7 @@ from .state import SegRow
 from .sweep import ABORT_ERASE, ABORT_PROGRAM, BAD, ERASED, UNERASED, CacheEntry, LatchEntry
 
 KIND = "nandseqgen.state_snapshot"
-SCHEMAS = (1, 2)
+SCHEMAS = (1, 2, 3)  # 3 adds a digest, not read here
 SNAPSHOT_FILE = re.compile(r"^state_snapshot_(?P<stamp>\d+_\d+)_(?P<run>\d+)\.json$")
 #: sidecar of the abort marks (0 none, 1 erase-aborted, 2 program-aborted; semantics rule 16)
 ABORT_ARRAYS = ("abort",)
@@ -83,7 +83,7 @@ def _read(path: str, cfg) -> tuple:
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise CheckInputError(f"{path}: not a readable snapshot ({exc})") from exc
     if not isinstance(data, dict) or data.get("kind") != KIND or data.get("schema") not in SCHEMAS:
         raise CheckInputError(f"{path}: not a nandseqgen state snapshot of schema {SCHEMAS}")
@@ -93,6 +93,10 @@ def _read(path: str, cfg) -> tuple:
     arrays = {}
     folder = os.path.dirname(os.path.abspath(path))
     for name, fname in (data.get("sidecars") or {}).items():
+        if not isinstance(fname, str) or os.path.basename(fname) != fname or \
+                os.path.dirname(os.path.realpath(os.path.join(folder, fname))) != \
+                os.path.realpath(folder):  # never read outside the snapshot's folder
+            raise CheckInputError(f"{path}: sidecar {fname!r} is not a file in its folder")
         try:
             arrays[name] = np.load(os.path.join(folder, fname), allow_pickle=False)
         except (OSError, ValueError) as exc:

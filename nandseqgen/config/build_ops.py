@@ -6,8 +6,8 @@ from dataclasses import replace
 from .diagnostics import Diagnostics
 from .model import OpBase, OpSpec, SeqChoice, StateSpec
 from .roles import DEFAULT_ROLES, DEFAULT_STATUS, STATUS_MODES, role_from_config
-from .values import (boolean, canonical_state, duration_ticks, mapping,
-                     name_list)
+from .values import (MAX_WEIGHT, boolean, canonical_state, duration_ticks, mapping,
+                     name_list, number)
 
 SCOPES = ("DIE_WIDE", "PLANE_SET", "NONE")
 INHERIT_RULES = frozenset({
@@ -31,6 +31,10 @@ def _state_item(diag: Diagnostics, path, item):
         diag.error("bad_state", path, item, "a state item needs exactly one state name")
         return None
     name = names[0]
+    if item[name] is not None and not isinstance(item[name], dict):
+        diag.error("bad_state", path + (name,), item[name],
+                   "expected {bus: .., duration: ..} (or null with bus/duration beside it)")
+        return None
     body = item[name] if isinstance(item[name], dict) else item
     bpath = path + (name,) if isinstance(item[name], dict) else path
     ticks = duration_ticks(diag, bpath + ("duration",), body.get("duration", 0))
@@ -64,8 +68,12 @@ def _sequence(diag: Diagnostics, name: str, raw, base_names, recipes) -> tuple:
         diag.error("not_a_mapping", path, raw, "sequence must be a mapping")
         return ()
     inherit = {}
-    for i, row in enumerate(raw.get("inherit") or []):
-        for target, rules in (row or {}).items():
+    rows = _list(diag, path + ("inherit",), raw.get("inherit"), "a list of {BASE: [rules]} mappings")
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            diag.error("not_a_mapping", path + ("inherit", i), row, "expected {BASE: [rules]}")
+            continue
+        for target, rules in row.items():
             rules = name_list(diag, path + ("inherit", i, target), rules) or []
             for rule in rules:
                 if rule not in INHERIT_RULES:
@@ -73,7 +81,8 @@ def _sequence(diag: Diagnostics, name: str, raw, base_names, recipes) -> tuple:
                                f"unknown inherit rule {rule!r}")
             inherit[target] = tuple(rules)
     choices = []
-    for i, row in enumerate(raw.get("probs") or []):
+    for i, row in enumerate(_list(diag, path + ("probs",), raw.get("probs"),
+                                  "a list of {BASE: probability} mappings")):
         if not isinstance(row, dict):
             diag.error("not_a_mapping", path + ("probs", i), row, "probability row must be a mapping")
             continue
@@ -81,11 +90,21 @@ def _sequence(diag: Diagnostics, name: str, raw, base_names, recipes) -> tuple:
             p = path + ("probs", i, target)
             if not _known_target(diag, p, target, base_names, recipes):
                 continue
-            if not isinstance(prob, (int, float)) or isinstance(prob, bool) or prob < 0:
-                diag.error("not_a_number", p, prob, "expected a probability >= 0")
+            prob = number(diag, p, prob, minimum=0, maximum=MAX_WEIGHT, what="a probability")
+            if prob is None:
                 continue
-            choices.append(SeqChoice(str(target), float(prob), inherit.get(target, ())))
+            choices.append(SeqChoice(str(target), prob, inherit.get(target, ())))
     return tuple(choices)
+
+
+def _list(diag: Diagnostics, path, value, what: str) -> list:
+    """``value`` if it is a list (None -> []); otherwise an error and []."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        diag.error("not_a_list", path, value, f"expected {what}")
+        return []
+    return value
 
 
 def _known_target(diag, path, target, base_names, recipes) -> bool:
@@ -123,6 +142,7 @@ def _role(diag: Diagnostics, name: str, raw: dict, whitelist):
 def build_bases(diag: Diagnostics, raw_bases, payload_raw, recipes, whitelist):
     """Returns ({name: OpBase}, {name: {canonical_state: written_spelling}})."""
     raw_bases = mapping(diag, ("op_bases",), raw_bases) or {}
+    payload_raw = mapping(diag, ("payload_by_op_base",), payload_raw) or {}
     names = set(raw_bases)
     bases, spellings = {}, {}
     for index, (name, raw) in enumerate(raw_bases.items()):
@@ -131,12 +151,12 @@ def build_bases(diag: Diagnostics, raw_bases, payload_raw, recipes, whitelist):
             diag.error("not_a_mapping", path, raw, "op base must be a mapping")
             continue
         scope = raw.get("scope", "NONE")
-        if scope not in SCOPES:
+        if not isinstance(scope, str) or scope not in SCOPES:
             diag.error("bad_scope", path + ("scope",), scope, f"scope must be one of {SCOPES}")
         states, spelled = _base_states(diag, name, raw)
         role = _role(diag, name, raw, whitelist)
         seq = _sequence(diag, name, raw.get("sequence"), names, recipes)
-        payload = _payload(diag, name, (payload_raw or {}).get(name))
+        payload = _payload(diag, name, payload_raw.get(name))
         if role is None or not states:
             continue
         bases[name] = OpBase(
@@ -165,8 +185,9 @@ def _durations(diag: Diagnostics, name: str, base: OpBase, spelled: dict, raw) -
     for key, value in raw.items():
         canon = canonical_state(str(key))
         if canon not in spelled:
-            diag.warn("unknown_state_duration", path + (key,), value,
-                      f"base {base.name} has no state {key}; duration ignored")
+            if duration_ticks(diag, path + (key,), value) is not None:  # still a valid number
+                diag.warn("unknown_state_duration", path + (key,), value,
+                          f"base {base.name} has no state {key}; duration ignored")
             continue
         if key != spelled[canon]:
             diag.warn("state_alias", path + (key,), key,
@@ -181,7 +202,11 @@ def _durations(diag: Diagnostics, name: str, base: OpBase, spelled: dict, raw) -
         if st.name not in given and st.name not in invalid:
             diag.warn("missing_duration", path, spelled[st.name],
                       f"no duration for state {spelled[st.name]}; base duration used")
-        states.append(StateSpec(st.name, st.bus, given.get(st.name, st.ticks)))
+        ticks = given.get(st.name, st.ticks)
+        if ticks <= 0:  # a zero-length state has no place on the timeline (decisions 61)
+            diag.error("zero_duration", path + (spelled[st.name],), ticks / 100,
+                       "every state must last at least 0.01 us (one tick)")
+        states.append(StateSpec(st.name, st.bus, ticks))
     return tuple(states)
 
 
@@ -191,7 +216,7 @@ def _status(diag: Diagnostics, name: str, raw) -> tuple:
     path = ("op_names", name, "status")
     raw = mapping(diag, path, raw) or {}
     mode = raw.get("mode", "die")
-    if mode not in STATUS_MODES:
+    if not isinstance(mode, str) or mode not in STATUS_MODES:
         diag.error("bad_status", path + ("mode",), mode, f"status mode must be one of {STATUS_MODES}")
         return ("die", None)
     lun = raw.get("lun")
@@ -201,7 +226,9 @@ def _status(diag: Diagnostics, name: str, raw) -> tuple:
     return (mode, lun)
 
 
-def build_ops(diag: Diagnostics, raw_ops, bases: dict, spellings: dict, celltypes: tuple) -> dict:
+def build_ops(diag: Diagnostics, raw_ops, bases: dict, spellings: dict, celltypes: tuple,
+              base_names=()) -> dict:
+    """``base_names``: every name under op_bases (those that failed were reported)."""
     raw_ops = mapping(diag, ("op_names",), raw_ops) or {}
     ops = {}
     for index, (name, raw) in enumerate(raw_ops.items()):
@@ -209,13 +236,17 @@ def build_ops(diag: Diagnostics, raw_ops, bases: dict, spellings: dict, celltype
         if not isinstance(raw, dict):
             diag.error("not_a_mapping", path, raw, "op name must be a mapping")
             continue
-        base = bases.get(raw.get("base"))
+        base_name = raw.get("base")
+        if not isinstance(base_name, str):
+            diag.error("not_a_name", path + ("base",), base_name, "expected an op base name")
+            continue
+        base = bases.get(base_name)
         if base is None:
-            if raw.get("base") not in spellings:  # bad bases were reported already
-                diag.error("unknown_base", path + ("base",), raw.get("base"), "unknown op base")
+            if base_name not in base_names:  # bad bases were reported already
+                diag.error("unknown_base", path + ("base",), base_name, "unknown op base")
             continue
         celltype = raw.get("celltype", "NONE")
-        if celltype not in celltypes:
+        if not isinstance(celltype, str) or celltype not in celltypes:
             diag.error("unknown_celltype", path + ("celltype",), celltype,
                        f"celltype must be one of {list(celltypes)}")
             continue

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from .build_ops import INHERIT_RULES
 from .diagnostics import Diagnostics
+from .roles import LATCH_KINDS
 from .model import DEFAULT_KEY, END, Exclusions, SeqRecipe, frozen_map
-from .values import canonical_state, mapping, name_list, number
+from .values import MAX_WEIGHT, canonical_state, mapping, name_list, number
 
 
 def build_groups(diag: Diagnostics, raw, base_names) -> dict:
@@ -61,13 +62,26 @@ def split_phase_key(diag: Diagnostics, path, key, spellings, *, allow_global=Fal
     return f"{base}.{canon}"
 
 
-def build_exclusions(diag: Diagnostics, raw: dict, groups: dict, spellings: dict) -> Exclusions:
+SUSPEND_KEYS = ("ERASE_SUSPENDED", "NOT_ERASE_SUSPENDED", "PROGRAM_SUSPENDED",
+                "NOT_PROGRAM_SUSPENDED")
+
+
+def build_exclusions(diag: Diagnostics, raw: dict, groups: dict, spellings: dict,
+                     cache_states=()) -> Exclusions:
+    """``cache_states``: the states roles enter (``cache_enter``); a key outside
+    the known names of its table could never match: an error naming the names."""
+    known = {"exclusions_by_latch_state": LATCH_KINDS, "exclusions_by_suspend_state": SUSPEND_KEYS,
+             "exclusions_by_odt_state": ("ODT_DISABLE",),
+             "exclusions_by_cache_state": tuple(sorted(cache_states))}
     tables = {}
-    for section in ("exclusions_by_latch_state", "exclusions_by_suspend_state",
-                    "exclusions_by_odt_state", "exclusions_by_cache_state"):
+    for section, names in known.items():
         rows = mapping(diag, (section,), raw.get(section)) or {}
+        for k in rows:
+            if k not in names:
+                diag.error("unknown_state", (section, k), k,
+                           f"no such state (it could never match); known: {list(names)}")
         tables[section] = frozen_map(
-            {k: _resolve(diag, (section, k), v, groups) for k, v in rows.items()})
+            {k: _resolve(diag, (section, k), v, groups) for k, v in rows.items() if k in names})
     by_state: dict = {}
     rows = mapping(diag, ("exclusions_by_op_state",), raw.get("exclusions_by_op_state")) or {}
     for key, value in rows.items():
@@ -94,7 +108,8 @@ def build_recipes(diag: Diagnostics, raw, base_names) -> dict:
         if body is None:
             continue
         steps = []
-        for i, row in enumerate(body.get("sequences") or []):
+        for i, row in enumerate(_list(diag, path + ("sequences",), body.get("sequences"),
+                                      "a list of {BASE: [rules]} steps")):
             if not isinstance(row, dict) or len(row) != 1:
                 diag.error("bad_recipe_step", path + ("sequences", i), row,
                            "each step is a one-key mapping BASE: [rules]")
@@ -109,10 +124,54 @@ def build_recipes(diag: Diagnostics, raw, base_names) -> dict:
                 if rule not in INHERIT_RULES:
                     diag.error("unknown_inherit_rule", spath, rule, f"unknown inherit rule {rule!r}")
             steps.append((base, tuple(rules)))
-        weights = mapping(diag, path + ("name_weights",), body.get("name_weights")) or {}
         recipes[key] = SeqRecipe(key, tuple(steps), frozen_map(
-            {b: frozen_map(w) for b, w in weights.items() if isinstance(w, dict)}))
+            _name_weights(diag, path + ("name_weights",), body.get("name_weights"), steps)))
     return recipes
+
+
+def _name_weights(diag: Diagnostics, path, raw, steps) -> dict:
+    """``name_weights: {BASE: {op_name: w}}``: finite weights >= 0 for bases of
+    the recipe; op names are checked against op_names in :func:`check_name_weights`."""
+    raw = mapping(diag, path, raw) or {}
+    step_bases = {b for b, _ in steps}
+    out = {}
+    for base, row in raw.items():
+        bpath = path + (base,)
+        if base not in step_bases:
+            diag.error("unknown_base", bpath, base, "not a base of this recipe's sequences")
+            continue
+        row = mapping(diag, bpath, row, "a mapping {op_name: weight}")
+        clean = {}
+        for name, w in (row or {}).items():
+            w = number(diag, bpath + (name,), w, minimum=0, maximum=MAX_WEIGHT, what="a weight")
+            if w is not None:
+                clean[name] = w
+        if row and not any(clean.values()):
+            diag.error("zero_weights", bpath, row, "every weight is 0 or invalid; nothing to choose")
+        out[base] = frozen_map(clean)
+    return out
+
+
+def check_name_weights(diag: Diagnostics, recipes: dict, ops: dict) -> None:
+    """Every op name in a recipe's name_weights exists and has the row's base."""
+    for key, recipe in recipes.items():
+        for base, row in recipe.name_weights.items():
+            for name in row:
+                path = ("generate_seq_rules", key, "name_weights", base, name)
+                if name not in ops:
+                    diag.error("unknown_name", path, name, f"{name!r} is not in op_names")
+                elif ops[name].base.name != base:
+                    diag.error("wrong_base", path, name,
+                               f"{name!r} has base {ops[name].base.name}, not {base}")
+
+
+def _list(diag: Diagnostics, path, value, what: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        diag.error("not_a_list", path, value, f"expected {what}")
+        return []
+    return value
 
 
 def _weights_row(diag: Diagnostics, path, row, names, bases) -> dict | None:
@@ -125,7 +184,7 @@ def _weights_row(diag: Diagnostics, path, row, names, bases) -> dict | None:
         if name not in names and name not in bases:
             diag.error("unknown_name", p, name, f"{name!r} is neither an op name nor an op base")
             continue
-        value = number(diag, p, w, minimum=0, what="a weight")
+        value = number(diag, p, w, minimum=0, maximum=MAX_WEIGHT, what="a weight")
         if value is not None:
             out[name] = value
     return out

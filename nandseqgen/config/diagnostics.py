@@ -23,7 +23,14 @@ class Diagnostic:
 
     def format(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{self.severity}: {where}: {self.path}: {self.message} (value: {self.value!r})"
+        if not self.path:  # a whole-file problem: one line naming the file
+            return f"{self.severity}: {where}: {self.message}"
+        return f"{self.severity}: {where}: {self.path}: {self.message} (value: {_short(self.value)})"
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class ConfigError(ValueError):
@@ -35,6 +42,9 @@ class ConfigError(ValueError):
         lines = [f"{len(self.errors)} config error(s):"]
         lines += ["  " + d.format() for d in self.errors]
         super().__init__("\n".join(lines))
+
+    def __reduce__(self):  # crosses process boundaries (run --sites) intact
+        return (type(self), (self.errors, self.warnings))
 
 
 @dataclass

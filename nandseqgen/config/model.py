@@ -26,6 +26,18 @@ class Topology:
 
 
 @dataclass(frozen=True)
+class Directed:
+    """``policies.coverage_directed`` (docs/coverage.md): steer proposals toward
+    coverage cells with low counts. Off by default."""
+
+    enabled: bool = False
+    strength: float = 1.0  # weight x 2**(-strength * level of the cell's count)
+    key_gain: float = 1.0  # extra weight for bases whose own keys still have holes
+    success_gain: float = 1.0  # weight x 2**(-success_gain * log2(tries / successes))
+    reset_scale: float = 0.1  # weight x this for RESET names (they abort ops in progress)
+
+
+@dataclass(frozen=True)
 class Policies:
     """Proposal/scheduling knobs. Times are integer ticks (0.01 us)."""
 
@@ -42,7 +54,7 @@ class Policies:
     backlog_max_retries: int = 20
     phase_hook_offset: int = 100
     input_time_bins: int = 10
-
+    coverage_directed: Directed = Directed()
 
     def in_config_units(self) -> dict:
         """The policies as written in a config (microseconds, YAML key names),

@@ -16,11 +16,7 @@ Built once per (config, seed) and cached. Rules (SPEC 5.4, docs/decisions.md):
 """
 from __future__ import annotations
 
-import os
-import tempfile
-
 import numpy as np
-import yaml
 
 from .model import DEFAULT_KEY, Config
 
@@ -93,41 +89,4 @@ def build_phase_table(cfg: Config, seed: int) -> dict:
     return {k: dict(v) for k, v in table.items()}
 
 
-def save_phase_table(table: dict, path: str) -> None:
-    """Write ``op_state_probs.yaml`` atomically."""
-    text = yaml.safe_dump({k: dict(v) for k, v in table.items()}, sort_keys=False)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".op_state_probs.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def load_phase_table(path: str, cfg: Config) -> dict:
-    """Read ``op_state_probs.yaml``; unknown keys/names raise ValueError naming them."""
-    with open(path, "r", encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
-    valid_keys = set(cfg.phase_keys())
-    table = {}
-    for key, row in data.items():
-        if key not in valid_keys:
-            raise ValueError(f"{path}: unknown phase key {key!r}")
-        if not isinstance(row, dict):
-            raise ValueError(f"{path}: {key}: probability row must be a mapping")
-        for name, p in row.items():
-            if name not in cfg.ops:
-                raise ValueError(f"{path}: {key}: unknown op name {name!r}")
-            if not isinstance(p, (int, float)) or isinstance(p, bool) or p < 0:
-                raise ValueError(f"{path}: {key}.{name}: probability must be a number >= 0")
-        table[key] = {n: float(p) for n, p in row.items()}
-    return table
-
-
-__all__ = ["build_phase_table", "save_phase_table", "load_phase_table", "DEFAULT_KEY"]
+__all__ = ["build_phase_table", "DEFAULT_KEY"]

@@ -9,7 +9,7 @@ is a load error. See ``docs/roles.md`` for the table in prose.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from .units import AXES, Axis
 
@@ -160,10 +160,36 @@ DEFAULT_STATUS: dict = {
 ROLE_FIELDS = {f.name for f in fields(Role)}
 
 
+#: Expected type of each declared role field: (python types, allowed values or None).
+_FIELD_TYPES: dict[str, tuple[Any, Any]] = {
+    "kind": (str, KINDS), "axis": ((str, type(None)), (None,) + AXES),
+    "address": (str, ADDRESS_KINDS), "sets_latch": ((str, type(None)), (None,) + LATCH_KINDS),
+    "latch_scope": (str, SCOPES), "releases_latches": (list, LATCH_KINDS),
+    "consumes_read_latch": (bool, None), "cache_enter": ((str, type(None)), None),
+    "cache_scope": (str, SCOPES), "cache_exit": (list, None), "plane_read_family": (bool, None),
+    "reset_scope": (str, ("die", "all")), "program_all_pages": (bool, None),
+}
+
+
+def _field_ok(name: str, value, check) -> bool:
+    types, allowed = _FIELD_TYPES[name]
+    if types is list:
+        good = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+        good = good and (allowed is None or all(v in allowed for v in value))
+        what = f"a list of names{'' if allowed is None else ' from ' + str(list(allowed))}"
+    else:
+        good = isinstance(value, types) and (allowed is None or value in allowed)
+        good = good and not (isinstance(value, str) and not value)
+        what = {bool: "true or false"}.get(types, "a name") if allowed is None \
+            else f"one of {[a for a in allowed if a is not None]}"
+    return check(good, (name,), value, f"{name} must be {what}")
+
+
 def role_from_config(value, check) -> Role | None:
     """Build a Role from ``op_bases.<B>.role`` (a kind string or a mapping).
 
-    ``check(ok, field, value, message)`` reports problems; returns None on error.
+    ``check(ok, field, value, message)`` reports problems and returns ``ok``;
+    returns None on error. Every field is type-checked before use.
     """
     if isinstance(value, str):
         value = {"kind": value}
@@ -172,6 +198,8 @@ def role_from_config(value, check) -> Role | None:
         return None
     unknown = set(value) - ROLE_FIELDS
     if not check(not unknown, (), sorted(unknown), f"unknown role fields {sorted(unknown)}"):
+        return None
+    if not all([_field_ok(k, v, check) for k, v in value.items()]):
         return None
     kind = value.get("kind")
     if not check(kind in KINDS, ("kind",), kind, f"role kind must be one of {list(KINDS)}"):
@@ -182,12 +210,6 @@ def role_from_config(value, check) -> Role | None:
             kw[key] = tuple(kw[key] or ())
     kw.setdefault("address", _DEFAULT_ADDRESS.get(str(kind), "none"))
     role = Role(**kw)
-    ok = check(role.axis in (None,) + AXES, ("axis",), role.axis, f"axis must be one of {AXES}")
-    ok &= check(role.address in ADDRESS_KINDS, ("address",), role.address,
-                f"address must be one of {ADDRESS_KINDS}")
-    ok &= check(role.kind not in ("suspend", "resume") or role.axis, ("axis",), role.axis,
-                "suspend/resume roles need an axis")
-    for latch in ((role.sets_latch,) if role.sets_latch else ()) + role.releases_latches:
-        ok &= check(latch in LATCH_KINDS, ("sets_latch",), latch, f"latch must be one of {LATCH_KINDS}")
+    ok = bool(check(role.kind not in ("suspend", "resume") or role.axis is not None, ("axis",),
+                    role.axis, "suspend/resume roles need an axis (ERASE or PROGRAM)"))
     return role if ok else None
-

@@ -7,7 +7,30 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+
+#: Temp files of :func:`atomic_open`: ``.NAME.xxxxxxxx.tmp`` (mkstemp's 8 characters).
+TMP_PATTERN = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+
+
+def file_mode() -> int:
+    """0666 minus the process umask: what ``open()`` would create (mkstemp uses 0600)."""
+    old = os.umask(0o022)  # reading the umask means setting it; restored at once
+    os.umask(old)
+    return 0o666 & ~old
+
+
+def remove_stale_tmp(directory: str) -> list:
+    """Delete the temp files interrupted writes left in ``directory``; returns their names."""
+    removed = []
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        for name in sorted(os.listdir(directory)):
+            if TMP_PATTERN.match(name) and os.path.isfile(os.path.join(directory, name)):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(directory, name))
+                    removed.append(name)
+    return removed
 
 
 @contextlib.contextmanager
@@ -17,6 +40,7 @@ def atomic_open(path: str, mode: str = "w", **kw):
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
                                dir=directory)
     try:
+        os.chmod(tmp, file_mode())
         with os.fdopen(fd, mode, **kw) as fh:
             yield fh
             fh.flush()

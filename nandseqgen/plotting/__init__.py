@@ -11,10 +11,16 @@ and returns the ``Axes``; none calls ``plt.show()``.
 
 The engine never imports this package.
 """
+from .coverage import closure_curves, holes_heatmap, unreachable_reasons
 from .distributions import input_time_hist, rollback_reasons
 from .gantt import gantt
 from .heatmaps import address_heatmap, coverage_heatmap
 from .progress import bootstrap_progress
 
 __all__ = ["gantt", "rollback_reasons", "bootstrap_progress", "coverage_heatmap",
-           "input_time_hist", "address_heatmap"]
+           "input_time_hist", "address_heatmap", "closure_curves", "holes_heatmap",
+           "unreachable_reasons"]
+
+from .campaign import coverage_closure, ops_per_site, violations_by_rule  # noqa: E402
+
+__all__ += ["coverage_closure", "violations_by_rule", "ops_per_site"]

@@ -49,6 +49,7 @@ class Proposer:
         ch = cfg.chunking  # a Chunker only when chunks are configured
         self._chunks_on = bool(ch.max_ops_per_chunk or ch.checkpoint_interval)
         self._chunker: Chunker | None = None  # of the latest _plan
+        self.steer = None  # coverage.DirectedSteer when policies.coverage_directed is on
 
     def propose(self, now: int, die: int, plane: int, rng) -> Proposal:
         rm = self.rm
@@ -56,13 +57,20 @@ class Proposer:
         used = self.sampler.key_used(key)
         res = Proposal(key, used)
         forbidden = rm.proposal_forbidden(die, plane, now) | self.op_state_mask.get(key, 0)
-        dist = self.sampler.dist(used, forbidden)
+        steer = self.steer
+        if steer is None:
+            dist = self.sampler.dist(used, forbidden)
+        else:  # coverage-directed: same candidates, other weights (docs/coverage.md)
+            b = steer.bin_of(die, plane, now, key)
+            dist = steer.dist(used, forbidden, b)
         if dist is None:
             res.reason = "no_candidate"
             return res
         for spec in draw_candidates(dist, rng, self.tries, self.epsilon):
             res.spec = spec
             res.reason, res.detail = self._try(res, spec, now, die, plane, rng)
+            if steer is not None:
+                steer.note(used, spec, b, res.reason is None)
             if res.reason is None or res.reason not in RETRY_REASONS:
                 return res
         return res

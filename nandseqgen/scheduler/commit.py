@@ -93,6 +93,8 @@ def phase_hooks(s: Scheduler, op: Op, rng: Stream) -> None:
     off, gap, until, q = s.cfg.policies.phase_hook_offset, s.cfg.policies.sequence_gap, \
         s.run_until, s.q
     hp = op.hook_plane if op.hook_plane in op.planes else op.planes[0]
+    if s.proposer.steer is not None:  # coverage-directed: hooks inside states (docs/coverage.md)
+        s.proposer.steer.extra_hooks(s, op, rng, lambda t: q.push(t, PHASE_HOOK, (op.die, hp)))
     needs_dout = op.role.needs_dout
     for name, start, end, _bus in op.segs:
         if name in _NO_HOOK_STATES or end <= start:

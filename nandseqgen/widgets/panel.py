@@ -43,7 +43,8 @@ class ControlPanel:
     """Re-run a config with other policies, seed, length and weights; see plots.
 
     ``controls``: the policy, ``seed``, ``run_until`` and ``bootstrap``
-    widgets by name; ``phase_key``: the Dropdown of phase keys;
+    widgets by name; ``directed`` / ``strength``: coverage-directed toggle and
+    strength (docs/coverage.md); ``phase_key``: the Dropdown of phase keys;
     ``weight_inputs``: {op_name: FloatText} for the selected key;
     ``weights``: the applied (normalised) rows, {phase_key: {op_name: p}};
     ``result``: the last successful RunResult; ``error``: the last error
@@ -59,6 +60,7 @@ class ControlPanel:
         self.result = None
         self.error: BaseException | None = None
         self.controls = self._make_controls(seed, run_until_us)
+        self._make_directed()
         self.plots = w.SelectMultiple(options=list(render.PLOTS), value=tuple(plots),
                                       description="plots", rows=len(render.PLOTS), style=_LABEL)
         self.phase_key = w.Dropdown(options=sorted(self._base_table(seed)), description="phase key",
@@ -89,11 +91,20 @@ class ControlPanel:
                                            description="bootstrap", indent=False)
         return controls
 
+    def _make_directed(self) -> None:
+        """``directed`` toggle and ``strength`` slider: policies.coverage_directed."""
+        knobs = self.cfg.policies.coverage_directed  # docs/coverage.md
+        self.directed = w.Checkbox(value=knobs.enabled, description="coverage-directed",
+                                   indent=False)
+        self.strength = w.FloatSlider(value=knobs.strength, min=0.0, max=4.0, step=0.25,
+                                      description="directed strength", style=_LABEL,
+                                      continuous_update=False)
+
     def _layout(self) -> w.VBox:
         c = self.controls
         left = w.VBox([w.HTML("<b>policies</b>")] + [c[k] for k in POLICIES])
         middle = w.VBox([w.HTML("<b>run</b>"), c["seed"], c["run_until"], c["bootstrap"],
-                         self.plots])
+                         self.directed, self.strength, self.plots])
         right = w.VBox([w.HTML("<b>phase_conditional weights</b>"), self.phase_key,
                         self.weight_box, w.HBox([self.apply_button, self.reset_button])])
         return w.VBox([w.HBox([left, middle, right]), w.HBox([self.run_button, self.status]),
@@ -122,7 +133,12 @@ class ControlPanel:
 
     def policy_changes(self) -> dict:
         """{"policies": {...}} from the policy controls (config units: us)."""
-        return {"policies": {key: self.controls[key].value for key in POLICIES}}
+        pol = {key: self.controls[key].value for key in POLICIES}
+        knobs = self.cfg.policies.coverage_directed
+        if (self.directed.value, self.strength.value) != (knobs.enabled, knobs.strength):
+            pol["coverage_directed"] = {"enabled": self.directed.value,
+                                        "strength": self.strength.value}
+        return {"policies": pol}
 
     def config(self) -> Config:
         """A new Config with the controls' policies (raises ConfigError on bad values)."""

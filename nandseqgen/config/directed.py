@@ -1,0 +1,31 @@
+"""``policies.coverage_directed``: the knobs of coverage-directed generation
+(docs/coverage.md). Errors name the key path."""
+from __future__ import annotations
+
+from .diagnostics import Diagnostics
+from .model import Directed
+from .values import boolean, mapping, number
+
+PATH = ("policies", "coverage_directed")
+_NUMBERS = ("strength", "key_gain", "success_gain", "reset_scale")
+
+
+def directed_knobs(diag: Diagnostics, raw) -> Directed:
+    """-> Directed; ``true``/``false`` alone toggles it with default knobs."""
+    if isinstance(raw, bool):
+        return Directed(enabled=raw)
+    raw = mapping(diag, PATH, raw, "a mapping (enabled, " + ", ".join(_NUMBERS) + ")")
+    if not raw:
+        return Directed()
+    default = Directed()
+    for key in raw:
+        if key not in ("enabled",) + _NUMBERS:
+            diag.error("unknown_key", PATH + (key,), raw[key],
+                       "expected one of enabled, " + ", ".join(_NUMBERS))
+    enabled = boolean(diag, PATH + ("enabled",), raw.get("enabled"), default.enabled)
+    knobs: dict[str, float] = {}
+    for key in _NUMBERS:
+        if key in raw:
+            v = number(diag, PATH + (key,), raw[key], minimum=0)
+            knobs[key] = v if v is not None else getattr(default, key)
+    return Directed(enabled, **knobs)

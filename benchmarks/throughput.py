@@ -39,11 +39,11 @@ def measure(which: str, until_us: float, seed: int) -> dict:
     """One measurement, in this process."""
     from nandseqgen.simulation import Simulation
     cfg = load(which)
-    sim = Simulation(cfg, seed=seed)
+    sim = Simulation(cfg, seed=seed, keep="memory")
     t0 = time.perf_counter()
     result = sim.run(until_us)
     run_s = time.perf_counter() - t0
-    ops = len(result.recorder.sequence)
+    ops = result.ops_issued
     with tempfile.TemporaryDirectory() as out:
         t1 = time.perf_counter()
         result.write(out, "000000")

@@ -79,6 +79,9 @@ def _run_options(run: argparse.ArgumentParser) -> None:
                           "(docs/coverage.md; default: the config's setting, off)")
     run.add_argument("--no-progress", action="store_true",
                      help="no progress bar (default: a bar on the terminal)")
+    run.add_argument("--format", choices=("csv", "parquet", "both"), default="csv",
+                     help="analysis tables as CSV, Parquet (needs the [parquet] extra) or both; "
+                          "the ATE sequence is always CSV (default: %(default)s)")
 
 
 def _config_check(args) -> int:
@@ -116,7 +119,7 @@ def _run(args) -> int:
                   num_runs=args.num_runs, date=args.date or _today(), bootstrap=args.bootstrap,
                   resume_from=args.resume_from, phase_table=args.phase_table,
                   save_phase_table=args.save_phase_table,
-                  progress=not args.no_progress, clock=time.perf_counter)
+                  progress=not args.no_progress, clock=time.perf_counter, fmt=args.format)
     try:
         if args.sites > 1:
             summary = run_sites((args.config, args.overrides, args.strict), sites=args.sites,

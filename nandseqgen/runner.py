@@ -45,15 +45,18 @@ def keep_start_snapshot(resume_from: str, out_dir: str) -> None:
 
 def run_job(cfg, *, out_dir: str, seed: int | None, run_until_us: float, date: str,
             num_runs: int | None = None, bootstrap=None, resume_from=None, phase_table=None,
-            save_phase_table=None, progress=None, snapshots: bool = True, clock=None) -> dict:
+            save_phase_table=None, progress=None, snapshots: bool = True, clock=None,
+            fmt: str = "csv") -> dict:
     """Run and write outputs; returns a JSON-able summary.
 
-    ``clock`` (e.g. ``time.perf_counter``, passed by the CLI) adds wall times;
-    the library itself never reads the clock. ``seed`` None: 42, or the
-    snapshot's seed on ``resume_from``.
+    Rows stream to ``out_dir`` while each run goes on (bounded memory);
+    ``fmt``: csv, parquet or both. ``clock`` (e.g. ``time.perf_counter``,
+    passed by the CLI) adds wall times; the library itself never reads the
+    clock. ``seed`` None: 42, or the snapshot's seed on ``resume_from``.
     """
     sim = _make_sim(cfg, seed, bootstrap, resume_from, phase_table)
     begin_outputs(out_dir)  # old manifest and stale temp files go first
+    sim.set_outputs(keep="files", out_dir=out_dir, date=date, format=fmt)
     if resume_from and snapshots:  # names were confined to its folder by load_snapshot
         keep_start_snapshot(resume_from, out_dir)
     if save_phase_table:
@@ -63,20 +66,21 @@ def run_job(cfg, *, out_dir: str, seed: int | None, run_until_us: float, date: s
         t0 = clock() if clock else 0.0
         result = sim.run(run_until_us, progress=bool(progress))
         wall = (clock() - t0) if clock else 0.0
-        paths = result.write(out_dir, date)
+        files = [p for by_ext in result.files.values() for p in by_ext.values()]
         snap = None
         if snapshots:
             from .snapshot import save_snapshot
             snap = save_snapshot(sim, os.path.join(out_dir, "snapshots"), date)
-        ops = len(result.recorder.sequence)
+        ops = result.ops_issued
         runs.append({"run_index": result.run_index, "ops": ops,
                      "wall_s": round(wall, 3) if clock else None,
                      "ops_per_s": round(ops / wall) if wall > 0 else None,
                      "rollbacks": sum(result.metrics["rollbacks"].values()),
                      "rollbacks_by_reason": dict(result.metrics["rollbacks"]),
-                     "files": sorted(os.path.basename(p) for p in paths.values()),
+                     "files": sorted(os.path.basename(p) for p in files),
                      "snapshot": snap})
         log.info("run %d: %d ops in %.2fs", result.run_index, ops, wall)
+        sim.results.clear()  # the files hold the tables; keep memory flat across runs
     write_manifest(out_dir, seed=sim.seed, config_hash=cfg.config_hash, date=date,
                    run_until_us=run_until_us, runs=[r["run_index"] for r in runs])  # last
     return {"config": cfg.source, "seed": sim.seed, "out_dir": out_dir, "runs": runs}

@@ -23,12 +23,30 @@ from .scheduler import Scheduler
 from .scheduler import commit as commit_mod
 
 
-def _tqdm_progress(start: int, until: int, run_index: int):
-    """A tqdm.auto bar in microseconds of simulated time, and its update callback."""
+KEEP = ("auto", "memory", "files")
+AUTO_FILES_US = 2_000_000.0  # keep="auto": longer runs stream to files
+
+
+def _tqdm_progress(start: int, until: int, run_index: int, metrics):
+    """A tqdm.auto bar over simulated microseconds, also showing ops and ops/s,
+    and its update callback. On a terminal or in a notebook it redraws a few
+    times a second; when stderr is a log file it writes one line a minute and
+    keeps the last one."""
+    import sys
+
+    from tqdm import autonotebook, std
     from tqdm.auto import tqdm
-    bar = tqdm(total=(until - start) // 100, unit="us", desc=f"run {run_index}", leave=False)
+    notebook = autonotebook.tqdm is not std.tqdm
+    live = notebook or (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
+    bar = tqdm(total=(until - start) // 100, unit="us", unit_scale=True, desc=f"run {run_index}",
+               leave=not live, mininterval=0.2 if live else 60.0, postfix="ops=0",
+               maxinterval=10.0 if live else 600.0, dynamic_ncols=live)
 
     def update(tick: int) -> None:
+        ops = metrics.ops_committed
+        elapsed = bar.format_dict.get("elapsed") or 0.0
+        bar.set_postfix_str(f"ops={ops:,} ops/s={ops / elapsed if elapsed else 0:,.0f}",
+                            refresh=False)
         bar.update(max(0, min(tick, until) - start) // 100 - bar.n)
     return bar, update
 
@@ -37,8 +55,11 @@ class Simulation:
     """One simulated NAND package. Runs continue from each other's state."""
 
     def __init__(self, config: Config | str | os.PathLike, *, seed: int = 42,
-                 phase_table: dict | None = None, bootstrap: bool | None = None):
+                 phase_table: dict | None = None, bootstrap: bool | None = None,
+                 keep: str = "auto", out_dir: str | os.PathLike | None = None,
+                 date: str = "000000", format: str = "csv"):
         cfg = config if isinstance(config, Config) else load_config(os.fspath(config))
+        self.set_outputs(keep=keep, out_dir=out_dir, date=date, format=format)
         self.cfg, self.seed = cfg, int(seed)
         self.am = AddressManager(cfg)
         self.rm = ResourceManager(cfg, self.am, clock=Clock())
@@ -55,6 +76,31 @@ class Simulation:
         self.run_index = 0
         self.results: list = []
         self._active: tuple | None = None  # (recorder, start tick) while a run is active
+
+    def set_outputs(self, *, keep: str = "auto", out_dir=None, date: str = "000000",
+                    format: str = "csv") -> None:
+        """Where run tables live. ``keep="memory"``: rows stay in memory and
+        ``result.write()`` writes them; ``"files"``: rows stream to
+        ``out_dir`` (default: a new temporary folder) while the run goes on and
+        the result reads them back lazily; ``"auto"``: files for runs longer
+        than ``AUTO_FILES_US``. ``date`` names the files; ``format``: csv,
+        parquet or both (the ATE sequence is always CSV too)."""
+        from .outputs.sinks import table_formats
+        if keep not in KEEP:
+            raise ValueError(f"keep must be one of {', '.join(KEEP)}, not {keep!r}")
+        table_formats("operation_sequence", format)  # validates the format
+        self.keep, self.date, self.format = keep, str(date), format
+        self.out_dir = os.fspath(out_dir) if out_dir is not None else None
+
+    def _recorder(self, run_until_us: float, run_index: int):
+        files = self.keep == "files" or (self.keep == "auto" and run_until_us > AUTO_FILES_US)
+        if not files:
+            return Recorder(self.cfg)
+        if self.out_dir is None:
+            import tempfile
+            self.out_dir = tempfile.mkdtemp(prefix="nandseqgen-")
+        from .outputs.stream import StreamRecorder
+        return StreamRecorder(self.cfg, self.out_dir, self.date, run_index, self.format)
 
     def _next_uid(self) -> int:
         self.uid += 1
@@ -85,7 +131,7 @@ class Simulation:
             raise RuntimeError("a run is active; call finish() first")
         check_run_until(run_until_us)
         s = self.scheduler
-        rec = self.recorder = Recorder(self.cfg)
+        rec = self.recorder = self._recorder(run_until_us, self.run_index + 1)
         self.rm.segment_sink = rec.segment
         self.run_index += 1
         if self.bootstrap is not None:
@@ -115,11 +161,15 @@ class Simulation:
         s = self.scheduler
         bar = None
         if progress is True:
-            bar, progress = _tqdm_progress(start, s.run_until, self.run_index)
+            bar, progress = _tqdm_progress(start, s.run_until, self.run_index, s.metrics)
         elif not callable(progress):
             progress = None
         try:
             summary = s.run(None, max_hooks=max_hooks, progress=progress)
+            rec.close()
+        except BaseException:
+            rec.abort()
+            raise
         finally:
             if bar is not None:
                 bar.close()

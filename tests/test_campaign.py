@@ -185,6 +185,39 @@ def test_campaign_table_parquet_and_merged_coverage(tmp_path):
     assert curve["filled"].is_monotonic_increasing
     assert curve["coverage_ratio"].iloc[-1] == merged.ratio
 
+    assert curve["coverage_entropy"].iloc[-1] == merged.entropy
+    assert curve["closed"].iloc[-1] == merged.closed
+
+
+def test_site_coverage_is_result_coverage_of_the_same_seed_and_config(tmp_path):
+    """The campaign's site figures are those of ``result.coverage()`` (the
+    model of docs/coverage.md) for the same config, variant and seed, runs
+    summed; the merged report over sites is the merge of the runs' reports."""
+    from nandseqgen.campaign.site import load_site_config
+    from nandseqgen.coverage import merged_report
+    from nandseqgen.simulation import Simulation
+    camp = _small(tmp_path / "c", seeds=[5, 6], num_runs=2,
+                  policy_variants={"explore": {"epsilon_greedy": 0.2}})
+    result = camp.run(workers=1, progress=False)
+    assert result.ok
+    everything = []
+    for site, row in zip(result.sites, result.table.itertuples(index=False)):
+        sim = Simulation(load_site_config(site), seed=site.seed)
+        runs = [sim.run(SHORT, progress=False) for _ in range(2)]
+        everything += runs
+        want = merged_report(runs).as_dict()
+        assert want["filled"] > 0 and want["unreachable"] > 0
+        assert (row.coverage_ratio, row.coverage_entropy) == (want["ratio"], want["evenness"])
+        assert (row.coverage_filled, row.coverage_possible, row.coverage_unreachable,
+                row.coverage_closed) == (want["filled"], want["possible"],
+                                         want["unreachable"], want["closed"])
+    table, merged = result.coverage()
+    want = merged_report(everything)
+    assert (merged.ratio, merged.entropy, merged.filled, merged.possible) == (
+        round(want.ratio, 6), round(want.evenness, 6), want.filled, want.possible)
+    assert int(table["count"].sum()) == sum(want.counts.values())
+    pd.testing.assert_frame_equal(result.coverage_report().cells, want.cells)
+
 
 def test_ctrl_c_keeps_finished_sites_and_a_rerun_goes_on(tmp_path):
     """SIGINT to the command's process group (what Ctrl-C sends) once a site

@@ -8,7 +8,7 @@ import os
 import pandas as pd
 
 from ..outputs.atomic import atomic_open
-from .coverage import closure, merged_coverage
+from .coverage import closure, merged_coverage, merged_site_report
 
 TABLE = "campaign"  # <out>/campaign.parquet and campaign.csv
 _FIRST = ["site", "config", "overrides", "variant", "seed", "status", "runs", "ops",
@@ -50,7 +50,9 @@ class CampaignResult:
     def build_table(self) -> pd.DataFrame:
         """site, config, overrides, variant, seed, status, runs, ops, rollbacks,
         rollbacks_<reason>..., violations, violations_<rule>..., coverage_ratio,
-        coverage_entropy, wall_s, out_dir, reused, error."""
+        coverage_entropy, wall_s, out_dir, reused, error, coverage_filled,
+        coverage_possible, coverage_unreachable, coverage_closed, input_time_bins
+        (coverage figures: docs/coverage.md)."""
         df = pd.DataFrame([self._row(s) for s in self.sites])
         reasons = sorted(c for c in df.columns if c.startswith("rollbacks_"))
         rules = [f"violations_{r}" for r in _rule_names()]
@@ -62,11 +64,15 @@ class CampaignResult:
         df.loc[done, reasons] = df.loc[done, reasons].fillna(0)
         for col in counts:
             df[col] = df[col].astype("Int64")
-        for col in ("coverage_ratio", "coverage_entropy", "wall_s"):
+        for col in ("coverage_ratio", "coverage_entropy", "wall_s", "coverage_closed"):
+            if col not in df.columns:
+                df[col] = pd.NA
             df[col] = pd.Series([float("nan") if pd.isna(v) else float(v) for v in df[col]],
                                 index=df.index, dtype="float64")
-        extra = ["coverage_filled", "coverage_possible", "input_time_bins"]
-        for col in extra:
+        counts_extra = ["coverage_filled", "coverage_possible", "coverage_unreachable",
+                        "input_time_bins"]
+        extra = counts_extra[:3] + ["coverage_closed", "input_time_bins"]
+        for col in counts_extra:
             if col not in df.columns:
                 df[col] = pd.NA
             df[col] = df[col].astype("Int64")
@@ -91,8 +97,15 @@ class CampaignResult:
         return [s for s in self.sites if s.name in done]
 
     def coverage(self) -> tuple:
-        """(input_time table summed over finished sites, CoverageFigures)."""
+        """(observed cells summed over finished sites, CoverageFigures); the
+        model of docs/coverage.md, site spaces united."""
         return merged_coverage(self._done_sites())
+
+    def coverage_report(self):
+        """The merged :class:`~nandseqgen.coverage.CoverageReport` of the
+        finished sites (cells, by_key(), holes(), unreachable()...), or None
+        when no site finished."""
+        return merged_site_report(self._done_sites())
 
     def closure(self) -> pd.DataFrame:
         """Merged coverage after the first k finished sites, k = 1..n."""

@@ -89,6 +89,7 @@ def _row(site: Site, summary: dict, violations: dict, cov, bins: int) -> dict:
             "violations": sum(violations.values()), "violations_by_rule": violations,
             "coverage_ratio": cov.ratio, "coverage_entropy": cov.entropy,
             "coverage_filled": cov.filled, "coverage_possible": cov.possible,
+            "coverage_unreachable": cov.unreachable, "coverage_closed": cov.closed,
             "input_time_bins": bins}
 
 

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .sinks import INT_COLUMNS as _INT
+from .sinks import NULLABLE_INT as _NULLABLE_INT
 from .tables import BUILDERS, TIME_COLUMNS
 
-_NULLABLE_INT = {"block", "page"}
-_INT = {"seq", "op_id", "op_uid", "die", "plane", "count"}
 
-
-def _typed(df: pd.DataFrame) -> pd.DataFrame:
+def typed(df: pd.DataFrame) -> pd.DataFrame:
     for col in df.columns:
         if col in TIME_COLUMNS or col == "input_time":
             df[col] = df[col].astype("float64")
@@ -24,7 +23,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
 
 def table_frame(recorder, table: str) -> pd.DataFrame:
     columns, rows = BUILDERS[table](recorder)
-    return _typed(pd.DataFrame(rows, columns=list(columns)))
+    return typed(pd.DataFrame(rows, columns=list(columns)))
 
 
 ROLLBACK_COLUMNS = ("time", "die", "plane", "phase_key", "op_name", "op_base", "reason", "detail")
@@ -32,7 +31,7 @@ ROLLBACK_COLUMNS = ("time", "die", "plane", "phase_key", "op_name", "op_base", "
 
 def rollback_frame(recorder) -> pd.DataFrame:
     rows = [(t / 100.0, d, p, key, name, base, reason, None if detail is None else str(detail))
-            for t, d, p, key, name, base, reason, detail in recorder.rollbacks]
+            for t, d, p, key, name, base, reason, detail in recorder.all_rollbacks()]
     df = pd.DataFrame(rows, columns=list(ROLLBACK_COLUMNS))
     df["time"] = df["time"].astype("float64")
     df["die"] = df["die"].astype("int64")

@@ -8,6 +8,11 @@ from .payload import payload_fields
 
 
 class Recorder:
+    """Keeps every row in memory (``Simulation(keep="memory")``); the streaming
+    variant is :class:`nandseqgen.outputs.stream.StreamRecorder`."""
+
+    in_memory = True
+
     def __init__(self, cfg):
         self.cfg = cfg
         self.planes = cfg.topology.planes
@@ -21,6 +26,7 @@ class Recorder:
         self.proposals = Counter()  # (key_used, key_virtual, die, plane, tick, op_name) -> n
         self.rollbacks: list = []  # (tick, die, plane, key, op_name, base, reason, detail)
         self.bootstrap_rows: list = []
+        self.n_sequence = 0
 
     # -------------------------------------------------------------- at commit
     def proposal(self, tick, die, plane, key_used, key, op_name) -> None:
@@ -37,8 +43,9 @@ class Recorder:
     def started(self, op) -> None:
         """OP_START: the op is issued; it goes to the ATE sequence (its payload
         JSON is made when the table is built: fields are final by now)."""
-        self.sequence.append((len(self.sequence), op.start, self.op_id[op.spec.name],
+        self.sequence.append((self.n_sequence, op.start, self.op_id[op.spec.name],
                               op.spec.name, op.uid, payload_fields(op)))
+        self.n_sequence += 1
         if op.blocks:
             base, ct = op.spec.base.name, op.celltype
             page = -1 if op.page is None else op.page
@@ -66,3 +73,17 @@ class Recorder:
     def segment(self, die, plane, row) -> None:
         start, end, base, state, uid, name = row
         self.seg_rows.append((start, end, die, plane, base, state, uid, name))
+
+    # ------------------------------------------------------------ run end
+    @property
+    def ops_issued(self) -> int:
+        return self.n_sequence
+
+    def all_rollbacks(self) -> list:
+        return self.rollbacks
+
+    def close(self) -> dict:
+        return {}
+
+    def abort(self) -> None:
+        pass

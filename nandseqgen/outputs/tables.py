@@ -1,11 +1,16 @@
-"""The six output tables (SPEC 6 items 1-6): one row builder each, used both
-for the in-memory DataFrames and for the CSV files, so the two always agree.
+"""The six output tables (SPEC 6 items 1-6): one row converter per table, used
+for the in-memory DataFrames, the CSV and Parquet files, and the streamed
+files alike, so they always agree byte for byte.
 
-Every builder returns ``(columns, rows)``; times are microseconds (ticks/100).
+Raw rows are what the recorder keeps (integer ticks); ``convert`` turns a
+list of raw rows, already in output order, into output rows (microseconds).
+``SORT_KEYS`` give the output order of the tables that are not written in
+arrival order.
 """
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 
 from .payload import build_payload
 
@@ -21,6 +26,34 @@ TABLES = {
                               "propose_time", "op_name", "count"),
 }
 TIME_COLUMNS = {"time", "start", "end", "duration", "propose_time"}
+# the column a time window selects on, per table (None: no time axis)
+TIME_AXIS = {"operation_sequence": "time", "operation_timeline": "start",
+             "op_state_timeline": "start", "phase_proposal_counts": "propose_time",
+             "address_touch_count": None, "op_state_name_input_time_count": None}
+# tables whose rows are in time order (a window is one contiguous slice of the file)
+TIME_SORTED = ("operation_sequence", "operation_timeline", "op_state_timeline")
+
+# RunResult attribute -> table
+NAMES = {"sequence": "operation_sequence", "operations": "operation_timeline",
+         "op_states": "op_state_timeline", "touches": "address_touch_count",
+         "input_time": "op_state_name_input_time_count",
+         "proposals": "phase_proposal_counts"}
+
+
+def table_of(name: str) -> str:
+    if name in NAMES:
+        return NAMES[name]
+    if name in TABLES:
+        return name
+    raise KeyError(f"unknown table {name!r}: one of {', '.join(list(NAMES) + list(TABLES))}")
+
+
+# raw operation_timeline row: (start, end, die, plane, block, page, name, base, source, uid, key)
+OP_ROW_KEY = itemgetter(0, 2, 3, 9, 1)
+# raw op_state_timeline row: (start, end, die, plane, base, state, uid, name)
+SEG_ROW_KEY = itemgetter(0, 2, 3, 6)
+# raw phase_proposal_counts key: (used, virtual, die, plane, tick, name) -> output order
+PROPOSAL_ORDER = itemgetter(2, 3, 5, 0, 1, 4)
 
 
 def us(ticks: int) -> float:
@@ -31,45 +64,66 @@ def lane_name(die: int, plane: int) -> str:
     return f"D{die}/P{plane}"
 
 
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def sequence_rows(raw: list) -> list:
+    """raw: (seq, tick, op_id, op_name, uid, payload fields)."""
+    return [(seq, us(t), op_id, name, uid, _dumps(build_payload(fields)))
+            for seq, t, op_id, name, uid, fields in raw]
+
+
+def op_rows(raw: list) -> list:
+    return [(us(s), us(e), d, p, b, pg, name, base, src, uid, key)
+            for s, e, d, p, b, pg, name, base, src, uid, key in raw]
+
+
+def seg_rows(raw: list) -> list:
+    return [(us(s), us(e), d, p, f"{base}.{state}", lane_name(d, p), name, us(e - s))
+            for s, e, d, p, base, state, uid, name in raw]
+
+
+def proposal_rows(items) -> list:
+    """items: ((used, virtual, die, plane, tick, name), count) in output order."""
+    return [(used, virt, d, p, us(t), name, n) for (used, virt, d, p, t, name), n in items]
+
+
+def touch_rows(touch) -> list:
+    return [(b, ct, d, blk, None if pg < 0 else pg, n)
+            for (b, ct, d, blk, pg), n in sorted(touch.items())]
+
+
+def input_time_rows(counter, bins: int) -> list:
+    return [(key, name, round(b / bins, 6), n) for (key, name, b), n in sorted(counter.items())]
+
+
+def sorted_proposals(proposals) -> list:
+    return sorted(proposals.items(), key=lambda kv: PROPOSAL_ORDER(kv[0]))
+
+
+# ---------------------------------------------------- whole tables from memory
 def operation_sequence(rec):
-    dumps = json.JSONEncoder(separators=(",", ":")).encode
-    rows = [(seq, us(t), op_id, name, uid, dumps(build_payload(fields)))
-            for seq, t, op_id, name, uid, fields in rec.sequence]
-    return TABLES["operation_sequence"], rows
+    return TABLES["operation_sequence"], sequence_rows(rec.sequence)
 
 
 def address_touch_count(rec):
-    rows = [(b, ct, d, blk, None if pg < 0 else pg, n)
-            for (b, ct, d, blk, pg), n in sorted(rec.touch.items())]
-    return TABLES["address_touch_count"], rows
+    return TABLES["address_touch_count"], touch_rows(rec.touch)
 
 
 def operation_timeline(rec):
-    rows = sorted(rec.op_rows, key=lambda r: (r[0], r[2], r[3], r[9], r[1]))
-    rows = [(us(s), us(e), d, p, b, pg, name, base, src, uid, key)
-            for s, e, d, p, b, pg, name, base, src, uid, key in rows]
-    return TABLES["operation_timeline"], rows
+    return TABLES["operation_timeline"], op_rows(sorted(rec.op_rows, key=OP_ROW_KEY))
 
 
 def op_state_timeline(rec):
-    rows = sorted(rec.seg_rows, key=lambda r: (r[0], r[2], r[3], r[6]))
-    rows = [(us(s), us(e), d, p, f"{base}.{state}", lane_name(d, p), name, us(e - s))
-            for s, e, d, p, base, state, uid, name in rows]
-    return TABLES["op_state_timeline"], rows
+    return TABLES["op_state_timeline"], seg_rows(sorted(rec.seg_rows, key=SEG_ROW_KEY))
 
 
 def input_time_count(rec):
-    bins = rec.bins
-    rows = [(key, name, round(b / bins, 6), n)
-            for (key, name, b), n in sorted(rec.input_time.items())]
-    return TABLES["op_state_name_input_time_count"], rows
+    return TABLES["op_state_name_input_time_count"], input_time_rows(rec.input_time, rec.bins)
 
 
 def phase_proposal_counts(rec):
-    items = sorted(rec.proposals.items(),
-                   key=lambda kv: (kv[0][2], kv[0][3], kv[0][5], kv[0][0], kv[0][1], kv[0][4]))
-    rows = [(used, virt, d, p, us(t), name, n) for (used, virt, d, p, t, name), n in items]
-    return TABLES["phase_proposal_counts"], rows
+    return TABLES["phase_proposal_counts"], proposal_rows(sorted_proposals(rec.proposals))
 
 
 BUILDERS = {

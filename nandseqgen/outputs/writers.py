@@ -1,43 +1,36 @@
-"""CSV files of a run (SPEC 6): RFC 4180 through the standard csv module."""
+"""Files of a run kept in memory (SPEC 6): every table through the same sinks
+the streaming recorder uses, in chunks."""
 from __future__ import annotations
 
-import csv
 import os
 
-from .atomic import atomic_open, fsync_dir
-from .tables import BUILDERS, TIME_COLUMNS
+from .atomic import fsync_dir
+from .sinks import TableOut, file_name
+from .tables import BUILDERS
+
+CHUNK = 50_000  # rows per write (and per Parquet row group)
+
+__all__ = ["write_run", "file_name", "CHUNK"]
 
 
-def file_name(table: str, date: str, run_index: int) -> str:
-    return f"{table}_{date}_{run_index:07d}.csv"
-
-
-def _cell(value, is_time: bool) -> str:
-    if value is None:
-        return ""
-    if is_time:
-        return f"{value:.2f}"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
-def write_table(path: str, columns, rows) -> None:
-    timecols = [c in TIME_COLUMNS for c in columns]
-    with atomic_open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-        w.writerow(columns)
-        w.writerows([_cell(v, tc) for v, tc in zip(row, timecols)] for row in rows)
-
-
-def write_run(recorder, out_dir: str, date: str, run_index: int) -> dict:
-    """Write the six tables; returns {table: path}."""
+def write_run(recorder, out_dir: str, date: str, run_index: int, fmt: str = "csv") -> dict:
+    """Write the six tables; returns {table: csv path (or parquet path)}."""
     os.makedirs(out_dir, exist_ok=True)
+    outs = []
+    try:
+        for table, build in BUILDERS.items():
+            _columns, rows = build(recorder)
+            out = TableOut(out_dir, table, date, run_index, fmt)
+            outs.append(out)
+            for i in range(0, len(rows), CHUNK):
+                out.write(rows[i:i + CHUNK])
+    except BaseException:
+        for out in outs:
+            out.abort()
+        raise
     paths = {}
-    for table, build in BUILDERS.items():
-        columns, rows = build(recorder)
-        path = os.path.join(out_dir, file_name(table, date, run_index))
-        write_table(path, columns, rows)
-        paths[table] = path
+    for out in outs:
+        files = out.commit()
+        paths[out.table] = files.get("csv") or files["parquet"]
     fsync_dir(out_dir)
     return paths

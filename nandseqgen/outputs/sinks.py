@@ -1,0 +1,213 @@
+"""Table files written in chunks: CSV (RFC 4180, standard csv module) and
+Parquet (pyarrow, the ``[parquet]`` extra).
+
+A sink writes into a temp file beside its final name; ``commit()`` fsyncs and
+renames it, ``abort()`` removes it. An interrupted run thus never leaves a
+partial file under a final name (the previous version, if any, stays).
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import tempfile
+
+from .atomic import file_mode
+from .csvfmt import line_formatter
+from .tables import TABLES, TIME_AXIS, TIME_SORTED
+
+from .columns import FLOAT_COLUMNS, INT_COLUMNS, NULLABLE_INT
+
+FORMATS = ("csv", "parquet", "both")
+GROUP = 65_536  # Parquet rows per row group
+
+
+def file_name(table: str, date: str, run_index: int, ext: str = "csv") -> str:
+    return f"{table}_{date}_{run_index:07d}.{ext}"
+
+
+def table_formats(table: str, fmt: str) -> tuple:
+    """Which files a table gets: the ATE sequence is always CSV (SPEC 6.1);
+    ``parquet`` adds a Parquet copy of it for notebooks (docs/decisions.md)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt == "both" or table == "operation_sequence" and fmt == "parquet":
+        return ("csv", "parquet")
+    return (fmt,)
+
+
+def _temp(path: str):
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                               dir=directory)
+    os.chmod(tmp, file_mode())  # as open() would create it, not mkstemp's 0600
+    return fd, tmp
+
+
+class CsvSink:
+    """Written through its raw file descriptor only, so that a forked writer
+    (:mod:`.forkwrite`) and the parent share one file offset."""
+
+    def __init__(self, path: str, columns: tuple):
+        self.path, self.columns = path, columns
+        self.fd, self.tmp = _temp(path)
+        self.closed = False
+        self.lines = line_formatter(columns)
+        head = io.StringIO()
+        csv.writer(head, quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerow(columns)
+        self._put(head.getvalue())
+
+    def _put(self, text: str) -> None:
+        data = memoryview(text.encode("utf-8"))
+        while data:
+            data = data[os.write(self.fd, data):]
+
+    def write(self, rows: list) -> None:
+        if rows:
+            self._put(self.lines(rows))
+
+    def offset(self) -> int:
+        """Byte offset where the next row starts (for windowed reading)."""
+        return os.lseek(self.fd, 0, os.SEEK_CUR)
+
+    def commit(self) -> str:
+        os.fsync(self.fd)
+        os.close(self.fd)
+        self.closed = True
+        os.replace(self.tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        if not self.closed:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.closed = True
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.tmp)
+
+
+def arrow_schema(columns: tuple):
+    import pyarrow as pa
+    fields = []
+    for c in columns:
+        if c in FLOAT_COLUMNS:
+            t = pa.float64()
+        elif c in NULLABLE_INT or c in INT_COLUMNS:
+            t = pa.int64()
+        else:
+            t = pa.string()
+        fields.append(pa.field(c, t, nullable=c not in INT_COLUMNS and c not in FLOAT_COLUMNS))
+    return pa.schema(fields)
+
+
+class ParquetSink:
+    """Row groups of exactly ``GROUP`` rows (the last one shorter), whatever the
+    chunks written, so a streamed and an in-memory run give the same bytes; a
+    time-range read skips whole groups by their statistics."""
+
+    def __init__(self, path: str, columns: tuple):
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError as exc:  # pragma: no cover - the [parquet] extra is missing
+            raise RuntimeError("Parquet output needs pyarrow: pip install 'nandseqgen[parquet]'") \
+                from exc
+        self.pa = pa
+        self.path, self.columns = path, columns
+        self.schema = arrow_schema(columns)
+        fd, self.tmp = _temp(path)
+        self.fh = os.fdopen(fd, "wb")
+        self.w = pq.ParquetWriter(self.fh, self.schema, compression="zstd")
+        self.pending: list = []
+
+    def write(self, rows: list) -> None:
+        self.pending += rows
+        while len(self.pending) >= GROUP:
+            self._group(self.pending[:GROUP])
+            del self.pending[:GROUP]
+
+    def _group(self, rows: list) -> None:
+        cols = list(zip(*rows))
+        arrays = [self.pa.array(col, type=f.type) for col, f in zip(cols, self.schema)]
+        self.w.write_table(self.pa.Table.from_arrays(arrays, schema=self.schema))
+
+    def offset(self) -> int:
+        return -1
+
+    def commit(self) -> str:
+        if self.pending:
+            self._group(self.pending)
+        self.pending = []
+        self.w.close()
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        os.replace(self.tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        with contextlib.suppress(Exception):
+            self.w.close()
+        with contextlib.suppress(OSError):
+            self.fh.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.tmp)
+
+
+class TableOut:
+    """Every file of one table (CSV and/or Parquet), fed the same chunks.
+
+    ``index`` collects ``(first_time_us, csv_byte_offset)`` per chunk, so a
+    time window can seek into the CSV without reading what lies before it."""
+
+    def __init__(self, out_dir: str, table: str, date: str, run_index: int, fmt: str):
+        self.table = table
+        self.columns = TABLES[table]
+        self.sinks = {}
+        for ext in table_formats(table, fmt):
+            path = os.path.join(out_dir, file_name(table, date, run_index, ext))
+            self.sinks[ext] = (CsvSink if ext == "csv" else ParquetSink)(path, self.columns)
+        self.index: list = []
+        self.rows = 0
+        self._time_col = None
+        if table in TIME_SORTED:
+            self._time_col = self.columns.index(TIME_AXIS[table])
+
+    def write(self, rows: list) -> None:
+        """Converted rows, written here and now (counter tables, in-memory runs)."""
+        self.write_raw(rows, _same, None, None)
+
+    def write_raw(self, raw: list, convert, first_us, jobs) -> None:
+        """Raw rows: the Parquet copy is converted here; the CSV here too when
+        ``jobs`` is None, else ``(sink, convert, raw)`` goes to ``jobs`` for a
+        :class:`.forkwrite.ChunkWriter` (waited for before this call, so the
+        file offset is final). ``first_us``: the first row's time."""
+        if not raw:
+            return
+        csv_sink = self.sinks.get("csv")
+        if self._time_col is not None and csv_sink is not None:
+            t0 = first_us if first_us is not None else raw[0][self._time_col]
+            self.index.append((t0, csv_sink.offset(), self.rows))
+        rows = None
+        if "parquet" in self.sinks:
+            rows = convert(raw)
+            self.sinks["parquet"].write(rows)
+        if csv_sink is not None:
+            if jobs is None or rows is not None:
+                csv_sink.write(rows if rows is not None else convert(raw))
+            else:
+                jobs.append((csv_sink, convert, raw))
+        self.rows += len(raw)
+
+    def commit(self) -> dict:
+        return {ext: sink.commit() for ext, sink in self.sinks.items()}
+
+    def abort(self) -> None:
+        for sink in self.sinks.values():
+            sink.abort()
+
+
+def _same(rows: list) -> list:
+    return rows

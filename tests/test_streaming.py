@@ -1,0 +1,176 @@
+"""Streaming outputs (issue 10): the same bytes as in-memory runs, bounded
+buffers, atomic files, lazy and windowed frames, Parquet, the progress bar."""
+from __future__ import annotations
+
+import filecmp
+import io
+import os
+
+import pandas as pd
+import pytest
+from helpers import PROJECT_CONFIG
+
+import nandseqgen.outputs.stream as stream
+import nandseqgen.simulation as simulation
+from nandseqgen.cli import main
+from nandseqgen.outputs.forkwrite import ChunkWriter
+from nandseqgen.outputs.lazy import open_run
+from nandseqgen.outputs.spill import ProposalSpill
+from nandseqgen.simulation import Simulation
+
+FRAMES = ("sequence", "operations", "op_states", "touches", "input_time", "proposals",
+          "rollbacks")
+
+
+def _csvs(folder) -> list:
+    return sorted(n for n in os.listdir(folder) if n.endswith(".csv"))
+
+
+def _same_files(a, b, names) -> None:
+    match, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
+    assert mismatch == [] and errors == [] and len(match) == len(names) > 0
+
+
+@pytest.fixture(scope="module")
+def small_chunks():
+    """Chunks of 150 rows: many flushes, forks, proposal spills and merges of
+    spilled runs (3 per level) in a short run."""
+    old = stream.CHUNK, ProposalSpill.FAN
+    stream.CHUNK, ProposalSpill.FAN = 150, 3
+    yield
+    stream.CHUNK, ProposalSpill.FAN = old
+
+
+@pytest.mark.parametrize("which,fork", [("project", True), ("reference", True),
+                                        ("project", False)])
+def test_streamed_run_writes_the_bytes_of_an_in_memory_run(which, fork, tmp_path, project_cfg,
+                                                           reference_cfg, small_chunks,
+                                                           monkeypatch):
+    cfg = project_cfg if which == "project" else reference_cfg
+    if not fork:
+        monkeypatch.setattr(stream, "ChunkWriter", lambda fork: ChunkWriter(fork=False))
+    until = 60_000 if which == "project" else 250_000  # a few thousand ops each
+    mem = Simulation(cfg, seed=5, keep="memory").run(until)
+    mem.write(str(tmp_path / "mem"), "261130")
+    sim = Simulation(cfg, seed=5, keep="files", out_dir=tmp_path / "st", date="261130")
+    st = sim.run(until)
+    assert st.ops_issued == mem.ops_issued > 600
+    props = sim.recorder._props
+    assert sim.recorder.writer.chunks > 3 and props.spills > props.FAN  # really streamed
+    assert props.merges >= 1  # spilled runs were merged a level up
+    assert sim.recorder.writer.fork is fork
+    _same_files(tmp_path / "mem", tmp_path / "st", _csvs(tmp_path / "mem"))
+    for name in FRAMES:  # lazily read frames equal the in-memory ones, dtypes included
+        pd.testing.assert_frame_equal(getattr(mem, name), getattr(st, name), obj=name)
+
+
+def test_buffers_stay_bounded_while_the_run_goes_on(project_cfg, tmp_path, small_chunks):
+    sim = Simulation(project_cfg, seed=3, keep="files", out_dir=tmp_path)
+    seen = {"seq": 0, "ops": 0, "segs": 0, "props": 0, "rb": 0}
+
+    def probe(_tick):
+        rec = sim.recorder
+        for key, n in (("seq", len(rec.sequence)), ("ops", len(rec.op_rows)),
+                       ("segs", len(rec.seg_rows)), ("props", len(rec.proposals)),
+                       ("rb", len(rec.rollbacks))):
+            seen[key] = max(seen[key], n)
+    res = sim.run(150_000, progress=probe)
+    assert res.ops_issued > 6 * 150 * 2
+    assert seen["seq"] <= 150 and seen["rb"] <= 150 and seen["props"] <= 4 * 150
+    # timelines hold at most the rows of the last few ms (longest op) + the unpiece tail
+    assert seen["ops"] <= 4096 + 2000 and seen["segs"] <= 4096 + 2000
+    assert len(res.operations) > seen["ops"]
+
+
+def test_windows_and_chunks_match_the_whole_frame(project_cfg, tmp_path, small_chunks):
+    res = Simulation(project_cfg, seed=8, keep="files", out_dir=tmp_path).run(40_000)
+    mem = Simulation(project_cfg, seed=8, keep="memory").run(40_000)
+    for name, col in (("sequence", "time"), ("operations", "start"), ("op_states", "start"),
+                      ("proposals", "propose_time")):
+        whole = getattr(mem, name)
+        want = whole[(whole[col] >= 12_000) & (whole[col] < 17_500)].reset_index(drop=True)
+        assert len(want) > 50
+        for r in (res, mem):
+            got = r.read(name, start_us=12_000, end_us=17_500)
+            pd.testing.assert_frame_equal(got, want, obj=name)
+        chunks = list(res.iter_chunks(name, chunksize=97))
+        assert max(len(c) for c in chunks) <= 97
+        pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole)
+    cols = res.read("sequence", 0, 1_000, columns=["time", "op_name"])
+    assert list(cols.columns) == ["time", "op_name"] and cols["time"].max() < 1_000
+    assert res.read("operations", 10**9, 2 * 10**9).empty
+    with pytest.raises(KeyError, match="unknown table"):
+        res.read("nonsense")
+    on_disk = open_run(str(tmp_path))  # e.g. a folder written by `nandseqgen run`
+    pd.testing.assert_frame_equal(on_disk.proposals, mem.proposals)
+    pd.testing.assert_frame_equal(on_disk.read("op_states", 12_000, 17_500),
+                                  res.read("op_states", 12_000, 17_500))
+    assert sum(len(c) for c in on_disk.iter_chunks("sequence", 1000)) == len(mem.sequence)
+    with pytest.raises(FileNotFoundError, match="run 2"):
+        open_run(str(tmp_path), run_index=2)
+
+
+def test_parquet_beside_the_ate_csv(project_cfg, tmp_path):
+    sim = Simulation(project_cfg, seed=4, keep="files", out_dir=tmp_path, format="parquet")
+    res = sim.run(30_000)
+    names = sorted(os.listdir(tmp_path))
+    assert [n for n in names if n.endswith(".csv")] == ["operation_sequence_000000_0000001.csv"]
+    assert len([n for n in names if n.endswith(".parquet")]) == 6
+    mem = Simulation(project_cfg, seed=4, keep="memory").run(30_000)
+    mem.write(str(tmp_path / "mem"), "000000", "both")
+    _same_files(tmp_path, tmp_path / "mem", [n for n in names if not n.startswith(".")])
+    for name in FRAMES:
+        pd.testing.assert_frame_equal(getattr(mem, name), getattr(res, name), obj=name)
+    window = res.read("op_states", 5_000, 6_000)
+    assert len(window) and window["start"].between(5_000, 6_000, inclusive="left").all()
+
+
+def test_interrupted_run_leaves_no_file_behind(project_cfg, tmp_path, small_chunks):
+    sim = Simulation(project_cfg, seed=6, keep="files", out_dir=tmp_path)
+    ticks = []
+
+    def stop(tick):
+        ticks.append(tick)
+        if len(ticks) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sim.run(200_000, progress=stop)
+    assert os.listdir(tmp_path) == []  # no final file and no temp file
+
+
+def test_keep_auto_streams_long_runs_only(project_cfg, tmp_path, monkeypatch):
+    monkeypatch.setattr(simulation, "AUTO_FILES_US", 5_000.0)
+    sim = Simulation(project_cfg, seed=2, out_dir=tmp_path, date="261130")
+    short, long_ = sim.run(4_000), sim.run(9_000)
+    assert short.in_memory and not long_.in_memory
+    written = long_.write(str(tmp_path), "261130")  # already there: nothing to copy
+    assert sorted(os.listdir(tmp_path)) == sorted(os.path.basename(p) for p in written.values())
+    assert all(n.endswith("_0000002.csv") for n in os.listdir(tmp_path))
+    with pytest.raises(ValueError, match="keep must be one of"):
+        Simulation(project_cfg, keep="disk")
+    with pytest.raises(ValueError, match="csv, parquet, both"):
+        Simulation(project_cfg, format="xlsx")
+
+
+def test_cli_multi_run_with_bootstrap_streams_what_memory_runs_write(tmp_path, project_cfg):
+    argv = ["run", "--config", PROJECT_CONFIG, "--out", str(tmp_path / "cli"), "--run-until",
+            "6000", "--seed", "12", "--date", "261130", "--no-progress", "--num-runs", "2",
+            "--bootstrap", "--format", "both"]
+    assert main(argv) == 0
+    sim = Simulation(project_cfg, seed=12, keep="memory", bootstrap=True)
+    for _ in range(2):
+        sim.run(6_000).write(str(tmp_path / "mem"), "261130", "both")
+    names = [n for n in os.listdir(tmp_path / "mem")]
+    assert len(names) == 24
+    _same_files(tmp_path / "cli", tmp_path / "mem", sorted(names))
+
+
+def test_progress_bar_shows_ops_and_stays_quiet_in_a_log(project_cfg, monkeypatch):
+    log = io.StringIO()  # not a terminal, like a redirected stderr
+    monkeypatch.setattr("sys.stderr", log)
+    res = Simulation(project_cfg, seed=1, keep="memory").run(60_000, progress=True)
+    text = log.getvalue()
+    assert res.ops_issued > 500
+    assert "ops=" in text and "ops/s=" in text and "us" in text
+    assert text.count("\r") <= 3  # first and last draw, not one per update

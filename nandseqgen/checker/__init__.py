@@ -8,7 +8,8 @@ violation.
 >>> report = check_dir("out", "config.yaml")      # doctest: +SKIP
 >>> report.ok, report.summary()                     # doctest: +SKIP
 """
-from .check import check_dir, check_frames, find_run_files
+from .check import check_frames
+from .files import check_dir, find_run_files
 from .cli import main
 from .load import CheckInputError
 from .report import COLUMNS, RULES, CheckReport

@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from ..config import ConfigError
-from .check import check_dir
+from .files import check_dir
 from .load import CheckInputError
 
 

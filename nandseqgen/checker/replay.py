@@ -132,6 +132,7 @@ class Replay:
     runs: list
     by_uid: dict
     frames: list
+    stacks: dict = field(default_factory=dict)  # die -> open suspend frames at the end
 
 
 class Replayer:
@@ -153,9 +154,7 @@ class Replayer:
             members = []
             for c in cf.members:
                 segs = [Seg(n, s, e, bool(b), e) for n, s, e, b in c.segs]
-                end = max((s.end for s in segs), default=c.rec.start)
-                run = OpRun(c.rec, [Piece(c.rec.start, end, ISSUE_PIECE, segs)], "suspended",
-                            [[cf.opened_at, INF]])
+                run = OpRun(c.rec, _pieces(c.rec.start, segs), "suspended", [[cf.opened_at, INF]])
                 members.append((run, c.remaining))
                 runs.append(run)
             frame = Frame(cf.axis, cf.die, cf.opened_by, cf.opened_at, members)
@@ -185,7 +184,7 @@ class Replayer:
         by_uid = {}
         for run in runs:
             by_uid.setdefault(run.rec.uid, run)
-        return Replay(runs, by_uid, self.frames)
+        return Replay(runs, by_uid, self.frames, self.stacks)
 
     def _live(self, die: int, t: int) -> list:
         """Running ops of ``die`` whose last piece ends after ``t`` (pruned in place)."""
@@ -267,6 +266,20 @@ class Replayer:
             for frame in open_frames:
                 frame.closed_at = t
             self.open_frames[d] = []  # closed at or before t: no later reset changes them
+
+
+def _pieces(start: int, segs: list) -> list:
+    """Executed segments of a carried op split into pieces where they are not
+    contiguous (a suspended op resumed and suspended again)."""
+    pieces = [Piece(start, start, ISSUE_PIECE, [])]
+    for s in segs:
+        last = pieces[-1]
+        if last.segs and s.start != last.end:
+            last = Piece(s.start, s.start, RESUME_PIECE, [])
+            pieces.append(last)
+        last.segs.append(s)
+        last.end = s.end
+    return pieces
 
 
 def replay(records: list, cfg, col: Collector, start=None) -> Replay:

@@ -31,6 +31,7 @@ class Collector:
         self.skipped: dict = {}
         self.scope: set | None = None  # uids reported on (None: every op)
         self.scope_start: int | None = None  # unattributed violations before this are dropped
+        self.carried: set = set()  # uids of ops carried from an earlier chunk (.stream): reported
 
     def limit_to(self, uids, start_tick: int | None) -> None:
         """Report only on the ops ``uids`` (earlier runs replayed as history)."""
@@ -73,7 +74,7 @@ class Collector:
     def keeps(self, uid, time_tick) -> bool:
         """In scope: an op of this run, or anything at/after this run's first op
         (e.g. the resumed remainder of an op issued in an earlier run)."""
-        if self.scope is None or (uid is not None and uid in self.scope):
+        if self.scope is None or (uid is not None and (uid in self.scope or uid in self.carried)):
             return True
         if time_tick is not None and self.scope_start is not None:
             return time_tick >= self.scope_start

@@ -15,9 +15,12 @@ EXP_VALUES = ("busy", "extrdy", "ready")
 
 
 # ------------------------------------------------------------- time_order
-def check_time_order(seq_df: pd.DataFrame, col: Collector) -> None:
-    """Rule 1: ``seq`` counts up by one, times never go back and sit on the 0.01 us grid."""
-    prev_seq = prev_t = None
+def check_time_order(seq_df: pd.DataFrame, col: Collector, prev=(None, None)) -> tuple:
+    """Rule 1: ``seq`` counts up by one, times never go back and sit on the 0.01 us grid.
+
+    ``prev``: (seq, time tick) of the row before the first one (a chunk of a
+    longer file); returns those of the last row."""
+    prev_seq, prev_t = prev
     for row in seq_df.to_dict("records"):
         col.check("time_order")
         try:
@@ -36,6 +39,7 @@ def check_time_order(seq_df: pd.DataFrame, col: Collector) -> None:
             col.flag("time_order", None, f"time {t / 100:.2f} us is before the previous op's "
                      f"{prev_t / 100:.2f} us", **where)
         prev_seq, prev_t = seq, t
+    return prev_seq, prev_t
 
 
 # ------------------------------------------------------- multiplane_group
@@ -159,15 +163,17 @@ def check_csv_json_frame(seq_df: pd.DataFrame, col: Collector) -> None:
         _payload_text_ok(row.get("payload"), col, where)
 
 
-def check_csv_json_file(header: list, rows: list, col: Collector) -> None:
-    """The sequence file as read by the csv module: header, field counts, payload JSON."""
+def check_csv_json_file(header: list, rows: list, col: Collector, first_line: int = 2) -> None:
+    """The sequence file as read by the csv module: header, field counts, payload JSON.
+
+    ``first_line``: file line number of ``rows[0]`` (a chunk of the file)."""
     expected = ["seq", "time", "op_id", "op_name", "op_uid", "payload"]
     if header != expected:
         col.flag("csv_json", None, f"operation_sequence header {header} != {expected}")
     for i, cells in enumerate(rows):
         col.check("csv_json")
         if len(cells) != len(header):
-            col.flag("csv_json", None, f"line {i + 2}: {len(cells)} fields, header has {len(header)}")
+            col.flag("csv_json", None, f"line {i + first_line}: {len(cells)} fields, header has {len(header)}")
             continue
         row = dict(zip(header, cells))
         _payload_text_ok(row.get("payload"), col, _where(row))

@@ -133,10 +133,12 @@ def progress_bar(total: int, desc: str, progress: bool):
 
 
 def run_sweep(rp: Replay, cfg, ctx, col: Collector, check_start, start=None,
-              progress: bool = False) -> SweepState:
+              progress: bool = False, final: bool = True) -> SweepState:
     """Walk the events; ``check_start(run, state, ctx, col)`` (the start rules,
     passed in so that this module does not import them: no import circle) and
-    ``ctx`` its lookups."""
+    ``ctx`` its lookups. ``final``: the sequence ends here (reads whose latch
+    was never output are reported); False for a chunk of a longer run
+    (:mod:`.stream`)."""
     st = initial_state(cfg, start)
     bar = progress_bar(len(rp.runs), "check", progress)
     done = 0
@@ -154,7 +156,8 @@ def run_sweep(rp: Replay, cfg, ctx, col: Collector, check_start, start=None,
             apply_end(run, st, cfg)
     if bar is not None:
         bar.close()
-    _leftover_latches(st, col)
+    if final:
+        leftover_latches(st, col)
     return st
 
 
@@ -231,7 +234,7 @@ def _release_latches(rec, st: SweepState, cfg) -> None:
             st.latches_at(rec.die, p).pop(READ_LATCH, None)
 
 
-def _leftover_latches(st: SweepState, col: Collector) -> None:
+def leftover_latches(st: SweepState, col: Collector) -> None:
     """Reads whose LATCH_ON_READ was never output (rule 15)."""
     for (d, p), held in sorted(st.latches.items()):
         entry = held.get(READ_LATCH)

@@ -1,0 +1,352 @@
+"""Check a run's files in bounded memory: a chunked sweep over time.
+
+The three files are written in time order (``operation_sequence`` by
+``time``, both timelines by ``start``). They are read together, a chunk of
+about ``chunk_ops`` sequence rows at a time, and each chunk is cut at a
+*quiet time* ``T``: a sequence row's time that no ``operation_timeline`` row
+spans (every op issued before ``T`` has ended, or is suspended). At such a
+time the device state is fully described by what a state snapshot holds
+(:class:`.start_state.StartState`: address book, suspend stacks with the
+suspended ops, latches, caches, ODT, the last op-state segments per plane),
+so each chunk is checked by :func:`.check.check_tables` from the state the
+previous chunk left, exactly as a run resumed from a snapshot is. Memory is
+one chunk's rows and replay plus per die / plane / block state, whatever the
+run's length. The replay confirms each cut (every op of the chunk ended by
+``T`` or is suspended); if it does not, the chunk grows to the next quiet
+time. See docs/validation.md "Chunked check".
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import logging
+import sys
+from dataclasses import dataclass
+
+from .check import check_tables
+from .load import CheckInputError
+from .report import Collector
+from .rows import SHARED_COLUMNS, RowTable
+from .start_state import Carried, CarriedFrame, StartState
+from .sweep import leftover_latches, progress_bar
+from .values import to_int, to_tick
+
+log = logging.getLogger(__name__)
+
+SEQUENCE_HEADER = ["seq", "time", "op_id", "op_name", "op_uid", "payload"]
+#: default sequence rows per chunk (peak memory is about 5 KiB per op of a chunk)
+CHUNK_OPS = 10_000
+#: tail segments kept per (die, plane) for the phase keys of the next chunk
+TAIL_SEGMENTS = 3
+
+
+class Fallback(Exception):
+    """The files cannot be cut into chunks: check them whole instead."""
+
+
+class CsvStream:
+    """A CSV file read row by row (lists of strings), low-cardinality cells shared."""
+
+    def __init__(self, path: str, time_column: str, end_column: str | None = None):
+        self.path = path
+        self.fh = open(path, newline="", encoding="utf-8")
+        self.reader = csv.reader(self.fh)
+        self.header = next(self.reader, None)
+        if self.header is None:
+            self.fh.close()
+            raise CheckInputError(f"{path} is empty")
+        if time_column not in self.header or (end_column and end_column not in self.header):
+            self.fh.close()
+            raise Fallback(f"{path}: no {time_column}/{end_column} column")
+        self.ti = self.header.index(time_column)
+        self.ei = self.header.index(end_column) if end_column else None
+        self.shared = [i for i, n in enumerate(self.header) if n in SHARED_COLUMNS]
+        self.cells: dict = {}
+        self.line = 1
+        self.head = None  # (time tick, row) read ahead
+        self._advance()
+
+    def _advance(self) -> None:
+        for row in self.reader:
+            self.line += 1
+            if not row:
+                continue
+            for i in self.shared:
+                if i < len(row):
+                    row[i] = self.cells.setdefault(row[i], row[i])
+            try:
+                t = to_tick(row[self.ti]) if self.ti < len(row) else None
+            except (TypeError, ValueError):
+                t = None
+            if t is None:
+                raise Fallback(f"{self.path} line {self.line}: no time")
+            self.head = (t, row)
+            return
+        self.head = None
+
+    def take(self) -> tuple:
+        got = self.head
+        self._advance()
+        return got
+
+    def take_before(self, t: int, out: list) -> int:
+        """Move the rows starting before ``t`` to ``out``; returns their greatest end."""
+        hz = -1
+        while self.head is not None and self.head[0] < t:
+            row = self.take()[1]
+            out.append(row)
+            if self.ei is not None:
+                try:
+                    e = to_tick(row[self.ei]) if self.ei < len(row) else None
+                except (TypeError, ValueError):
+                    e = None
+                if e is None:
+                    raise Fallback(f"{self.path}: row without end")
+                hz = max(hz, e)
+        return hz
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+@dataclass(slots=True)
+class Files:
+    """The open files of one run and the rows of the chunk being gathered."""
+
+    seq: CsvStream
+    tl: CsvStream
+    st: CsvStream | None
+    rows: list = dataclasses.field(default_factory=list)
+    tl_rows: list = dataclasses.field(default_factory=list)
+    st_rows: list = dataclasses.field(default_factory=list)
+    first_line: int = 2
+    prev_row: tuple = (None, None)
+    horizon: int = -1  # greatest end of the operation_timeline rows taken so far
+    last_t: int = -1  # time tick of the last gathered sequence row
+    carried: set = dataclasses.field(default_factory=set)  # uids suspended at the last cut
+    foreign: set = dataclasses.field(default_factory=set)  # suspended before this file began
+    open_suspends: dict = dataclasses.field(default_factory=dict)  # die -> not resumed
+
+    def close(self) -> None:
+        for f in (self.seq, self.tl, self.st):
+            if f is not None:
+                f.close()
+
+
+def _open(paths: dict) -> Files:
+    if "operation_timeline" not in paths:
+        raise Fallback("no operation_timeline: quiet times cannot be found")
+    seq = CsvStream(paths["operation_sequence"], "time")
+    if seq.header != SEQUENCE_HEADER:
+        seq.close()
+        raise Fallback("operation_sequence header is not the standard one")
+    tl = CsvStream(paths["operation_timeline"], "start", "end")
+    st = CsvStream(paths["op_state_timeline"], "start") if "op_state_timeline" in paths else None
+    return Files(seq, tl, st)
+
+
+def _settled(rp, t: int) -> bool:
+    """Every op of the chunk has ended by ``t`` or is suspended (a valid cut)."""
+    return all(run.fate == "suspended" or run.end <= t for run in rp.runs)
+
+
+def _check_chunk(cfg, f: Files, state, cut: int | None):
+    """Check the gathered rows; (collector, Checked), or None when ``cut`` is not quiet."""
+    col = Collector()
+    col.carried = f.carried
+    res = check_tables(cfg, RowTable(f.seq.header, f.rows), RowTable(f.tl.header, f.tl_rows),
+                       RowTable(f.st.header, f.st_rows) if f.st is not None else None,
+                       (f.seq.header, f.rows, f.first_line), col, (), state, False,
+                       final=False, prev_row=f.prev_row)
+    if cut is not None and not _settled(res.replay, cut):
+        log.debug("cut at %d is not quiet in the replay: chunk grows", cut)
+        return None
+    return col, res
+
+
+def next_state(res, t: int) -> StartState:
+    """The state at quiet time ``t`` left by a checked chunk, as a start state."""
+    rp, sw = res.replay, res.sweep
+    frames = []
+    for d in sorted(rp.stacks):
+        for fr in rp.stacks[d]:
+            members = [Carried(dataclasses.replace(run.rec, carried=True),
+                               tuple((s.state, s.start, s.end, s.bus) for s in run.segs()),
+                               tuple(rem)) for run, rem in fr.members]
+            frames.append(CarriedFrame(fr.axis, fr.die, fr.opened_by, fr.opened_at, members))
+    tails = {k: list(ps.rows[-TAIL_SEGMENTS:]) for k, ps in res.segments.items()}
+    return StartState("<chunk>", -1, t, {k: list(v) for k, v in sw.book.cells.items()}, frames,
+                      sw.latches, sw.cache_plane, sw.cache_die, sw.odt, tails)
+
+
+def _merge(into: Collector, col: Collector) -> None:
+    into.rows.extend(col.rows)
+    into.checked.update(col.checked)
+    into.skipped.update(col.skipped)
+
+
+def _cuts(cfg, row: list) -> bool:
+    """A suspend or reset: it cuts the ops running at its time, so the
+    timeline looks quiet there while the chunk before it would not be."""
+    spec = cfg.ops.get(row[3]) if len(row) > 3 else None
+    return spec is not None and spec.base.role.kind in ("suspend", "reset")
+
+
+def _count_suspends(f: Files, cfg, row: list) -> None:
+    """Track suspends not yet resumed per die from the names and payloads
+    (only to prefer cuts with nothing suspended; the replay decides)."""
+    spec = cfg.ops.get(row[3]) if len(row) > 5 else None
+    kind = spec.base.role.kind if spec is not None else None
+    if kind not in ("suspend", "resume", "reset"):
+        return
+    try:
+        items = json.loads(row[5])
+        die = (items[0] if isinstance(items, list) else items).get("die")
+    except (ValueError, TypeError, IndexError, AttributeError):
+        die = None
+    if kind == "suspend":
+        f.open_suspends[die] = f.open_suspends.get(die, 0) + 1
+    elif kind == "resume":
+        f.open_suspends[die] = max(0, f.open_suspends.get(die, 0) - 1)
+    elif spec.base.role.reset_scope == "all":
+        f.open_suspends.clear()
+    else:
+        f.open_suspends[die] = 0
+
+
+def _emit(f: Files, into: Collector | None, bar, got, state=None) -> None:
+    """Take a checked chunk's violations; keep the rows of the ops suspended
+    at the cut for the next chunk (their resumed remainder is checked there)."""
+    col, res = got
+    if into is not None:
+        _merge(into, col)
+    if bar is not None:
+        bar.update(len(f.rows))
+    f.first_line += len(f.rows)
+    f.prev_row = res.last_row
+    runs = [run for fr in (state.frames if state is not None else ()) for run in
+            (res.replay.by_uid.get(m.rec.uid) for m in fr.members) if run is not None]
+    runs = [run for run in runs if run.rec.uid not in f.foreign]
+    f.carried = {run.rec.uid for run in runs}
+    f.tl_rows = _rows_of(f.tl, f.tl_rows, f.carried)
+    f.st_rows = _segment_rows(f.st, f.st_rows, runs) if f.st is not None else []
+    f.rows = []
+
+
+def _rows_of(stream: CsvStream, rows: list, uids: set) -> list:
+    """The operation_timeline ``rows`` of the ops ``uids``."""
+    if not uids:
+        return []
+    i = stream.header.index("op_uid")
+    return [r for r in rows if i < len(r) and _int(r[i]) in uids]
+
+
+def _int(text):
+    try:
+        return to_int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _segment_rows(stream: CsvStream, rows: list, runs: list) -> list:
+    """The op_state_timeline ``rows`` of the replayed segments of ``runs``."""
+    keys = set()
+    for run in runs:
+        rec = run.rec
+        if rec.base.affect_state:
+            keys.update((s.start, s.end, rec.die, p, f"{rec.base.name}.{s.state}", rec.name)
+                        for s in run.segs() for p in rec.occupied)
+    if not keys:
+        return []
+    names = {k[5] for k in keys}
+    h = stream.header
+    try:
+        idx = [h.index(c) for c in ("start", "end", "die", "plane", "op_state", "op_name")]
+    except ValueError:
+        return []
+    out = []
+    for r in rows:
+        if len(r) > idx[5] and r[idx[5]] in names:
+            try:
+                key = (to_tick(r[idx[0]]), to_tick(r[idx[1]]), to_int(r[idx[2]]),
+                       to_int(r[idx[3]]), r[idx[4]], r[idx[5]])
+            except (TypeError, ValueError):
+                continue
+            if key in keys:
+                out.append(r)
+    return out
+
+
+def check_file_set(cfg, paths: dict, state, into: Collector | None, bar,
+                   chunk_ops: int = CHUNK_OPS) -> tuple:
+    """Check one run's files chunk by chunk from ``state``; violations go to
+    ``into`` (None: an earlier run replayed for its state only). Returns the
+    last chunk's :class:`.check.Checked` and the run's first time tick."""
+    f = _open(paths)
+    if state is not None:  # its ops are not this run's to report (as with a start snapshot)
+        f.foreign = {m.rec.uid for fr in state.frames for m in fr.members}
+    first_tick = f.seq.head[0] if f.seq.head is not None else None
+    try:
+        while f.seq.head is not None:
+            t = f.seq.head[0]
+            if len(f.rows) >= chunk_ops and t > f.last_t and not _cuts(cfg, f.seq.head[1]):
+                f.horizon = max(f.horizon, f.tl.take_before(t, f.tl_rows))
+                if f.horizon <= t and (not any(f.open_suspends.values()) or len(f.rows) >= 2 * chunk_ops):
+                    if f.st is not None:
+                        f.st.take_before(t, f.st_rows)
+                    got = _check_chunk(cfg, f, state, t)
+                    if got is not None:
+                        state = next_state(got[1], t)
+                        _emit(f, into, bar, got, state)
+                        continue
+            row = f.seq.take()[1]
+            _count_suspends(f, cfg, row)
+            f.rows.append(row)
+            f.last_t = t
+        f.tl.take_before(1 << 62, f.tl_rows)
+        if f.st is not None:
+            f.st.take_before(1 << 62, f.st_rows)
+        got = _check_chunk(cfg, f, state, None)
+        if into is None and not _settled(got[1].replay, 1 << 61):
+            raise Fallback(f"{paths['operation_sequence']}: ops still running at its end")
+        last = got[1]
+        _emit(f, into, bar, got)
+        return last, first_tick
+    finally:
+        f.close()
+
+
+def check_runs(cfg, runs: list, start, progress: bool = False,
+               chunk_ops: int = CHUNK_OPS):
+    """Check the last of ``runs`` ({table: path} each, earlier runs first,
+    replayed for their state only) from ``start``; a :class:`.report.CheckReport`."""
+    out = Collector()
+    bar = progress_bar(_count_rows(runs[-1]["operation_sequence"]) if _shown(progress) else 0,
+                       "check", progress)
+    state, last, first = start, None, None
+    try:
+        for k, paths in enumerate(runs):
+            reported = k == len(runs) - 1
+            last, first = check_file_set(cfg, paths, state, out if reported else None,
+                                         bar if reported else None, chunk_ops)
+            state = next_state(last, 1 << 61)
+    finally:
+        if bar is not None:
+            bar.close()
+    tail = Collector()
+    if len(runs) > 1 or start is not None:
+        tail.limit_to((), first)  # reads of earlier runs are not this run's to report
+    leftover_latches(last.sweep, tail)
+    _merge(out, tail)
+    return out.report()
+
+
+def _shown(progress: bool) -> bool:
+    """A bar will be drawn (tqdm shows it only on a terminal): worth counting rows."""
+    return progress and sys.stderr is not None and sys.stderr.isatty()
+
+
+def _count_rows(path: str) -> int:
+    with open(path, "rb") as fh:
+        return max(0, sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b"")) - 1)

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import snapshot_schema as schema
 from .core.ops import Op
-from .outputs.atomic import atomic_open, fsync_dir
+from .outputs.atomic import atomic_open, file_sha256, fsync_dir
 from .resources.effects import ADDR
 
 SCHEMA = 3  # 2: per-block abort marks (docs/semantics.md rule 16), held pages;
@@ -98,7 +98,7 @@ def save_snapshot(sim, directory: str, date: str, stamp: str | None = None) -> s
         with atomic_open(os.path.join(directory, fname), "wb") as fh:
             np.save(fh, arr, allow_pickle=False)
         data["sidecars"][name] = fname
-        data["sidecar_sha256"][name] = schema.file_sha256(os.path.join(directory, fname))
+        data["sidecar_sha256"][name] = file_sha256(os.path.join(directory, fname))
     data["digest"] = schema.digest(data)
     path = os.path.join(directory, base + ".json")
     with atomic_open(path, "w", encoding="utf-8") as fh:
@@ -147,7 +147,7 @@ def _read_arrays(path: str, data: dict) -> dict:
     for name, fname in sidecars.items():
         full = schema.sidecar_path(directory, name, fname)
         try:
-            if schema.file_sha256(full) != sums.get(name):
+            if file_sha256(full) != sums.get(name):
                 raise schema.SchemaError(f"sidecars.{name}: {fname} is not the file written "
                                          "with this snapshot (checksum mismatch)")
             arrays[name] = np.load(full, allow_pickle=False)

@@ -17,7 +17,8 @@ import hashlib
 import json
 import os
 
-AXES = ("ERASE", "PROGRAM")
+from .config.units import AXES
+
 EFFECT_KINDS = 5  # address effects: erase, program, program all, abort erase, abort program
 _OP_KEYS = ("uid", "name", "die", "planes", "blocks", "page", "celltype", "start", "end",
             "segs", "source", "phase_key", "hook_plane", "inherit", "effects", "resumed")
@@ -36,12 +37,6 @@ def digest(data: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def file_sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _fail(where: str, message: str):

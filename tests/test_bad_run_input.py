@@ -122,7 +122,7 @@ def test_a_sidecar_of_the_wrong_shape_is_refused(snap, project_cfg, tmp_path):
     folder = os.path.dirname(snap)
     fname = "wrong_shape.state.npy"
     np.save(os.path.join(folder, fname), np.zeros((1, 1), dtype=np.int32))
-    from nandseqgen.snapshot_schema import file_sha256
+    from nandseqgen.outputs.atomic import file_sha256
     data["sidecars"]["state"] = fname
     data["sidecar_sha256"]["state"] = file_sha256(os.path.join(folder, fname))
     data["digest"] = digest(data)

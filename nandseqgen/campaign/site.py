@@ -8,7 +8,6 @@ same site gives byte-identical files on any worker.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..outputs.atomic import atomic_open, fsync_dir
+from ..outputs.atomic import atomic_open, file_sha256, fsync_dir
 from .coverage import site_coverage
 from .spec import PHASE_TABLE, SITE_JSON, VIOLATIONS, Site
 
@@ -52,11 +51,7 @@ def checksums(folder: str) -> dict:
     for name in sorted(os.listdir(folder)):
         path = os.path.join(folder, name)
         if os.path.isfile(path):
-            h = hashlib.sha256()
-            with open(path, "rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
-            out[name] = h.hexdigest()
+            out[name] = file_sha256(path)
     return out
 
 

@@ -1,7 +1,7 @@
 """Exclusion tables, ``.SEQ`` recipes and probability tables."""
 from __future__ import annotations
 
-from .build_ops import INHERIT_RULES
+from .build_ops import INHERIT_RULES, _list
 from .diagnostics import Diagnostics
 from .roles import LATCH_KINDS
 from .model import DEFAULT_KEY, END, Exclusions, SeqRecipe, frozen_map
@@ -163,15 +163,6 @@ def check_name_weights(diag: Diagnostics, recipes: dict, ops: dict) -> None:
                 elif ops[name].base.name != base:
                     diag.error("wrong_base", path, name,
                                f"{name!r} has base {ops[name].base.name}, not {base}")
-
-
-def _list(diag: Diagnostics, path, value, what: str) -> list:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        diag.error("not_a_list", path, value, f"expected {what}")
-        return []
-    return value
 
 
 def _weights_row(diag: Diagnostics, path, row, names, bases) -> dict | None:

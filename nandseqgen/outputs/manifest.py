@@ -9,11 +9,10 @@ behind, and writes the new manifest only after every other file is in place.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 
-from .atomic import TMP_PATTERN, atomic_open, fsync_dir, remove_stale_tmp
+from .atomic import TMP_PATTERN, atomic_open, file_sha256, fsync_dir, remove_stale_tmp
 
 MANIFEST = "manifest.json"
 KIND = "nandseqgen.run_manifest"
@@ -30,13 +29,6 @@ def begin_outputs(out_dir: str) -> list:
     return removed
 
 
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 def _files(out_dir: str) -> list:
     rows = []
@@ -48,7 +40,7 @@ def _files(out_dir: str) -> list:
                 continue
             full = os.path.join(root, name)
             rows.append({"name": rel.replace(os.sep, "/"), "bytes": os.path.getsize(full),
-                         "sha256": _sha256(full)})
+                         "sha256": file_sha256(full)})
     return rows
 
 
@@ -80,6 +72,6 @@ def verify_manifest(out_dir: str) -> list:
         full = os.path.join(out_dir, row["name"])
         if not os.path.isfile(full):
             problems.append(f"{row['name']}: missing")
-        elif os.path.getsize(full) != row["bytes"] or _sha256(full) != row["sha256"]:
+        elif os.path.getsize(full) != row["bytes"] or file_sha256(full) != row["sha256"]:
             problems.append(f"{row['name']}: changed since the manifest was written")
     return problems

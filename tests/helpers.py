@@ -42,3 +42,13 @@ def erase_and_program(sim, die, block, pages, mode="SLC"):
         p = sim.issue("Page_Program_SLC", die=die, planes=(plane,), blocks=(block,), page=page)
         assert p.txn is not None, p.reason
         sim.advance(sim.now_us + 300)
+
+
+class FirstChoiceRng:
+    """A stand-in for a hook's RNG stream that always takes the first choice."""
+
+    def below(self, n):
+        return 0
+
+    def random(self):
+        return 0.0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import erase_and_program, small_sim
+from helpers import FirstChoiceRng, erase_and_program, small_sim
 
 from nandseqgen.address import sample
 from nandseqgen.address.manager import ERASE_ABORTED, NOT_ABORTED, PROGRAM_ABORTED
@@ -32,14 +32,6 @@ def _reset_in_flight(sim, op, frac=0.5):
     _ok(sim.issue("Reset_LUN", die=op.die, planes=(0,), at_us=at))
     sim.advance(at + 100)
     return at
-
-
-class _First:
-    def below(self, n):
-        return 0
-
-    def random(self):
-        return 0.0
 
 
 # --------------------------------------------------------------- aborted erase
@@ -148,7 +140,7 @@ def test_program_suspended_then_dropped_is_aborted_and_recovery_read_refused():
     from nandseqgen.address import check_epr
     from nandseqgen.proposer.targets import build_followups
     steps = [(b, rules, None) for b, rules in sim.cfg.recipes["RECOVERY_RD.SEQ"].steps]
-    rd = build_followups(sim.proposer, steps[0], sus, [sus], rng=_First())[0]
+    rd = build_followups(sim.proposer, steps[0], sus, [sus], rng=FirstChoiceRng())[0]
     assert check_epr(sim.am, rd, allow_held=True) is None  # valid twin: while suspended
     rd.page = 0
     assert check_epr(sim.am, rd, allow_held=True) == "epr:recovery_page"  # not the held page

@@ -1,7 +1,7 @@
 """Suspend / resume / RESET (SPEC 5.5, seeds 002 and 004)."""
 from __future__ import annotations
 
-from helpers import erase_and_program, small_sim
+from helpers import FirstChoiceRng, erase_and_program, small_sim
 
 from nandseqgen.events import OP_END
 
@@ -156,20 +156,12 @@ def test_recovery_read_reads_back_the_suspended_program():
     assert sus.txn is not None
     from nandseqgen.proposer.targets import build_followups
     steps = [(b, rules, None) for b, rules in sim.cfg.recipes["RECOVERY_RD.SEQ"].steps]
-    ops = build_followups(sim.proposer, steps[0], sus.ops[0], [sus.ops[0]], rng=_Rng())
+    ops = build_followups(sim.proposer, steps[0], sus.ops[0], [sus.ops[0]], rng=FirstChoiceRng())
     assert ops and ops[0].blocks == (1,) and ops[0].page == 1
     assert ops[0].celltype == "SLC"
     from nandseqgen.address import check_epr
     assert check_epr(sim.am, ops[0], allow_held=True) is None
     assert check_epr(sim.am, ops[0]) == "epr:suspended_block"
-
-
-class _Rng:
-    def below(self, n):
-        return 0
-
-    def random(self):
-        return 0.0
 
 
 def test_reset_mid_suspend_drops_everything_on_the_die():

@@ -2,9 +2,12 @@
 (chunk by chunk, :mod:`.stream`; whole when they cannot be cut)."""
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import os
 import re
+from collections.abc import Iterator
 
 from .check import _check, _config
 from .load import CheckInputError
@@ -87,10 +90,30 @@ def check_dir(out_dir, config, run_index: int | None = None, *,
     start = read_start_state(os.fspath(snap), cfg) if snap else None
     log.info("checking %s after %d earlier run(s), from %s", paths, len(earlier),
              snap or "an empty device")
+    with few_collections():
+        try:
+            return check_runs(cfg, [runs[r] for r in earlier] + [paths], start, progress,
+                              chunk_ops)
+        except Fallback as exc:
+            log.info("checking the files whole: %s", exc)
+        tables = [_read_tables(runs[r])[:3] for r in earlier]
+        seq, tl, st, raw = _read_tables(paths)
+        return _check(cfg, seq, tl, st, raw, tables, start, progress)
+
+
+@contextlib.contextmanager
+def few_collections(gen0: int = 200_000) -> Iterator[None]:
+    """Run with a high threshold of the cyclic garbage collector.
+
+    A check allocates millions of small acyclic records that live for one
+    chunk; at the default threshold (700) the collector re-walks them over and
+    over (about a quarter of the CPU time, docs/performance.md "Checker").
+    Reference counting frees them; a chunk's few cycles wait for the rarer
+    collections. The previous thresholds are restored on exit.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(gen0, old[1], old[2])
     try:
-        return check_runs(cfg, [runs[r] for r in earlier] + [paths], start, progress, chunk_ops)
-    except Fallback as exc:
-        log.info("checking the files whole: %s", exc)
-    tables = [_read_tables(runs[r])[:3] for r in earlier]
-    seq, tl, st, raw = _read_tables(paths)
-    return _check(cfg, seq, tl, st, raw, tables, start, progress)
+        yield
+    finally:
+        gc.set_threshold(*old)

@@ -121,9 +121,24 @@ def timeline_rows(df: pd.DataFrame | None, col: Collector) -> dict:
     return out
 
 
+_PARSED: dict = {}  # payload text -> parse_payload (few distinct payloads per run)
+
+
 def parse_payload(text) -> tuple:
     """Payload cell -> (items or None, shape). Accepts a list of objects or one
-    object; the plane key ``pl`` is read as ``plane``."""
+    object; the plane key ``pl`` is read as ``plane``. The items of a text seen
+    before are shared: rules only read them."""
+    if type(text) is not str:
+        return _parse_payload(text)
+    got = _PARSED.get(text)
+    if got is None:
+        if len(_PARSED) >= 1 << 16:
+            _PARSED.clear()
+        got = _PARSED[text] = _parse_payload(text)
+    return got
+
+
+def _parse_payload(text) -> tuple:
     if not isinstance(text, str) and is_missing(text):
         return None, "invalid"
     try:

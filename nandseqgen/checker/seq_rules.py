@@ -137,14 +137,24 @@ def _value_problems(rec, item) -> list:
 
 
 # --------------------------------------------------------------- csv_json
+_COMPACT = json.JSONEncoder(separators=(",", ":")).encode
+_COMPACT_UTF8 = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_COMPACT_SEEN: dict = {}  # payload text -> compact_json_ok (few distinct payloads per run)
+
+
 def compact_json_ok(text: str) -> bool:
     """True when ``text`` is JSON written compactly with double quotes."""
-    try:
-        obj = json.loads(text)
-    except (TypeError, ValueError):
-        return False
-    return text in (json.dumps(obj, separators=(",", ":")),
-                    json.dumps(obj, separators=(",", ":"), ensure_ascii=False))
+    got = _COMPACT_SEEN.get(text)
+    if got is None:
+        try:
+            obj = json.loads(text)
+            got = text == _COMPACT(obj) or text == _COMPACT_UTF8(obj)
+        except (TypeError, ValueError):
+            got = False
+        if len(_COMPACT_SEEN) >= 1 << 16:
+            _COMPACT_SEEN.clear()
+        _COMPACT_SEEN[text] = got
+    return got
 
 
 def check_csv_json_frame(seq_df: pd.DataFrame, col: Collector) -> None:

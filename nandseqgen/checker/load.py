@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .report import Collector
+from .rows import column_tuples
 from .values import is_missing, to_int, to_str, to_tick
 
 log = logging.getLogger(__name__)
@@ -105,12 +106,17 @@ def timeline_rows(df: pd.DataFrame | None, col: Collector) -> dict:
         return out
     require_columns(df, TIMELINE_COLUMNS, "operation_timeline",
                     ("start", "end", "die", "plane", "block", "page", "op_name", "source", "op_uid"))
-    for i, r in enumerate(df.to_dict("records")):
+    sources: dict = {}
+    cells = column_tuples(df, ("start", "end", "die", "plane", "block", "page", "op_name",
+                               "op_base", "source", "op_uid"))
+    for i, (start, end, die, plane, block, page, name, base, source, uid) in enumerate(cells):
         try:
-            row = TimelineRow(to_tick(r["start"]), to_tick(r["end"]), to_int(r["die"]),
-                              to_int(r["plane"]), to_int(r["block"]), to_int(r["page"]),
-                              to_str(r["op_name"]), to_str(r.get("op_base")),
-                              (to_str(r["source"]) or "").strip().lower(), to_int(r["op_uid"]))
+            src = sources.get(source)
+            if src is None:
+                src = sources[source] = (to_str(source) or "").strip().lower()
+            row = TimelineRow(to_tick(start), to_tick(end), to_int(die), to_int(plane),
+                              to_int(block), to_int(page), to_str(name), to_str(base), src,
+                              to_int(uid))
         except (TypeError, ValueError) as exc:
             col.flag("csv_json", None, f"operation_timeline row {i}: unreadable value ({exc})")
             continue
@@ -202,11 +208,13 @@ def _targets_from_payload(items):
     return die, planes, blocks, to_int(_first_value(items, "page"))
 
 
-def _record(row: dict, cfg, tl: dict, col: Collector) -> OpRecord | None:
-    """One sequence row -> OpRecord (None when the row cannot be used)."""
-    name = to_str(row.get("op_name"))
+def _record(row: tuple, cfg, tl: dict, col: Collector) -> OpRecord | None:
+    """One sequence row ``(seq, time, op_name, op_uid, payload)`` -> OpRecord
+    (None when the row cannot be used)."""
+    seq_cell, time_cell, name_cell, uid_cell, text = row
+    name = to_str(name_cell)
     try:
-        seq, uid, start = to_int(row.get("seq")), to_int(row.get("op_uid")), to_tick(row.get("time"))
+        seq, uid, start = to_int(seq_cell), to_int(uid_cell), to_tick(time_cell)
     except (TypeError, ValueError) as exc:
         col.flag("csv_json", None, f"sequence row {name}: unreadable seq/op_uid/time ({exc})")
         return None
@@ -218,7 +226,6 @@ def _record(row: dict, cfg, tl: dict, col: Collector) -> OpRecord | None:
         col.flag("csv_json", None, f"seq {seq} uid {uid}: op_name {name!r} is not in the config",
                  time_tick=start)
         return None
-    text = row.get("payload")
     text = "" if text is None or (not isinstance(text, str) and is_missing(text)) else str(text)
     items, shape = parse_payload(text)
     ctx = {"problems": []}
@@ -246,7 +253,7 @@ def build_records(seq_df: pd.DataFrame, tl: dict, cfg, col: Collector) -> list:
     require_columns(seq_df, SEQUENCE_COLUMNS, "operation_sequence",
                     ("seq", "time", "op_name", "op_uid", "payload"))
     out = []
-    for row in seq_df.to_dict("records"):
+    for row in column_tuples(seq_df, ("seq", "time", "op_name", "op_uid", "payload")):
         rec = _record(row, cfg, tl, col)
         if rec is not None:
             out.append(rec)

@@ -9,6 +9,7 @@ import json
 import pandas as pd
 
 from .report import Collector
+from .rows import column_tuples
 from .values import is_missing, on_grid, to_int, to_str, to_tick
 
 EXP_VALUES = ("busy", "extrdy", "ready")
@@ -21,17 +22,18 @@ def check_time_order(seq_df: pd.DataFrame, col: Collector, prev=(None, None)) ->
     ``prev``: (seq, time tick) of the row before the first one (a chunk of a
     longer file); returns those of the last row."""
     prev_seq, prev_t = prev
-    for row in seq_df.to_dict("records"):
-        col.check("time_order")
+    n = 0
+    for seq_cell, uid_cell, time_cell in column_tuples(seq_df, ("seq", "op_uid", "time")):
+        n += 1
         try:
-            seq, uid, t = to_int(row.get("seq")), to_int(row.get("op_uid")), to_tick(row.get("time"))
+            seq, uid, t = to_int(seq_cell), to_int(uid_cell), to_tick(time_cell)
         except (TypeError, ValueError):
             continue  # reported as csv_json by the loader
         if seq is None or t is None:
             continue
         where = dict(seq=seq, uid=uid, time_tick=t)
-        if not on_grid(row.get("time")):
-            col.flag("time_order", None, f"time {row.get('time')} is not a multiple of 0.01 us",
+        if not on_grid(time_cell):
+            col.flag("time_order", None, f"time {time_cell} is not a multiple of 0.01 us",
                      **where)
         if prev_seq is not None and seq != prev_seq + 1:
             col.flag("time_order", None, f"seq {seq} follows seq {prev_seq}", **where)
@@ -39,6 +41,7 @@ def check_time_order(seq_df: pd.DataFrame, col: Collector, prev=(None, None)) ->
             col.flag("time_order", None, f"time {t / 100:.2f} us is before the previous op's "
                      f"{prev_t / 100:.2f} us", **where)
         prev_seq, prev_t = seq, t
+    col.check("time_order", n)
     return prev_seq, prev_t
 
 

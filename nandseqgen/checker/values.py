@@ -101,6 +101,8 @@ def _to_tick(value) -> int | None:
 
 def on_grid(value) -> bool:
     """True when a time in microseconds is a whole number of 0.01 us ticks."""
+    if type(value) is str and len(value) > 3 and value[-3] == "." and value[-2:].isdigit():
+        return True  # written with two decimals (to_tick has read it, so it is a number)
     f = float(value)
     return abs(f * TICKS_PER_US - round(f * TICKS_PER_US)) < 1e-6
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..config import OpBase, OpSpec, Role
 from .report import Collector
 from .rows import column_tuples
 from .values import is_missing, to_int, to_str, to_tick
@@ -54,7 +55,7 @@ class OpRecord:
     seq: int
     uid: int
     name: str
-    spec: object  # nandseqgen.config.OpSpec
+    spec: OpSpec
     start: int  # ticks
     die: int
     planes: tuple
@@ -69,18 +70,15 @@ class OpRecord:
     first_rows: list = field(default_factory=list)
     targets_from: str = "timeline"  # or "payload"
     carried: bool = False  # suspended in a start snapshot, issued before the checked run
+    # read by every rule: copied from the spec once (the spec's own fields)
+    base: OpBase = field(init=False, repr=False)
+    role: Role = field(init=False, repr=False)
+    kind: str = field(init=False, repr=False)
 
-    @property
-    def base(self):
-        return self.spec.base
-
-    @property
-    def role(self):
-        return self.spec.base.role
-
-    @property
-    def kind(self) -> str:
-        return self.spec.base.role.kind
+    def __post_init__(self) -> None:
+        self.base = self.spec.base
+        self.role = self.base.role
+        self.kind = self.role.kind
 
     @property
     def ticks(self) -> int:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..config.units import ISSUE
 from .replay import Replay
 
@@ -169,6 +171,8 @@ def overlapping_pairs(occs: list):
     A sweep by start time keeping the still-open intervals; ``later`` is the
     one that starts later (ties: later in the sequence).
     """
+    if not any_overlap(occs):
+        return
     items = sorted(occs, key=lambda o: (o.start, o.run.rec.seq, o.end))
     active: list = []
     for occ in items:
@@ -177,6 +181,22 @@ def overlapping_pairs(occs: list):
             if a.run is not occ.run:
                 yield a, occ
         active.append(occ)
+
+
+def any_overlap(occs: list) -> bool:
+    """False when no two of ``occs`` overlap (a vectorised pre-test of
+    :func:`overlapping_pairs`; True may include pairs of one op).
+
+    Sorted by start, longest first among equal starts, an interval overlaps
+    an earlier one exactly when it starts before the greatest earlier end.
+    """
+    n = len(occs)
+    if n < 2:
+        return False
+    starts = np.fromiter((o.start for o in occs), np.int64, n)
+    ends = np.fromiter((o.end for o in occs), np.int64, n)
+    order = np.lexsort((-ends, starts))
+    return bool((np.maximum.accumulate(ends[order])[:-1] > starts[order][1:]).any())
 
 
 def suspended_blocks(rp: Replay) -> dict:

@@ -16,7 +16,7 @@ from .report import CheckReport, Collector
 from .seq_rules import (check_csv_json_file, check_csv_json_frame, check_exp_val, check_group,
                         check_payload, check_time_order)
 from .start_rules import FrameIndex, StartContext, check_start
-from .rows import RowTable
+from .rows import RowTable, column_tuples
 from .start_state import read_start_state
 from .state import build_segments, suspended_blocks
 from .sweep import run_sweep
@@ -65,10 +65,10 @@ def _concat(frames: list):
 
 def _scope(col: Collector, seq_df: pd.DataFrame) -> None:
     uids, starts = set(), []
-    for row in seq_df.to_dict("records"):
+    for uid, time in column_tuples(seq_df, ("op_uid", "time")):
         try:
-            uids.add(to_int(row.get("op_uid")))
-            starts.append(to_tick(row.get("time")))
+            uids.add(to_int(uid))
+            starts.append(to_tick(time))
         except (TypeError, ValueError):
             continue
     starts = [t for t in starts if t is not None]

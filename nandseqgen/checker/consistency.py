@@ -109,8 +109,16 @@ def check_op_states(rp: Replay, segments: dict, rows: list, col: Collector) -> N
             key = (r.start, r.end, d, p, r.key, r.name)
             expected[key] += 1
             owner[key] = r.uid
-    col.check(RULE, sum(n for k, n in expected.items() if col.in_scope(rp.by_uid[owner[k]].rec)))
+    col.check(RULE, sum(expected.values()) if col.scope is None else
+              sum(n for k, n in expected.items() if col.in_scope(rp.by_uid[owner[k]].rec)))
     actual = Counter(row[:6] for row in rows)
+    if actual != expected:
+        _report_segments(rp, expected, actual, owner, col)
+    _check_lane_columns(rows, col)
+
+
+def _report_segments(rp: Replay, expected: Counter, actual: Counter, owner: dict,
+                     col: Collector) -> None:
     missing: dict = {}
     for key in (expected - actual).elements():
         missing.setdefault(owner[key], []).append(key)
@@ -131,7 +139,6 @@ def check_op_states(rp: Replay, segments: dict, rows: list, col: Collector) -> N
             continue
         col.flag(RULE, None, f"{len(keys)} op_state_timeline segment(s) of {name} not in the "
                  f"replay, e.g. {_seg(keys[0])}", die=d, plane=keys[0][3], time_tick=keys[0][0])
-    _check_lane_columns(rows, col)
 
 
 def _seg(key) -> str:
@@ -139,8 +146,12 @@ def _seg(key) -> str:
 
 
 def _check_lane_columns(rows: list, col: Collector) -> None:
+    lanes: dict = {}
     for s, e, d, p, key, name, lane, dur in rows:
-        if lane is not None and lane != f"D{d}/P{p}":
+        want = lanes.get((d, p))
+        if want is None:
+            want = lanes[(d, p)] = f"D{d}/P{p}"
+        if lane is not None and lane != want:
             col.flag(RULE, None, f"lane {lane!r} != 'D{d}/P{p}'", die=d, plane=p, time_tick=s)
         if dur is not None and None not in (s, e) and dur != e - s:
             col.flag(RULE, None, f"duration {dur / 100:.2f} != end - start for {key}",

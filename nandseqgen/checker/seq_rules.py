@@ -183,13 +183,15 @@ def check_csv_json_file(header: list, rows: list, col: Collector, first_line: in
     expected = ["seq", "time", "op_id", "op_name", "op_uid", "payload"]
     if header != expected:
         col.flag("csv_json", None, f"operation_sequence header {header} != {expected}")
+    k_payload = header.index("payload") if "payload" in header else None
+    col.check("csv_json", len(rows))
     for i, cells in enumerate(rows):
-        col.check("csv_json")
         if len(cells) != len(header):
             col.flag("csv_json", None, f"line {i + first_line}: {len(cells)} fields, header has {len(header)}")
             continue
-        row = dict(zip(header, cells))
-        _payload_text_ok(row.get("payload"), col, _where(row))
+        text = cells[k_payload] if k_payload is not None else None
+        if type(text) is not str or not compact_json_ok(text):
+            _payload_text_ok(text, col, _where(dict(zip(header, cells))))
 
 
 def _where(row: dict) -> dict:

@@ -128,12 +128,22 @@ class Occ:
     ss_ok: bool = False
 
 
+def bus_spans(rp: Replay) -> tuple:
+    """``(starts, ends, runs)`` of every executed bus state part (non-empty)."""
+    starts, ends, runs = [], [], []
+    for run in rp.runs:
+        for piece in run.pieces:
+            for s in piece.segs:
+                if s.bus and s.end > s.start:
+                    starts.append(s.start)
+                    ends.append(s.end)
+                    runs.append(run)
+    return starts, ends, runs
+
+
 def bus_occupations(rp: Replay) -> list:
     """Every executed bus state part (non-empty)."""
-    out = []
-    for run in rp.runs:
-        out += [Occ(s.start, s.end, run) for s in run.segs() if s.bus and s.end > s.start]
-    return out
+    return [Occ(s, e, run) for s, e, run in zip(*bus_spans(rp))]
 
 
 def plane_occupations(rp: Replay) -> dict:
@@ -190,11 +200,16 @@ def any_overlap(occs: list) -> bool:
     Sorted by start, longest first among equal starts, an interval overlaps
     an earlier one exactly when it starts before the greatest earlier end.
     """
-    n = len(occs)
-    if n < 2:
+    if len(occs) < 2:
         return False
-    starts = np.fromiter((o.start for o in occs), np.int64, n)
-    ends = np.fromiter((o.end for o in occs), np.int64, n)
+    return spans_overlap([o.start for o in occs], [o.end for o in occs])
+
+
+def spans_overlap(start_list: list, end_list: list) -> bool:
+    """:func:`any_overlap` of the spans ``[start_list[i], end_list[i])``."""
+    if len(start_list) < 2:
+        return False
+    starts, ends = np.array(start_list, np.int64), np.array(end_list, np.int64)
     order = np.lexsort((-ends, starts))
     return bool((np.maximum.accumulate(ends[order])[:-1] > starts[order][1:]).any())
 

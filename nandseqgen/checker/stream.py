@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from .check import check_tables
 from .load import CheckInputError
 from .report import Collector
-from .rows import SHARED_COLUMNS, RowTable
+from .rows import RowTable
 from .start_state import Carried, CarriedFrame, StartState
 from .sweep import leftover_latches, progress_bar
 from .values import to_int, to_tick
@@ -46,38 +46,35 @@ class Fallback(Exception):
 
 
 class CsvStream:
-    """A CSV file read row by row (lists of strings), low-cardinality cells shared."""
+    """A CSV file read row by row (lists of strings), with each row's time in ticks."""
 
     def __init__(self, path: str, time_column: str, end_column: str | None = None):
         self.path = path
         self.fh = open(path, newline="", encoding="utf-8")
         self.reader = csv.reader(self.fh)
-        self.header = next(self.reader, None)
-        if self.header is None:
+        header = next(self.reader, None)
+        if header is None:
             self.fh.close()
             raise CheckInputError(f"{path} is empty")
-        if time_column not in self.header or (end_column and end_column not in self.header):
+        self.header: list[str] = header
+        if time_column not in header or (end_column and end_column not in header):
             self.fh.close()
             raise Fallback(f"{path}: no {time_column}/{end_column} column")
-        self.ti = self.header.index(time_column)
-        self.ei = self.header.index(end_column) if end_column else None
-        self.shared = [i for i, n in enumerate(self.header) if n in SHARED_COLUMNS]
-        self.cells: dict = {}
+        self.ti = header.index(time_column)
+        self.ei = header.index(end_column) if end_column else None
         self.line = 1
-        self.head = None  # (time tick, row) read ahead
+        self.head: tuple[int, list[str]] | None = None  # (time tick, row) read ahead
         self._advance()
 
     def _advance(self) -> None:
+        ti = self.ti
         for row in self.reader:
             self.line += 1
             if not row:
                 continue
-            for i in self.shared:
-                if i < len(row):
-                    row[i] = self.cells.setdefault(row[i], row[i])
             try:
-                t = to_tick(row[self.ti]) if self.ti < len(row) else None
-            except (TypeError, ValueError):
+                t = to_tick(row[ti])
+            except (IndexError, TypeError, ValueError):
                 t = None
             if t is None:
                 raise Fallback(f"{self.path} line {self.line}: no time")
@@ -85,25 +82,28 @@ class CsvStream:
             return
         self.head = None
 
-    def take(self) -> tuple:
+    def take(self) -> tuple[int, list[str]]:
         got = self.head
+        assert got is not None, "take() past the end"
         self._advance()
         return got
 
     def take_before(self, t: int, out: list) -> int:
         """Move the rows starting before ``t`` to ``out``; returns their greatest end."""
-        hz = -1
+        hz, ei, advance = -1, self.ei, self._advance
         while self.head is not None and self.head[0] < t:
-            row = self.take()[1]
+            row = self.head[1]
+            advance()
             out.append(row)
-            if self.ei is not None:
+            if ei is not None:
                 try:
-                    e = to_tick(row[self.ei]) if self.ei < len(row) else None
-                except (TypeError, ValueError):
+                    e = to_tick(row[ei])
+                except (IndexError, TypeError, ValueError):
                     e = None
                 if e is None:
                     raise Fallback(f"{self.path}: row without end")
-                hz = max(hz, e)
+                if e > hz:
+                    hz = e
         return hz
 
     def close(self) -> None:

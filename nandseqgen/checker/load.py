@@ -125,24 +125,26 @@ def timeline_rows(df: pd.DataFrame | None, col: Collector) -> dict:
     return out
 
 
-_PARSED: dict = {}  # payload text -> parse_payload (few distinct payloads per run)
+_PARSED: dict = {}  # payload text -> payload_facts (few distinct payloads per run)
 
 
-def parse_payload(text) -> tuple:
-    """Payload cell -> (items or None, shape). Accepts a list of objects or one
-    object; the plane key ``pl`` is read as ``plane``. The items of a text seen
-    before are shared: rules only read them."""
-    if type(text) is not str:
-        return _parse_payload(text)
+def payload_facts(text: str) -> tuple:
+    """``(items, shape, celltype, exp_val)`` of a payload text: :func:`parse_payload`
+    and the first ``celltype`` and ``exp_val`` values, once per distinct text
+    (the items are shared between the ops with that text: rules only read them)."""
     got = _PARSED.get(text)
     if got is None:
         if len(_PARSED) >= 1 << 16:
             _PARSED.clear()
-        got = _PARSED[text] = _parse_payload(text)
+        items, shape = parse_payload(text)
+        got = _PARSED[text] = (items, shape, to_str(_first_value(items, "celltype")),
+                               to_str(_first_value(items, "exp_val")))
     return got
 
 
-def _parse_payload(text) -> tuple:
+def parse_payload(text) -> tuple:
+    """Payload cell -> (items or None, shape). Accepts a list of objects or one
+    object; the plane key ``pl`` is read as ``plane``."""
     if not isinstance(text, str) and is_missing(text):
         return None, "invalid"
     try:
@@ -171,8 +173,13 @@ def _first_value(items, key):
     return None
 
 
-def _targets_from_rows(rows: list, ctx: dict):
+def _targets_from_rows(rows, problems: list):
     """Targets of an op from its first-piece timeline rows, or None."""
+    if len(rows) == 1:  # the common single-plane op: one row
+        r = rows[0]
+        if r.source == RESUME:
+            return None
+        return r.die, (r.plane,), None if r.block is None else (r.block,), r.page, list(rows)
     first = [r for r in rows if r.source != RESUME]
     if not first:
         return None
@@ -182,11 +189,11 @@ def _targets_from_rows(rows: list, ctx: dict):
     planes = [r.plane for r in first]
     pages = sorted({-1 if r.page is None else r.page for r in first})
     if len(dies) > 1:
-        ctx["problems"].append(f"first-piece rows on several dies {dies}")
+        problems.append(f"first-piece rows on several dies {dies}")
     if len(set(planes)) != len(planes):
-        ctx["problems"].append(f"plane listed twice in first-piece rows {planes}")
+        problems.append(f"plane listed twice in first-piece rows {planes}")
     if len(pages) > 1:
-        ctx["problems"].append(f"first-piece rows name several pages {pages}")
+        problems.append(f"first-piece rows name several pages {pages}")
     blocks = tuple(r.block for r in first)
     blocks = None if all(b is None for b in blocks) else blocks
     return dies[0], tuple(planes), blocks, first[0].page, first
@@ -224,26 +231,36 @@ def _record(row: tuple, cfg, tl: dict, col: Collector) -> OpRecord | None:
         col.flag("csv_json", None, f"seq {seq} uid {uid}: op_name {name!r} is not in the config",
                  time_tick=start)
         return None
-    text = "" if text is None or (not isinstance(text, str) and is_missing(text)) else str(text)
-    items, shape = parse_payload(text)
-    ctx = {"problems": []}
-    got = _targets_from_rows(tl.get(uid, []), ctx)
+    if type(text) is not str:
+        text = "" if text is None or is_missing(text) else str(text)
+    items, shape, cell_celltype, exp_val = payload_facts(text)
+    problems: list = []
+    got = _targets_from_rows(tl.get(uid, ()), problems)
     source = "timeline"
     if got is None:
         die, planes, blocks, page = _targets_from_payload(items)
         first, source = [], "payload"
     else:
         die, planes, blocks, page, first = got
-    P = cfg.topology.planes
-    occupied = tuple(range(P)) if spec.base.scope == "DIE_WIDE" else planes
+    occupied = _all_planes(cfg.topology.planes) if spec.base.scope == "DIE_WIDE" else planes
     celltype = spec.celltype
     if celltype == "NONE":
-        celltype = to_str(_first_value(items, "celltype")) or "NONE"
+        celltype = cell_celltype or "NONE"
     rec = OpRecord(seq, uid, name, spec, start, die, planes, blocks, page, occupied, celltype,
-                   text, items, shape, to_str(_first_value(items, "exp_val")), first, source)
-    for problem in ctx["problems"]:
+                   text, items, shape, exp_val, first, source)
+    for problem in problems:
         col.flag("multiplane_group", rec, problem)
     return rec
+
+
+_PLANES: dict = {}
+
+
+def _all_planes(n: int) -> tuple:
+    got = _PLANES.get(n)
+    if got is None:
+        got = _PLANES[n] = tuple(range(n))
+    return got
 
 
 def build_records(seq_df: pd.DataFrame, tl: dict, cfg, col: Collector) -> list:

@@ -28,6 +28,7 @@ def is_missing(value) -> bool:
 #: time or id is read by several rules; die/plane/block/page repeat); bounded
 _INTS: dict = {}
 _TICKS: dict = {}
+_STRS: dict = {}
 _MEMO_SIZE = 1 << 17
 
 
@@ -109,4 +110,9 @@ def on_grid(value) -> bool:
 
 def to_str(value) -> str | None:
     """A string cell, or None when missing."""
+    if type(value) is str:
+        got = _STRS.get(value, _STRS)
+        if got is not _STRS:
+            return got
+        return _remember(_STRS, value, None if is_missing(value) else value)
     return None if is_missing(value) else str(value)

@@ -6,8 +6,9 @@ Each check looks at the state *before* the op's own effects.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ..config import Config
 from ..config.units import AXES
 from .report import Collector
 from .state import DEFAULT
@@ -18,10 +19,23 @@ from .sweep import ABORT_ERASE, BAD, ERASED, READ_LATCH, UNERASED, SweepState
 class StartContext:
     """Read-only lookups the start rules need besides the sweep state."""
 
-    cfg: object
+    cfg: Config
     segments: dict  # (die, plane) -> PlaneSegments
     suspended: dict  # (die, block) -> [(from, until, run)]
-    frames: object  # FrameIndex of the replay's frames (suspend-state intervals)
+    frames: FrameIndex  # the replay's frames (suspend-state intervals)
+    by_base: dict = field(default_factory=dict)  # base -> suspend states forbidding it
+
+    def suspend_rules(self, base: str) -> tuple:
+        """``((axis, suspended, state name), ...)`` of the suspend states that
+        forbid ``base`` (docs/semantics.md rule 10), in axis order."""
+        got = self.by_base.get(base)
+        if got is None:
+            table = self.cfg.exclusions.by_suspend
+            got = self.by_base[base] = tuple(
+                (axis, on, name) for axis in AXES for on, name in
+                ((True, f"{axis}_SUSPENDED"), (False, f"NOT_{axis}_SUSPENDED"))
+                if base in table.get(name, ()))
+        return got
 
 
 def check_start(run, st: SweepState, ctx: StartContext, col: Collector) -> None:
@@ -235,9 +249,8 @@ def suspend_states(die: int, t: int, frames, skip_uid=None) -> list:
 
 def check_suspend_state(rec, ctx: StartContext, col: Collector) -> None:
     col.check("suspend_state", rec=rec)
-    table = ctx.cfg.exclusions.by_suspend
-    for name in suspend_states(rec.die, rec.start, ctx.frames, rec.uid):
-        if rec.base.name in table.get(name, ()):
+    for axis, on, name in ctx.suspend_rules(rec.base.name):
+        if ctx.frames.on(rec.die, axis, rec.start, rec.uid) == on:
             col.flag("suspend_state", rec, f"{rec.base.name} forbidden in {name} on die {rec.die}")
 
 

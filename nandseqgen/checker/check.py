@@ -71,8 +71,8 @@ def _scope(col: Collector, seq_df: pd.DataFrame) -> None:
             starts.append(to_tick(time))
         except (TypeError, ValueError):
             continue
-    starts = [t for t in starts if t is not None]
-    col.limit_to(uids, min(starts) if starts else None)
+    known = [t for t in starts if t is not None]
+    col.limit_to(uids, min(known) if known else None)
 
 
 def _check(cfg: Config, seq_df, ops_df, states_df, seq_file, history=(),

@@ -101,7 +101,8 @@ def by_lane(rows: list | None) -> dict | None:
 
 def check_op_states(rp: Replay, segments: dict, rows: list, col: Collector) -> None:
     """Replayed op-state segments == exported segments (as multisets)."""
-    expected, owner = Counter(), {}
+    expected: Counter = Counter()
+    owner: dict = {}
     for (d, p), ps in segments.items():
         for r in ps.rows:
             if r.uid not in rp.by_uid:

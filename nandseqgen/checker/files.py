@@ -76,12 +76,14 @@ def check_dir(out_dir, config, run_index: int | None = None, *,
     """
     cfg = _config(config)
     paths = find_run_files(out_dir, run_index)
-    run = int(_FILE.match(os.path.basename(paths["operation_sequence"]))["run"])
+    named = _FILE.match(os.path.basename(paths["operation_sequence"]))
+    assert named is not None  # _scan found it by that pattern
+    run = int(named["run"])
     runs = _scan(out_dir)
     after = -1
     if from_snapshot is not None:
-        after = snapshot_run_index(os.fspath(from_snapshot))
-        after = -1 if after is None else after
+        index = snapshot_run_index(os.fspath(from_snapshot))
+        after = -1 if index is None else index
     earlier = sorted(r for r in runs if after < r < run) if history else []
     first = earlier[0] if earlier else run
     snap = from_snapshot

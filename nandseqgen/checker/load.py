@@ -112,15 +112,15 @@ def timeline_rows(df: pd.DataFrame | None, col: Collector) -> dict:
             src = sources.get(source)
             if src is None:
                 src = sources[source] = (to_str(source) or "").strip().lower()
-            row = TimelineRow(to_tick(start), to_tick(end), to_int(die), to_int(plane),
-                              to_int(block), to_int(page), to_str(name), to_str(base), src,
-                              to_int(uid))
+            t0, t1, d, p, u = to_tick(start), to_tick(end), to_int(die), to_int(plane), to_int(uid)
+            b, pg = to_int(block), to_int(page)
         except (TypeError, ValueError) as exc:
             col.flag("csv_json", None, f"operation_timeline row {i}: unreadable value ({exc})")
             continue
-        if None in (row.start, row.end, row.die, row.plane, row.uid):
+        if t0 is None or t1 is None or d is None or p is None or u is None:
             col.flag("csv_json", None, f"operation_timeline row {i}: missing start/end/die/plane/op_uid")
             continue
+        row = TimelineRow(t0, t1, d, p, b, pg, to_str(name), to_str(base), src, u)
         out.setdefault(row.uid, []).append(row)
     return out
 
@@ -194,8 +194,8 @@ def _targets_from_rows(rows, problems: list):
         problems.append(f"plane listed twice in first-piece rows {planes}")
     if len(pages) > 1:
         problems.append(f"first-piece rows name several pages {pages}")
-    blocks = tuple(r.block for r in first)
-    blocks = None if all(b is None for b in blocks) else blocks
+    listed = tuple(r.block for r in first)
+    blocks = None if all(b is None for b in listed) else listed
     return dies[0], tuple(planes), blocks, first[0].page, first
 
 
@@ -246,7 +246,7 @@ def _record(row: tuple, cfg, tl: dict, col: Collector) -> OpRecord | None:
     celltype = spec.celltype
     if celltype == "NONE":
         celltype = cell_celltype or "NONE"
-    rec = OpRecord(seq, uid, name, spec, start, die, planes, blocks, page, occupied, celltype,
+    rec = OpRecord(seq, uid, spec.name, spec, start, die, planes, blocks, page, occupied, celltype,
                    text, items, shape, exp_val, first, source)
     for problem in problems:
         col.flag("multiplane_group", rec, problem)

@@ -60,7 +60,7 @@ def check_group(rec, cfg, col: Collector) -> None:
     if len(rec.planes) > 1 and not rec.spec.multi:
         col.flag("multiplane_group", rec, f"single-plane op {rec.name} has planes {list(rec.planes)}")
     listed = [to_int(it.get("plane")) for it in rec.payload or () if not is_missing(it.get("plane"))]
-    if any(b <= a for a, b in zip(listed, listed[1:])):
+    if any(a is not None and b is not None and b <= a for a, b in zip(listed, listed[1:])):
         col.flag("multiplane_group", rec, f"payload planes {listed} are not strictly ascending")
     if rec.blocks:
         _check_blocks(rec, topo, col)

@@ -256,7 +256,8 @@ def check_suspend_state(rec, ctx: StartContext, col: Collector) -> None:
 
 def check_odt(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
     col.check("odt", rec=rec)
-    if st.odt is None or st.odt[1] == rec.uid:
+    odt = st.odt
+    if odt is None or odt[1] == rec.uid:
         return
     if rec.base.name in ctx.cfg.exclusions.by_odt.get("ODT_DISABLE", ()):
-        col.flag("odt", rec, f"{rec.base.name} forbidden while ODT is disabled (since op {st.odt[1]})")
+        col.flag("odt", rec, f"{rec.base.name} forbidden while ODT is disabled (since op {odt[1]})")

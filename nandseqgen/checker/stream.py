@@ -197,9 +197,9 @@ def _count_suspends(f: Files, cfg, row: list) -> None:
     """Track suspends not yet resumed per die from the names and payloads
     (only to prefer cuts with nothing suspended; the replay decides)."""
     spec = cfg.ops.get(row[3]) if len(row) > 5 else None
-    kind = spec.base.role.kind if spec is not None else None
-    if kind not in ("suspend", "resume", "reset"):
+    if spec is None or spec.base.role.kind not in ("suspend", "resume", "reset"):
         return
+    kind = spec.base.role.kind
     try:
         items = json.loads(row[5])
         die = (items[0] if isinstance(items, list) else items).get("die")
@@ -251,7 +251,7 @@ def _int(text):
 
 def _segment_rows(stream: CsvStream, rows: list, runs: list) -> list:
     """The op_state_timeline ``rows`` of the replayed segments of ``runs``."""
-    keys = set()
+    keys: set[tuple] = set()
     for run in runs:
         rec = run.rec
         if rec.base.affect_state:
@@ -337,6 +337,7 @@ def check_runs(cfg, runs: list, start, progress: bool = False,
     tail = Collector()
     if len(runs) > 1 or start is not None:
         tail.limit_to((), first)  # reads of earlier runs are not this run's to report
+    assert last is not None, "check_runs needs at least one run"
     leftover_latches(last.sweep, tail)
     _merge(out, tail)
     return out.report()

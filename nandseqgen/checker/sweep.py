@@ -88,7 +88,7 @@ class SweepState:
     latches: dict = field(default_factory=dict)  # (die, plane) -> {kind: LatchEntry}
     cache_plane: dict = field(default_factory=dict)  # (die, plane) -> {state: CacheEntry}
     cache_die: dict = field(default_factory=dict)  # die -> {state: CacheEntry}
-    odt: object = None  # (since, uid) while ODT is disabled
+    odt: tuple[int, int] | None = None  # (since, uid) while ODT is disabled
 
     def latches_at(self, die: int, plane: int) -> dict:
         return self.latches.setdefault((die, plane), {})

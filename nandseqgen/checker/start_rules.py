@@ -24,6 +24,14 @@ class StartContext:
     suspended: dict  # (die, block) -> [(from, until, run)]
     frames: FrameIndex  # the replay's frames (suspend-state intervals)
     by_base: dict = field(default_factory=dict)  # base -> suspend states forbidding it
+    by_role: dict = field(default_factory=dict)  # id(role) -> (role, its EPR rule or None)
+
+    def epr_rule(self, role) -> str | None:
+        """The EPR rule of an op with ``role`` (None: it has no block address)."""
+        got = self.by_role.get(id(role))
+        if got is None or got[0] is not role:
+            got = self.by_role[id(role)] = (role, _epr_rule(role) if _has_address(role) else None)
+        return got[1]
 
     def suspend_rules(self, base: str) -> tuple:
         """``((axis, suspended, state name), ...)`` of the suspend states that
@@ -66,12 +74,12 @@ def _read_back(rec, runs) -> bool:
 
 def check_epr(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
     role = rec.role
-    if not _has_address(role):
+    rule = ctx.epr_rule(role)
+    if rule is None:
         return
-    rule = _epr_rule(role)
     col.check(rule, rec=rec)
     col.check("epr_suspended_block", rec=rec)
-    if role.is_program or role.reads_address:
+    if rule != "epr_erase":
         col.check("epr_celltype", rec=rec)
     if not rec.blocks or all(b is None for b in rec.blocks):
         col.flag(rule, rec, "op has an address role but no block target")
@@ -179,7 +187,10 @@ def check_latch(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
     table, role, base = ctx.cfg.exclusions.by_latch, rec.role, rec.base.name
     erases = role.kind == "erase" or role.is_program
     for p in rec.occupied:
-        for kind, entry in sorted(st.latches_at(rec.die, p).items()):
+        held = st.latches.get((rec.die, p))
+        if not held:
+            continue
+        for kind, entry in sorted(held.items()):
             if base in table.get(kind, ()):
                 col.flag("latch", rec, f"{base} forbidden while {kind} is set on plane {p}", plane=p)
             if kind == READ_LATCH and erases and not (role.consumes_read_latch and p in rec.planes):

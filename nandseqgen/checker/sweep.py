@@ -94,9 +94,13 @@ class SweepState:
         return self.latches.setdefault((die, plane), {})
 
     def caches_on(self, die: int, planes) -> list:
-        out = list(self.cache_die.get(die, {}).values())
-        for p in planes:
-            out += list(self.cache_plane.get((die, p), {}).values())
+        on = self.cache_die.get(die)
+        out = list(on.values()) if on else []
+        if self.cache_plane:
+            for p in planes:
+                on = self.cache_plane.get((die, p))
+                if on:
+                    out += on.values()
         return out
 
 

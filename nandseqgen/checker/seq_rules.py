@@ -45,6 +45,27 @@ def check_time_order(seq_df: pd.DataFrame, col: Collector, prev=(None, None)) ->
     return prev_seq, prev_t
 
 
+# ------------------------------------------------- per op's own fields
+def check_own_fields(records: list, cfg, col: Collector) -> None:
+    """:func:`check_group` and :func:`check_payload` of every record, judged
+    once per distinct (op_name, payload, targets): ops with the same ones get
+    the same violations (the location fields they default to are the same)."""
+    seen: dict = {}
+    for rec in records:
+        key = (rec.name, rec.payload_text, rec.die, rec.planes, rec.blocks, rec.page,
+               rec.celltype)
+        got = seen.get(key)
+        if got is None:
+            probe = Collector()
+            check_group(rec, cfg, probe)
+            check_payload(rec, probe)
+            got = seen[key] = [(r[0], r[-1], r[5], r[6], r[7]) for r in probe.rows]
+        col.check("multiplane_group", rec=rec)
+        col.check("payload", rec=rec)
+        for rule, detail, plane, block, page in got:
+            col.flag(rule, rec, detail, plane=plane, block=block, page=page)
+
+
 # ------------------------------------------------------- multiplane_group
 def check_group(rec, cfg, col: Collector) -> None:
     """Rule 3 plus range checks: planes ascending, blocks on their plane and in

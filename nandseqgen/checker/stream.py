@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+from itertools import islice
 import json
 import logging
 import sys
@@ -87,6 +88,26 @@ class CsvStream:
         assert got is not None, "take() past the end"
         self._advance()
         return got
+
+    def take_many(self, n: int, out: list) -> int | None:
+        """Move the head row and up to ``n - 1`` rows after it to ``out``
+        (in one block: no per-row bookkeeping); the time of the last one."""
+        if self.head is None or n <= 0:
+            return None
+        block = [self.head[1]]
+        block.extend(islice(self.reader, n - 1))
+        block = [r for r in block if r]
+        ti = self.ti
+        try:
+            times = [to_tick(r[ti]) for r in block]
+        except (IndexError, TypeError, ValueError):
+            times = [None]
+        if None in times:
+            raise Fallback(f"{self.path} before line {self.reader.line_num}: a row without time")
+        self.line = self.reader.line_num
+        out.extend(block)
+        self._advance()
+        return times[-1]
 
     def take_before(self, t: int, out: list) -> int:
         """Move the rows starting before ``t`` to ``out``; returns their greatest end."""
@@ -287,8 +308,18 @@ def check_file_set(cfg, paths: dict, state, into: Collector | None, bar,
     if state is not None:  # its ops are not this run's to report (as with a start snapshot)
         f.foreign = {m.rec.uid for fr in state.frames for m in fr.members}
     first_tick = f.seq.head[0] if f.seq.head is not None else None
+    special = {name for name, spec in cfg.ops.items()
+               if spec.base.role.kind in ("suspend", "resume", "reset")}
     try:
         while f.seq.head is not None:
+            if len(f.rows) + 1 < chunk_ops:  # far from a cut: a block of rows at once
+                k = len(f.rows)
+                t_last = f.seq.take_many(chunk_ops - 1 - k, f.rows)
+                f.last_t = f.last_t if t_last is None else t_last
+                for row in f.rows[k:]:
+                    if len(row) > 5 and row[3] in special:
+                        _count_suspends(f, cfg, row)
+                continue
             t = f.seq.head[0]
             if len(f.rows) >= chunk_ops and t > f.last_t and not _cuts(cfg, f.seq.head[1]):
                 f.horizon = max(f.horizon, f.tl.take_before(t, f.tl_rows))

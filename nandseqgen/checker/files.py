@@ -14,7 +14,7 @@ from .load import CheckInputError
 from .report import CheckReport
 from .rows import RowTable, read_csv_rows
 from .start_state import find_snapshot, read_start_state, snapshot_run_index
-from .stream import Fallback, check_runs
+from .stream import CHUNK_OPS, Fallback, check_runs
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def _read_tables(paths: dict) -> tuple:
 
 def check_dir(out_dir, config, run_index: int | None = None, *,
               history: bool = True, from_snapshot=None, progress: bool = False,
-              chunk_ops: int = 10_000) -> CheckReport:
+              chunk_ops: int = CHUNK_OPS) -> CheckReport:
     """Check the CSV files of one run in ``out_dir`` (see :func:`find_run_files`).
 
     Runs continue from each other's state, so with ``history`` the earlier

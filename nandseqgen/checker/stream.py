@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 SEQUENCE_HEADER = ["seq", "time", "op_id", "op_name", "op_uid", "payload"]
 #: default sequence rows per chunk (peak memory is about 5 KiB per op of a chunk)
-CHUNK_OPS = 10_000
+CHUNK_OPS = 5000
 #: tail segments kept per (die, plane) for the phase keys of the next chunk
 TAIL_SEGMENTS = 3
 

@@ -29,7 +29,7 @@ def is_missing(value) -> bool:
 _INTS: dict = {}
 _TICKS: dict = {}
 _STRS: dict = {}
-_MEMO_SIZE = 1 << 17
+_MEMO_SIZE = 1 << 16
 
 
 def _remember(memo: dict, text: str, value):

@@ -74,10 +74,16 @@ def op_state_rows(df: pd.DataFrame | None, col: Collector):
     out = []
     cells = column_tuples(df, ("start", "end", "die", "plane", "op_state", "op_name", "lane",
                                "duration"))
+    seen: dict = {}  # the repeating cells of a row, converted once per distinct tuple
     for i, (start, end, die, plane, state, name, lane, dur) in enumerate(cells):
         try:
-            row = (to_tick(start), to_tick(end), to_int(die), to_int(plane), to_str(state),
-                   to_str(name), to_str(lane), to_tick(dur))
+            t0, t1 = to_tick(start), to_tick(end)  # column order: the first error wins
+            key = (die, plane, state, name, lane)
+            rest = seen.get(key)
+            if rest is None:
+                rest = seen[key] = (to_int(die), to_int(plane), to_str(state), to_str(name),
+                                    to_str(lane))
+            row = (t0, t1, rest[0], rest[1], rest[2], rest[3], rest[4], to_tick(dur))
         except (TypeError, ValueError) as exc:
             col.flag("csv_json", None, f"op_state_timeline row {i}: unreadable value ({exc})")
             continue

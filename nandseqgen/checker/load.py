@@ -104,24 +104,32 @@ def timeline_rows(df: pd.DataFrame | None, col: Collector) -> dict:
         return out
     require_columns(df, TIMELINE_COLUMNS, "operation_timeline",
                     ("start", "end", "die", "plane", "block", "page", "op_name", "source", "op_uid"))
-    sources: dict = {}
+    seen: dict = {}  # the repeating cells of a row, converted once per distinct tuple
     cells = column_tuples(df, ("start", "end", "die", "plane", "block", "page", "op_name",
                                "op_base", "source", "op_uid"))
     for i, (start, end, die, plane, block, page, name, base, source, uid) in enumerate(cells):
         try:
-            src = sources.get(source)
-            if src is None:
-                src = sources[source] = (to_str(source) or "").strip().lower()
-            t0, t1, d, p, u = to_tick(start), to_tick(end), to_int(die), to_int(plane), to_int(uid)
-            b, pg = to_int(block), to_int(page)
+            t0, t1 = to_tick(start), to_tick(end)
+            key = (die, plane, block, page, name, base, source)
+            rest = seen.get(key)
+            if rest is None:
+                rest = seen[key] = (to_int(die), to_int(plane), to_int(block), to_int(page),
+                                    to_str(name), to_str(base),
+                                    (to_str(source) or "").strip().lower())
+            u = to_int(uid)  # the cells are converted in column order (the first error wins)
         except (TypeError, ValueError) as exc:
             col.flag("csv_json", None, f"operation_timeline row {i}: unreadable value ({exc})")
             continue
+        d, p, b, pg, op_name, op_base, src = rest
         if t0 is None or t1 is None or d is None or p is None or u is None:
             col.flag("csv_json", None, f"operation_timeline row {i}: missing start/end/die/plane/op_uid")
             continue
-        row = TimelineRow(t0, t1, d, p, b, pg, to_str(name), to_str(base), src, u)
-        out.setdefault(row.uid, []).append(row)
+        row = TimelineRow(t0, t1, d, p, b, pg, op_name, op_base, src, u)
+        got = out.get(u)
+        if got is None:
+            out[u] = [row]
+        else:
+            got.append(row)
     return out
 
 

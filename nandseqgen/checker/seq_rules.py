@@ -241,15 +241,14 @@ def expected_status(rec, cfg, segments) -> str:
             base = cfg.bases.get(seg.base)
             if seg.state == "CORE_BUSY" and base is not None and base.role.plane_read_family:
                 return "busy"
-    states = set()
+    extrdy = False
     for p in range(cfg.topology.planes):
         segs = segments.get((die, p))
-        states |= {s.state for s in (segs.containing(t) if segs is not None else ())}
-    if "CORE_BUSY" in states:
-        return "busy"
-    if states & {"DATA_OUT", "DATA_IN"}:
-        return "extrdy"
-    return "ready"
+        for seg in segs.containing(t) if segs is not None else ():
+            if seg.state == "CORE_BUSY":
+                return "busy"
+            extrdy = extrdy or seg.state in ("DATA_OUT", "DATA_IN")
+    return "extrdy" if extrdy else "ready"
 
 
 def check_exp_val(rec, cfg, segments, col: Collector) -> None:

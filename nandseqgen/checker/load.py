@@ -142,7 +142,7 @@ def payload_facts(text: str) -> tuple:
     (the items are shared between the ops with that text: rules only read them)."""
     got = _PARSED.get(text)
     if got is None:
-        if len(_PARSED) >= 1 << 16:
+        if len(_PARSED) >= 1 << 13:  # parsed items are ~1 KiB each: a few MiB at most
             _PARSED.clear()
         items, shape = parse_payload(text)
         got = _PARSED[text] = (items, shape, to_str(_first_value(items, "celltype")),

@@ -175,7 +175,7 @@ def compact_json_ok(text: str) -> bool:
             got = text == _COMPACT(obj) or text == _COMPACT_UTF8(obj)
         except (TypeError, ValueError):
             got = False
-        if len(_COMPACT_SEEN) >= 1 << 16:
+        if len(_COMPACT_SEEN) >= 1 << 14:
             _COMPACT_SEEN.clear()
         _COMPACT_SEEN[text] = got
     return got

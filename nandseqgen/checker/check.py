@@ -16,7 +16,8 @@ from .report import CheckReport, Collector
 from .seq_rules import (check_csv_json_file, check_csv_json_frame, check_exp_val,
                         check_own_fields, check_time_order)
 from .start_rules import FrameIndex, StartContext, check_start
-from .rows import RowTable, column_tuples
+from .columns import column_tuples
+from .rows import RowTable
 from .start_state import read_start_state
 from .state import build_segments, suspended_blocks
 from .sweep import run_sweep

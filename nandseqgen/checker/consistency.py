@@ -9,7 +9,7 @@ import pandas as pd
 from .load import RESUME, require_columns, OP_STATE_COLUMNS
 from .replay import RESUME_PIECE, Replay
 from .report import Collector
-from .rows import column_tuples
+from .columns import column_tuples
 from .values import to_int, to_str, to_tick
 
 RULE = "timeline_consistency"

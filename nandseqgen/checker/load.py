@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..config import OpBase, OpSpec, Role
 from .report import Collector
-from .rows import column_tuples
+from .columns import column_tuples
 from .values import is_missing, to_int, to_str, to_tick
 
 log = logging.getLogger(__name__)

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
-from operator import itemgetter
-from typing import Any
 
 import pandas as pd
+
+from .load import CheckInputError
 
 #: columns with few distinct values: their cells are shared, not one string per row
 SHARED_COLUMNS = frozenset(("op_id", "op_name", "op_base", "die", "plane", "block", "page",
@@ -19,7 +18,6 @@ def read_csv_rows(path: str) -> tuple:
         reader = csv.reader(fh)
         header = next(reader, None)
         if header is None:
-            from .load import CheckInputError  # load imports this module
             raise CheckInputError(f"{path} is empty")
         shared = [i for i, name in enumerate(header) if name in SHARED_COLUMNS]
         cells: dict = {}
@@ -53,18 +51,3 @@ class RowTable:
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=self.columns, dtype=object)
 
-
-def column_tuples(table: Any, names: Sequence[str]) -> Iterable[tuple]:
-    """The rows of ``table`` (a :class:`RowTable` or a DataFrame) as tuples of
-    the columns ``names``, in order; None for a column the table lacks."""
-    present = [n for n in names if n in table.columns]
-    if isinstance(table, RowTable):
-        idx = [table.columns.index(n) for n in present]
-        got: Iterable[tuple] = (map(itemgetter(*idx), table.rows) if len(idx) > 1
-                                else ((r[idx[0]],) for r in table.rows))
-    else:
-        got = zip(*(table[n].tolist() for n in present))
-    if len(present) == len(names):
-        return got
-    where = [present.index(n) if n in present else None for n in names]
-    return (tuple(None if i is None else row[i] for i in where) for row in got)

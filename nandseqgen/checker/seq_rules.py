@@ -9,7 +9,7 @@ import json
 import pandas as pd
 
 from .report import Collector
-from .rows import column_tuples
+from .columns import column_tuples
 from .values import is_missing, on_grid, to_int, to_str, to_tick
 
 EXP_VALUES = ("busy", "extrdy", "ready")

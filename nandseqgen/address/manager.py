@@ -29,6 +29,9 @@ ERASED = -1
 # abort marks per block (docs/semantics.md rule 16)
 NOT_ABORTED, ERASE_ABORTED, PROGRAM_ABORTED = 0, 1, 2
 
+# what ``unmark`` removed: ((die, block), index in the pending list, entry)
+Removed = tuple[tuple[int, int], int, tuple]
+
 _ERASE, _PROGRAM, _PROGRAM_ALL, _ABORT_ERASE, _ABORT_PROGRAM = 0, 1, 2, 3, 4
 
 
@@ -160,12 +163,12 @@ class AddressManager:
         self.marks.setdefault(reset_uid, []).extend(keys)
         return keys
 
-    def unmark(self, reset_uid: int, keys: list | None = None) -> list:
+    def unmark(self, reset_uid: int, keys: list | None = None) -> list[Removed]:
         """Forget the RESET's marks (on ``keys``, default all). -> what was removed,
         for ``remark``."""
         mine = self.marks.get(reset_uid, [])
         keys = list(mine) if keys is None else keys
-        removed = []
+        removed: list[Removed] = []
         for key in keys:
             lst = self.pending.get(key, [])
             for i, x in enumerate(lst):
@@ -181,9 +184,10 @@ class AddressManager:
             self.marks.pop(reset_uid, None)
         return removed
 
-    def remark(self, reset_uid: int, removed: list) -> None:
+    def remark(self, reset_uid: int, removed: list[Removed]) -> None:
         """Undo of ``unmark``: put the entries back where they were."""
-        for key, i, x in reversed(removed):
+        for j in range(len(removed) - 1, -1, -1):  # reversed(), as mypyc compiles it
+            key, i, x = removed[j]
             self.pending.setdefault(key, []).insert(i, x)
             self.marks.setdefault(reset_uid, []).append(key)
             self._recompute(*key)

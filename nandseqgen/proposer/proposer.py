@@ -8,6 +8,8 @@ or rolls back the returned transaction.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..address import check_epr
 from ..config.units import INF
 from ..core.ops import Op
@@ -16,6 +18,8 @@ from .chunks import Chunker
 from .table import PhaseSampler, draw_candidates
 from .targets import build_followups, choose_steps, first_targets
 
+if TYPE_CHECKING:
+    from ..coverage.directed import DirectedSteer
 
 
 class Proposal:
@@ -49,7 +53,7 @@ class Proposer:
         ch = cfg.chunking  # a Chunker only when chunks are configured
         self._chunks_on = bool(ch.max_ops_per_chunk or ch.checkpoint_interval)
         self._chunker: Chunker | None = None  # of the latest _plan
-        self.steer = None  # coverage.DirectedSteer when policies.coverage_directed is on
+        self.steer: DirectedSteer | None = None  # coverage.DirectedSteer when policies.coverage_directed is on
 
     def propose(self, now: int, die: int, plane: int, rng) -> Proposal:
         rm = self.rm

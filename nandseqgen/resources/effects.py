@@ -45,7 +45,7 @@ class BusEffect(Effect):
     pieces: tuple
 
     def undo(self, rm, op):
-        for s, _e in reversed(self.pieces):
+        for s, _e in self.pieces[::-1]:
             rm.bus.remove(s, op.uid)
 
     def redo(self, rm, op):
@@ -68,7 +68,7 @@ class LaneEffect(Effect):
     end: int
 
     def undo(self, rm, op):
-        for pi in reversed(self.planes):
+        for pi in self.planes[::-1]:
             rm.lanes[pi].remove(self.start, op.uid)
 
     def redo(self, rm, op):
@@ -121,7 +121,7 @@ class SegEffect(Effect):
     start: int
 
     def undo(self, rm, op):
-        for pi in reversed(self.planes):
+        for pi in self.planes[::-1]:
             rm.tl[pi].remove_uid(op.uid, after=self.start)
 
     def redo(self, rm, op):
@@ -323,7 +323,7 @@ def _odt(rm: ResourceManager, op: Op, eff: list) -> None:
 
 
 def unapply(rm: ResourceManager, op: Op) -> None:
-    for item in reversed(op.effects):
+    for item in op.effects[::-1]:
         item.undo(rm, op)
     op.effects = []
 

@@ -7,19 +7,19 @@ from ..config.units import ticks_to_us
 
 
 class Metrics:
-    def __init__(self):
+    def __init__(self) -> None:
         self.hooks_executed = 0
         self.proposals = 0
         self.batches_committed = 0
         self.ops_committed = 0
-        self.rollbacks = Counter()  # reason -> count
+        self.rollbacks: Counter[str] = Counter()  # reason -> count
         self.window_attempts = 0
         self.window_overflows = 0
         self.wait_ticks = 0  # sum of (first op start - hook time)
         self.exec_ticks = 0  # sum of committed op durations
-        self.per_base = Counter()
-        self.hook_fail_streak = Counter()  # (die, plane) -> current streak
-        self.max_fail_streak = Counter()  # (die, plane) -> longest streak
+        self.per_base: Counter[str] = Counter()
+        self.hook_fail_streak: Counter[tuple[int, int]] = Counter()  # (die, plane) -> current streak
+        self.max_fail_streak: Counter[tuple[int, int]] = Counter()  # (die, plane) -> longest streak
         self.suspends = 0
         self.resumes = 0
         self.resets = 0

@@ -11,16 +11,17 @@ from ..resources.txn import AfterCommit, Piece, ResetDone, Resumed, Unpiece
 if TYPE_CHECKING:
     from ..core.ops import Op
     from ..core.rng import Stream
+    from ..proposer.proposer import Proposal
     from .scheduler import Scheduler
 
 _NO_HOOK_STATES = (ISSUE, DATA_IN, DATA_OUT)
 
 
-def commit(s: Scheduler, prop, rng: Stream) -> None:
+def commit(s: Scheduler, prop: Proposal, rng: Stream) -> None:
     rm, m, rec = s.rm, s.metrics, s.rec
-    txn = prop.txn
+    txn, first = prop.txn, prop.first
+    assert txn is not None and first is not None  # a committed proposal has both
     after = rm.commit(txn)
-    first = prop.first
     m.batches_committed += 1
     ch = prop.chunker
     if ch is not None and ch.size is not None:
@@ -111,7 +112,7 @@ def phase_hooks(s: Scheduler, op: Op, rng: Stream) -> None:
             q.push(after, PHASE_HOOK, (op.die, hp))
 
 
-def record_rollback(s: Scheduler, prop, die, plane) -> None:
+def record_rollback(s: Scheduler, prop: Proposal, die: int, plane: int) -> None:
     m = s.metrics
     reason = prop.reason or "no_candidate"
     m.rollbacks[reason] += 1

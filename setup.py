@@ -37,6 +37,7 @@ HOT = [
     "nandseqgen/resources/timeline.py",
     "nandseqgen/resources/txn.py",
     "nandseqgen/scheduler/commit.py",
+    "nandseqgen/scheduler/metrics.py",
     "nandseqgen/scheduler/scheduler.py",
     "nandseqgen/proposer/chunks.py",
     "nandseqgen/proposer/proposer.py",
@@ -45,6 +46,8 @@ HOT = [
     "nandseqgen/address/manager.py",
     "nandseqgen/address/rules.py",
     "nandseqgen/address/sampling.py",
+    "nandseqgen/outputs/recorder.py",
+    "nandseqgen/outputs/payload.py",
 ]
 
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..config.roles import Role
     from ..core.ops import Op
     from .lanes import StateEntry, StateIntervals
-    from .manager import ResourceManager
+    from .manager import ResourceManager, SpecInfo
 
 
 def _mask(cfg: Config, names: Iterable[str]) -> int:
@@ -99,7 +99,8 @@ def check_states(rm: ResourceManager, op: Op, t: int,
                  ignore_uid: int | None = None) -> tuple[str, int] | None:
     """All state rules for ``op`` starting at ``t`` -> None or (reason, retry_at)."""
     masks, role = rm.masks, op.role
-    bit = op.info.bit
+    info: SpecInfo = op.info
+    bit = info.bit
     op_state, tls, latches, caches = masks.op_state, rm.tl, rm.latch, rm.cache_p
     for pi in op.res_planes:
         tl = tls[pi]

@@ -18,7 +18,7 @@ from .lanes import CacheTag, DieEntry, LatchData, StateEntry, StateIntervals
 
 if TYPE_CHECKING:
     from ..core.ops import Op
-    from .manager import ResourceManager
+    from .manager import ResourceManager, SpecInfo
     from .txn import Txn
 
 
@@ -126,7 +126,8 @@ class SegEffect(Effect):
 
     def redo(self, rm: ResourceManager, op: Op) -> None:
         segs = tuple(s for s in op.segs if s[1] >= self.start)
-        kinds = op.info.kinds
+        info: SpecInfo = op.info
+        kinds = info.kinds
         for pi in self.planes:
             rm.tl[pi].insert(op.uid, segs, kinds)
 
@@ -219,7 +220,8 @@ ADDR, ONGOING, RESERVED = _AddrEffect(), _OngoingEffect(), _ReservedEffect()
 def apply(rm: ResourceManager, op: Op, with_addr: bool = True) -> None:
     """Reserve everything ``op`` needs; ``with_addr=False`` for a resumed
     remainder, whose address effect is still pending from its first piece."""
-    info, uid, role = op.info, op.uid, op.role
+    info: SpecInfo = op.info
+    uid, role = op.uid, op.role
     eff = op.effects
     pieces = [(s, e) for _name, s, e, bus in op.segs if bus and e > s]
     if pieces:

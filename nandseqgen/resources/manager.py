@@ -98,7 +98,8 @@ class ResourceManager:
 
     def res_planes(self, op: Op) -> tuple[int, ...]:
         """Plane indices an op occupies: the whole die when DIE_WIDE, else its targets."""
-        if op.info.die_wide:
+        info: SpecInfo = op.info  # typed local: native attribute reads (mypyc)
+        if info.die_wide:
             return self.die_planes[op.die]
         base = op.die * self.planes
         return tuple(base + p for p in op.planes)
@@ -123,7 +124,8 @@ class ResourceManager:
         that passes ``upper``. An instant op only waits for the bus: if a state
         forbids it there, it is refused rather than pushed into a later state.
         """
-        op.info = info = op.info or self.info(op.spec)
+        info: SpecInfo = op.info or self.info(op.spec)
+        op.info = info
         op.res_planes = rp = self.res_planes(op)
         t: int = hint
         blocker: str | None = None
@@ -166,7 +168,8 @@ class ResourceManager:
         txn.ops.append(op)
         if txn.first_start is None:
             txn.first_start = start
-        if op.info.changes_state:
+        info: SpecInfo = op.info
+        if info.changes_state:
             txn.state_changing = True
 
     def place(self, txn: Txn, op: Op, start: int) -> str | None:
@@ -183,7 +186,8 @@ class ResourceManager:
         elif kind == "reset":
             suspend_mod.reset(self, txn, op, start)
         if kind in ("suspend", "reset"):
-            end = start + op.info.ticks
+            info: SpecInfo = op.info
+            end = start + info.ticks
             if any(self.lanes[pi].conflict_end(start, end) for pi in op.res_planes):
                 return "planescope"
         self.reserve(txn, op, start)

@@ -17,7 +17,7 @@ from .txn import Piece, ResetDone, Resumed, Unpiece
 if TYPE_CHECKING:
     from ..core.ops import Op
     from .lanes import StateEntry
-    from .manager import ResourceManager
+    from .manager import ResourceManager, SpecInfo
     from .txn import Txn
 
 
@@ -172,7 +172,8 @@ def _place_remainder(rm: ResourceManager, txn: Txn, o: Op, rem: tuple[StatePart,
         return "bus"
     if any(rm.lanes[pi].conflict_end(o.start, o.end) for pi in o.res_planes):
         return "planescope"
-    if rm.diel[o.die].conflict_end(o.start, o.end, o.info.multi, o.info.ss_ok):
+    info: SpecInfo = o.info
+    if rm.diel[o.die].conflict_end(o.start, o.end, info.multi, info.ss_ok):
         return "exclusion_multi"
     saved_eff = list(o.effects)
     effects.apply(rm, o, with_addr=False)

@@ -194,6 +194,7 @@ class Scheduler:
         return False
 
     def _on_start(self, op: Op) -> None:
+        op.start_handle = None  # popped: no cycle op <-> entry (commit._cancel_start)
         kind = op.role.kind
         if kind == "status_read":
             op.exp_val = expected_status(self.rm, op, self.now)
@@ -202,6 +203,7 @@ class Scheduler:
         self.rec.started(op)
 
     def _on_end(self, op: Op) -> None:
+        op.end_handle = None  # popped: no cycle op <-> entry
         self.rm.op_ended(op)
         self.rec.piece(op, op.start, op.end, op.source)
         if self.bootstrap is not None:

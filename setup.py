@@ -91,4 +91,7 @@ def ext_modules() -> list:
         return []
 
 
-setup(ext_modules=ext_modules(), cmdclass={"build_ext": OptionalBuildExt})
+if __name__ == "__main__" and sys.argv[1:] == ["--print-hot"]:  # for the Makefile
+    print(" ".join(HOT))
+else:
+    setup(ext_modules=ext_modules(), cmdclass={"build_ext": OptionalBuildExt})

@@ -58,6 +58,14 @@ class Stream:
         return bisect_right(cum, self.random() * cum[-1])
 
 
+class FirstChoice(Stream):
+    """A stream whose every draw is 0: ``below`` gives 0, ``random`` 0.0, so
+    every choice is the first one (scripted planning and tests)."""
+
+    def next64(self) -> int:
+        return 0
+
+
 def stream(seed: int, counter: int, salt: int = 0) -> Stream:
     """The stream of hook ``counter`` in a run seeded with ``seed``; its state
     is derived at the first draw (the same state as deriving it now)."""

@@ -108,9 +108,14 @@ class Scheduler:
             before = self.metrics.ops_committed
             self.step()
             committed += self.metrics.ops_committed - before
-        last = self.last or (False, False, None)
+        # read through a call: mypy narrows self.last to None after the reset above
+        # and does not see step() change it (mypyc would enforce that type)
+        last = self._latest_hook() or (False, False, None)
         return {"time_us": ticks_to_us(t or 0), "committed": committed, "rolled_back": last[1],
                 "reason": last[2]}
+
+    def _latest_hook(self) -> tuple | None:
+        return self.last
 
     def run(self, run_until_us: float | None = None, max_hooks: int | None = None,
             progress: Callable[[int], None] | None = None) -> dict:

@@ -35,7 +35,8 @@ class Recorder:
         self.seg_rows: list = []  # (start, end, die, plane, base, state, uid, op_name)
         self.touch: Counter[tuple] = Counter()  # (op_base, celltype, die, block, page) -> n
         self.input_time: Counter[tuple] = Counter()  # (key, op_name, bin) -> n
-        self.proposals: Counter[tuple] = Counter()  # (key_used, key_virtual, die, plane, tick, op_name) -> n
+        # (tick, die, plane, op_name, key_used, key_virtual) -> n
+        self.proposals: Counter[tuple] = Counter()
         self.rollbacks: list = []  # (tick, die, plane, key, op_name, base, reason, detail)
         self.bootstrap_rows: list = []
         self.n_sequence = 0
@@ -43,7 +44,7 @@ class Recorder:
     # -------------------------------------------------------------- at commit
     def proposal(self, tick: int, die: int, plane: int, key_used: Any, key: Any,
                  op_name: str) -> None:
-        self.proposals[(key_used, key, die, plane, tick, op_name)] += 1
+        self.proposals[(tick, die, plane, op_name, key_used, key)] += 1
 
     def coverage(self, key_used: Any, op_name: str, position: float) -> None:
         b = min(int(position * self.bins), self.bins - 1)

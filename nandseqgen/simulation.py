@@ -13,6 +13,7 @@ from .config import Config, load_config
 from .config.phase import build_phase_table
 from .config.values import check_run_until, us_to_ticks
 from .core.clock import Clock
+from .core.gcdefer import deferred_full_gc
 from .core.ops import INF, Op
 from .core.rng import stream
 from .outputs import Recorder
@@ -165,7 +166,8 @@ class Simulation:
         elif not callable(progress):
             progress = None
         try:
-            summary = s.run(None, max_hooks=max_hooks, progress=progress)
+            with deferred_full_gc():  # the engine makes no cycles (core/gcdefer.py)
+                summary = s.run(None, max_hooks=max_hooks, progress=progress)
             rec.close()
         except BaseException:
             rec.abort()

@@ -21,7 +21,7 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 # The engine's hot path (docs/performance.md, "Issue 11: compiled hot path").
-# Only these; everything else (config, outputs, checker, ...) stays Python.
+# Only these and CHECKER below; everything else (config, outputs, ...) stays Python.
 HOT = [
     "nandseqgen/core/ops.py",
     "nandseqgen/core/rng.py",
@@ -49,6 +49,25 @@ HOT = [
     "nandseqgen/outputs/recorder.py",
     "nandseqgen/outputs/payload.py",
 ]
+
+# The checker's per-op modules (docs/performance.md, "Checker compiled with mypyc";
+# docs/decisions.md 99). cli, files and start_state (per run, not per op) stay Python.
+CHECKER = [
+    "nandseqgen/checker/values.py",
+    "nandseqgen/checker/report.py",
+    "nandseqgen/checker/columns.py",
+    "nandseqgen/checker/rows.py",
+    "nandseqgen/checker/load.py",
+    "nandseqgen/checker/replay.py",
+    "nandseqgen/checker/state.py",
+    "nandseqgen/checker/sweep.py",
+    "nandseqgen/checker/start_rules.py",
+    "nandseqgen/checker/time_rules.py",
+    "nandseqgen/checker/seq_rules.py",
+    "nandseqgen/checker/consistency.py",
+    "nandseqgen/checker/check.py",
+]
+COMPILED = HOT + CHECKER
 
 
 def _warn(msg: str) -> None:
@@ -87,13 +106,14 @@ def ext_modules() -> list:
         # mypyc; the isolated build environment has no numpy, pandas, ... (their
         # types are Any to mypyc anyway; tests/test_typing.py checks them).
         return mypycify(["--disable-error-code=annotation-unchecked", "--ignore-missing-imports",
-                         *HOT], opt_level="3", only_compile_paths=HOT, group_name="nandseqgen")
+                         *COMPILED], opt_level="3", only_compile_paths=COMPILED,
+                        group_name="nandseqgen")
     except (Exception, SystemExit) as exc:  # a mypy error in a hot module
         _warn(f"mypyc could not compile the hot path ({exc})")
         return []
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--print-hot"]:  # for the Makefile
-    print(" ".join(HOT))
+    print(" ".join(COMPILED))
 else:
     setup(ext_modules=ext_modules(), cmdclass={"build_ext": OptionalBuildExt})

@@ -1,8 +1,9 @@
-"""The mypyc-compiled hot path and the pure-Python path (docs/decisions.md 90-91).
+"""The mypyc-compiled hot path and the pure-Python path (docs/decisions.md 90-91, 99).
 
 ``make test`` installs the package with ``pip install -e``, which compiles the
-hot modules (setup.py); ``NANDSEQGEN_PURE=1`` makes a process load the ``.py``
-sources instead. Both must write the same bytes.
+hot modules and the checker's per-op modules (setup.py); ``NANDSEQGEN_PURE=1``
+makes a process load the ``.py`` sources instead. Both must write the same bytes
+and give the same check report.
 """
 from __future__ import annotations
 
@@ -76,6 +77,59 @@ def test_pure_and_compiled_paths_write_identical_bytes(which, tmp_path):
     assert files_default.keys() == files_pure.keys() and len(files_default) >= 6
     for name in files_default:
         assert files_default[name] == files_pure[name], name
+
+
+CHECK_CHILD = r"""
+import json, sys
+import nandseqgen
+from nandseqgen.checker import check_dir
+import nandseqgen.checker.sweep as sweep
+out, config, chunk = sys.argv[1], sys.argv[2], int(sys.argv[3])
+report = check_dir(out, config, chunk_ops=chunk)
+print(json.dumps({"compiled": nandseqgen.compiled(), "sweep": sweep.__file__,
+                  "checked": report.checked,
+                  "counts": report.violations["rule"].value_counts().to_dict(),
+                  "violations": report.violations.to_csv(index=False)}))
+"""
+
+
+def _check_child(out: str, config: str, chunk: int, pure: bool) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "NANDSEQGEN_PURE"}
+    if pure:
+        env["NANDSEQGEN_PURE"] = "1"
+    run = subprocess.run([sys.executable, "-c", CHECK_CHILD, out, config, str(chunk)], env=env,
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def _broken_run(tmp_path) -> str:
+    """A run folder of the project config with rule violations written into it."""
+    from nandseqgen.config import load_config
+    from nandseqgen.simulation import Simulation
+    out = tmp_path / "run"
+    Simulation(load_config(PROJECT_CONFIG), seed=42, keep="memory").run(60_000).write(
+        str(out), "260101")
+    seq = next(out.glob("operation_sequence_*.csv"))
+    lines = seq.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert len(lines) > 400 and lines[200].endswith(']"\n')
+    lines[300], lines[301] = lines[301], lines[300]  # time_order (and what follows from it)
+    lines[200] = lines[200][:lines[200].index(',"[')] + ",\"[{'die': 9}]\"\n"  # csv_json
+    seq.write_text("".join(lines), encoding="utf-8")
+    return str(out)
+
+
+@pytest.mark.parametrize("chunk", [500, 1 << 40])
+def test_pure_and_compiled_checkers_give_the_same_report(chunk, tmp_path):
+    out = _broken_run(tmp_path)
+    compiled = _check_child(out, PROJECT_CONFIG, chunk, pure=False)
+    pure = _check_child(out, PROJECT_CONFIG, chunk, pure=True)
+    assert compiled["compiled"] is True and compiled["sweep"].endswith(".so")
+    assert pure["compiled"] is False and pure["sweep"].endswith(".py")
+    assert compiled["counts"].get("time_order", 0) >= 1  # the broken rows are reported
+    assert compiled["counts"].get("csv_json", 0) >= 1
+    assert compiled["checked"]["time_order"] > 400
+    for key in ("checked", "counts", "violations"):
+        assert compiled[key] == pure[key], key
 
 
 def test_engine_run_leaves_no_cyclic_garbage():

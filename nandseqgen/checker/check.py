@@ -11,7 +11,7 @@ from ..config import Config, load_config
 from .consistency import by_lane, check_op_states, check_operation_timeline, op_state_rows
 from .load import CheckInputError, build_records, timeline_rows
 from .values import to_int, to_tick
-from .replay import replay
+from .replay import Replay, replay
 from .report import CheckReport, Collector
 from .seq_rules import (check_csv_json_file, check_csv_json_frame, check_exp_val,
                         check_own_fields, check_time_order)
@@ -20,7 +20,7 @@ from .columns import column_tuples
 from .rows import RowTable
 from .start_state import read_start_state
 from .state import build_segments, suspended_blocks
-from .sweep import run_sweep
+from .sweep import SweepState, run_sweep
 from .time_rules import check_bus, check_die, check_planes, check_resume_time
 
 log = logging.getLogger(__name__)
@@ -87,8 +87,8 @@ def _check(cfg: Config, seq_df, ops_df, states_df, seq_file, history=(),
 class Checked:
     """What one check leaves behind for the next chunk (:mod:`.stream`)."""
 
-    replay: object  # .replay.Replay
-    sweep: object  # .sweep.SweepState
+    replay: Replay
+    sweep: SweepState
     segments: dict
     last_row: tuple  # (seq, time tick) of the last sequence row
 

@@ -217,8 +217,8 @@ def _targets_from_payload(items):
         return die, (0,), None if block is None else (block,), to_int(_first_value(items, "page"))
     planes = tuple(to_int(it["plane"]) for it in with_plane)
     blocks = tuple(to_int(it.get("block")) for it in with_plane)
-    blocks = None if all(b is None for b in blocks) else blocks
-    return die, planes, blocks, to_int(_first_value(items, "page"))
+    return (die, planes, None if all(b is None for b in blocks) else blocks,
+            to_int(_first_value(items, "page")))
 
 
 def _record(row: tuple, cfg, tl: dict, col: Collector) -> OpRecord | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config.units import ISSUE
-from .replay import Replay
+from .replay import OpRun, Replay
 
 DEFAULT = "DEFAULT"
 
@@ -123,7 +123,7 @@ class Occ:
 
     start: int
     end: int
-    run: object
+    run: OpRun
     multi: bool = False
     ss_ok: bool = False
 

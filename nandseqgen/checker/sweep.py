@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from .replay import Replay
+from .replay import OpRun, Replay
 from .report import Collector
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class LatchEntry:
 
     kind: str
     since: int
-    setter: object
+    setter: OpRun | None  # None: held since before the check (a snapshot)
     readers: list = field(default_factory=list)
     flagged: bool = False
 

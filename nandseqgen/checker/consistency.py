@@ -2,17 +2,20 @@
 ``op_state_timeline`` agree with the replay (pieces and segments)."""
 from __future__ import annotations
 
+from typing import Final
+
 from collections import Counter
 
 import pandas as pd
 
-from .load import RESUME, require_columns, OP_STATE_COLUMNS
-from .replay import RESUME_PIECE, Replay
+from .load import RESUME, OP_STATE_COLUMNS, require_columns
+from .replay import RESUME_PIECE, OpRun, Replay
 from .report import Collector
 from .columns import column_tuples
 from .values import to_int, to_str, to_tick
+from .state import PlaneSegments
 
-RULE = "timeline_consistency"
+RULE: Final = "timeline_consistency"
 
 
 def _fmt(keys, limit: int = 3) -> str:
@@ -50,7 +53,7 @@ def check_operation_timeline(rp: Replay, records: list, tl: dict, col: Collector
                  "operation_sequence row", uid=uid, die=r.die, plane=r.plane, time_tick=r.start)
 
 
-def _compare_pieces(run, want: list, have: list, col: Collector) -> None:
+def _compare_pieces(run: OpRun, want: list, have: list, col: Collector) -> None:
     """The operation_timeline rows of one op against its replayed pieces, as multisets."""
     expected, actual = Counter(want), Counter(have)
     missing, extra = expected - actual, actual - expected
@@ -105,17 +108,19 @@ def by_lane(rows: list | None) -> dict | None:
     return out
 
 
-def check_op_states(rp: Replay, segments: dict, rows: list, col: Collector) -> None:
+def check_op_states(rp: Replay, segments: dict[tuple[int, int], PlaneSegments], rows: list,
+                    col: Collector) -> None:
     """Replayed op-state segments == exported segments (as multisets)."""
-    expected: Counter = Counter()
+    counts: dict[tuple, int] = {}
     owner: dict = {}
     for (d, p), ps in segments.items():
         for r in ps.rows:
             if r.uid not in rp.by_uid:
                 continue  # a start snapshot's timeline tail
             key = (r.start, r.end, d, p, r.key, r.name)
-            expected[key] += 1
+            counts[key] = counts.get(key, 0) + 1
             owner[key] = r.uid
+    expected = Counter(counts)
     col.check(RULE, sum(expected.values()) if col.scope is None else
               sum(n for k, n in expected.items() if col.in_scope(rp.by_uid[owner[k]].rec)))
     actual = Counter(row[:6] for row in rows)

@@ -8,6 +8,8 @@ collector (rules ``csv_json``, ``multiplane_group``, ``timeline_consistency``).
 """
 from __future__ import annotations
 
+from typing import Final
+
 import json
 import logging
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ SEQUENCE_COLUMNS = ("seq", "time", "op_id", "op_name", "op_uid", "payload")
 TIMELINE_COLUMNS = ("start", "end", "die", "plane", "block", "page", "op_name", "op_base",
                     "source", "op_uid", "op_state")
 OP_STATE_COLUMNS = ("start", "end", "die", "plane", "op_state", "lane", "op_name", "duration")
-RESUME = "resume"
+RESUME: Final = "resume"
 
 
 class CheckInputError(ValueError):
@@ -133,7 +135,8 @@ def timeline_rows(df: pd.DataFrame | None, col: Collector) -> dict:
     return out
 
 
-_PARSED: dict = {}  # payload text -> payload_facts (few distinct payloads per run)
+#: payload text -> payload_facts (few distinct payloads per run)
+_PARSED: Final[dict[str, tuple]] = {}
 
 
 def payload_facts(text: str) -> tuple:
@@ -261,7 +264,7 @@ def _record(row: tuple, cfg, tl: dict, col: Collector) -> OpRecord | None:
     return rec
 
 
-_PLANES: dict = {}
+_PLANES: Final[dict[int, tuple]] = {}
 
 
 def _all_planes(n: int) -> tuple:

@@ -8,6 +8,8 @@ before it, so one forward pass settles every piece.
 """
 from __future__ import annotations
 
+from typing import Final
+
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,8 +20,9 @@ from .report import Collector
 
 log = logging.getLogger(__name__)
 
-SUSPENDABLE = ("erase", "program_final", "program_step")
-ISSUE_PIECE, RESUME_PIECE = "issue", "resume"
+SUSPENDABLE: Final = ("erase", "program_final", "program_step")
+ISSUE_PIECE: Final = "issue"
+RESUME_PIECE: Final = "resume"
 
 
 @dataclass(slots=True)
@@ -42,7 +45,7 @@ class Piece:
     start: int
     end: int
     source: str
-    segs: list
+    segs: list[Seg]
 
 
 @dataclass(slots=True)
@@ -58,7 +61,7 @@ class OpRun:
     """
 
     rec: OpRecord
-    pieces: list
+    pieces: list[Piece]
     fate: str = "running"
     suspended_periods: list = field(default_factory=list)
     victims: list = field(default_factory=list)
@@ -95,7 +98,7 @@ def layout(states, start: int, source: str) -> Piece:
     return Piece(start, t, source, segs)
 
 
-_STATES: dict = {}
+_STATES: Final[dict] = {}
 
 
 def spec_states(spec) -> tuple:
@@ -131,9 +134,9 @@ def in_core_busy(run: OpRun, t: int) -> bool:
 class Replay:
     """The replayed run: ``runs`` in start order, ``by_uid``, all suspend ``frames``."""
 
-    runs: list
-    by_uid: dict
-    frames: list
+    runs: list[OpRun]
+    by_uid: dict[int, OpRun]
+    frames: list[Frame]
     stacks: dict = field(default_factory=dict)  # die -> open suspend frames at the end
 
 

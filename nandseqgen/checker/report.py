@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -27,7 +26,7 @@ class Collector:
 
     def __init__(self) -> None:
         self.rows: list = []
-        self.checked: Counter = Counter()
+        self.checked: dict[str, int] = {}
         self.skipped: dict = {}
         self.scope: set | None = None  # uids reported on (None: every op)
         self.scope_start: int | None = None  # unattributed violations before this are dropped
@@ -43,7 +42,14 @@ class Collector:
     def check(self, rule: str, n: int = 1, rec=None) -> None:
         """Count ``n`` items examined by ``rule`` (nothing for an out-of-scope ``rec``)."""
         if self.scope is None or rec is None or rec.uid in self.scope:
-            self.checked[rule] += n
+            self.checked[rule] = self.checked.get(rule, 0) + n
+
+    def merge(self, other: "Collector") -> None:
+        """Add ``other``'s violations and counts (a chunk of a longer check)."""
+        self.rows.extend(other.rows)
+        for rule, n in other.checked.items():
+            self.checked[rule] = self.checked.get(rule, 0) + n
+        self.skipped.update(other.skipped)
 
     def skip(self, rule: str, reason: str) -> None:
         """Mark ``rule`` as not checked (a table it needs is missing)."""

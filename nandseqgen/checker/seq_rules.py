@@ -2,6 +2,8 @@
 ``time_order``, ``multiplane_group``, ``payload``, ``csv_json``, ``exp_val``."""
 from __future__ import annotations
 
+from typing import Final
+
 import csv
 import io
 import json
@@ -11,8 +13,9 @@ import pandas as pd
 from .report import Collector
 from .columns import column_tuples
 from .values import is_missing, on_grid, to_int, to_str, to_tick
+from .load import OpRecord
 
-EXP_VALUES = ("busy", "extrdy", "ready")
+EXP_VALUES: Final = ("busy", "extrdy", "ready")
 
 
 # ------------------------------------------------------------- time_order
@@ -67,7 +70,7 @@ def check_own_fields(records: list, cfg, col: Collector) -> None:
 
 
 # ------------------------------------------------------- multiplane_group
-def check_group(rec, cfg, col: Collector) -> None:
+def check_group(rec: OpRecord, cfg, col: Collector) -> None:
     """Rule 3 plus range checks: planes ascending, blocks on their plane and in
     one row, one page, everything inside the topology."""
     col.check("multiplane_group", rec=rec)
@@ -84,15 +87,15 @@ def check_group(rec, cfg, col: Collector) -> None:
     if any(a is not None and b is not None and b <= a for a, b in zip(listed, listed[1:])):
         col.flag("multiplane_group", rec, f"payload planes {listed} are not strictly ascending")
     if rec.blocks:
-        _check_blocks(rec, topo, col)
+        _check_blocks(rec, rec.blocks, topo, col)
     if rec.page is not None and not 0 <= rec.page < topo.pages_per_block:
         col.flag("multiplane_group", rec, f"page {rec.page} outside 0..{topo.pages_per_block - 1}")
 
 
-def _check_blocks(rec, topo, col: Collector) -> None:
+def _check_blocks(rec: OpRecord, blocks: tuple, topo, col: Collector) -> None:
     P = topo.planes
     rows = set()
-    for p, b in zip(rec.planes, rec.blocks):
+    for p, b in zip(rec.planes, blocks):
         if b is None:
             continue
         if not 0 <= b < topo.blocks_per_die:
@@ -103,7 +106,7 @@ def _check_blocks(rec, topo, col: Collector) -> None:
                      plane=p, block=b)
         rows.add(b // P)
     if len(rows) > 1:
-        col.flag("multiplane_group", rec, f"blocks {list(rec.blocks)} span rows {sorted(rows)}")
+        col.flag("multiplane_group", rec, f"blocks {list(blocks)} span rows {sorted(rows)}")
 
 
 # ---------------------------------------------------------------- payload
@@ -114,7 +117,7 @@ def _as_int(value):
         return value
 
 
-def check_payload(rec, col: Collector) -> None:
+def check_payload(rec: OpRecord, col: Collector) -> None:
     """Rule 14: shape, keys and values of the payload against the op's targets."""
     col.check("payload", rec=rec)
     if rec.payload_shape == "invalid":
@@ -123,7 +126,7 @@ def check_payload(rec, col: Collector) -> None:
     if rec.payload_shape == "object":
         col.flag("payload", rec, "payload is a JSON object, not a list of objects")
     fields = tuple(rec.base.payload)
-    items = rec.payload
+    items = rec.payload or []  # a list for the "list" and "object" shapes
     if not fields:
         if items:
             col.flag("payload", rec, f"base {rec.base.name} has no payload fields but payload "
@@ -139,7 +142,7 @@ def check_payload(rec, col: Collector) -> None:
             col.flag("payload", rec, problem)
 
 
-def _value_problems(rec, item) -> list:
+def _value_problems(rec: OpRecord, item) -> list:
     out = []
     plane = _as_int(item.get("plane")) if "plane" in item else None
     if "die" in item and _as_int(item["die"]) != rec.die:
@@ -163,7 +166,8 @@ def _value_problems(rec, item) -> list:
 # --------------------------------------------------------------- csv_json
 _COMPACT = json.JSONEncoder(separators=(",", ":")).encode
 _COMPACT_UTF8 = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-_COMPACT_SEEN: dict = {}  # payload text -> compact_json_ok (few distinct payloads per run)
+#: payload text -> compact_json_ok (few distinct payloads per run)
+_COMPACT_SEEN: Final[dict[str, bool]] = {}
 
 
 def compact_json_ok(text: str) -> bool:
@@ -231,7 +235,7 @@ def _payload_text_ok(text, col: Collector, where: dict) -> None:
 
 
 # ---------------------------------------------------------------- exp_val
-def expected_status(rec, cfg, segments) -> str:
+def expected_status(rec: OpRecord, cfg, segments) -> str:
     """Rule 13: what a status read at ``rec.start`` must answer."""
     t = rec.start
     die = rec.spec.status_lun if rec.spec.status_mode == "lun" else rec.die
@@ -251,7 +255,7 @@ def expected_status(rec, cfg, segments) -> str:
     return "extrdy" if extrdy else "ready"
 
 
-def check_exp_val(rec, cfg, segments, col: Collector) -> None:
+def check_exp_val(rec: OpRecord, cfg, segments, col: Collector) -> None:
     if rec.kind != "status_read" or "exp_val" not in rec.base.payload:
         return
     col.check("exp_val", rec=rec)

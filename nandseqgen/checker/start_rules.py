@@ -13,6 +13,8 @@ from ..config.units import AXES
 from .report import Collector
 from .state import DEFAULT
 from .sweep import ABORT_ERASE, BAD, ERASED, READ_LATCH, UNERASED, SweepState
+from .load import OpRecord
+from .replay import OpRun
 
 
 @dataclass
@@ -46,7 +48,7 @@ class StartContext:
         return got
 
 
-def check_start(run, st: SweepState, ctx: StartContext, col: Collector) -> None:
+def check_start(run: OpRun, st: SweepState, ctx: StartContext, col: Collector) -> None:
     """Every start rule for one issued op."""
     rec = run.rec
     if rec.role.sets_latch == READ_LATCH:
@@ -60,19 +62,19 @@ def check_start(run, st: SweepState, ctx: StartContext, col: Collector) -> None:
 
 
 # ------------------------------------------------------------------- EPR
-def _suspended_here(rec, ctx: StartContext, block: int) -> list:
+def _suspended_here(rec: OpRecord, ctx: StartContext, block: int) -> list:
     t = rec.start
     return [run for start, until, run in ctx.suspended.get((rec.die, block), ())
             if start <= t < until and run.rec.uid != rec.uid]
 
 
-def _read_back(rec, runs) -> bool:
+def _read_back(rec: OpRecord, runs) -> bool:
     """A read of the page of a PROGRAM suspended on that block (semantics rule 2)."""
     return rec.role.reads_address and any(
         r.rec.role.axis == "PROGRAM" and r.rec.page == rec.page for r in runs)
 
 
-def check_epr(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
+def check_epr(rec: OpRecord, st: SweepState, ctx: StartContext, col: Collector) -> None:
     role = rec.role
     rule = ctx.epr_rule(role)
     if rule is None:
@@ -127,7 +129,7 @@ def _aborted_text(abort) -> str:
     return f"{what} of it ({who}) was aborted by a reset and no erase has completed since"
 
 
-def _epr_program(rec, cell, plane, block, ctx, col) -> None:
+def _epr_program(rec: OpRecord, cell, plane, block, ctx, col) -> None:
     state, emode, pmode, abort = cell
     where = dict(plane=plane, block=block)
     if abort is not None and state != BAD:  # docs/semantics.md "reset"
@@ -154,7 +156,7 @@ def _epr_program(rec, cell, plane, block, ctx, col) -> None:
                  f" (expected page {state + 1})", **where)
 
 
-def _epr_read(rec, cell, plane, block, ctx, col) -> None:
+def _epr_read(rec: OpRecord, cell, plane, block, ctx, col) -> None:
     state, _emode, pmode, abort = cell
     guard = ctx.cfg.constraints.offset_guard
     where = dict(plane=plane, block=block)
@@ -171,7 +173,7 @@ def _epr_read(rec, cell, plane, block, ctx, col) -> None:
 
 
 # ------------------------------------------------------------- exclusions
-def check_op_state(rec, ctx: StartContext, col: Collector) -> None:
+def check_op_state(rec: OpRecord, ctx: StartContext, col: Collector) -> None:
     col.check("op_state_exclusion", rec=rec)
     table = ctx.cfg.exclusions.by_op_state
     for p in rec.occupied:
@@ -182,7 +184,7 @@ def check_op_state(rec, ctx: StartContext, col: Collector) -> None:
                      plane=p)
 
 
-def check_latch(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
+def check_latch(rec: OpRecord, st: SweepState, ctx: StartContext, col: Collector) -> None:
     col.check("latch", rec=rec)
     table, role, base = ctx.cfg.exclusions.by_latch, rec.role, rec.base.name
     erases = role.kind == "erase" or role.is_program
@@ -204,7 +206,7 @@ def check_latch(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
                                  f"{rec.uid} before its DOUT", plane=p)
 
 
-def check_cache(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
+def check_cache(rec: OpRecord, st: SweepState, ctx: StartContext, col: Collector) -> None:
     col.check("cache", rec=rec)
     table, role, base = ctx.cfg.exclusions.by_cache, rec.role, rec.base.name
     for entry in st.caches_on(rec.die, rec.occupied):
@@ -258,14 +260,14 @@ def suspend_states(die: int, t: int, frames, skip_uid=None) -> list:
             for axis in AXES]
 
 
-def check_suspend_state(rec, ctx: StartContext, col: Collector) -> None:
+def check_suspend_state(rec: OpRecord, ctx: StartContext, col: Collector) -> None:
     col.check("suspend_state", rec=rec)
     for axis, on, name in ctx.suspend_rules(rec.base.name):
         if ctx.frames.on(rec.die, axis, rec.start, rec.uid) == on:
             col.flag("suspend_state", rec, f"{rec.base.name} forbidden in {name} on die {rec.die}")
 
 
-def check_odt(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
+def check_odt(rec: OpRecord, st: SweepState, ctx: StartContext, col: Collector) -> None:
     col.check("odt", rec=rec)
     odt = st.odt
     if odt is None or odt[1] == rec.uid:

@@ -9,6 +9,8 @@ live in :mod:`nandseqgen.checker.sweep`.
 """
 from __future__ import annotations
 
+from typing import Final
+
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -17,7 +19,7 @@ import numpy as np
 from ..config.units import ISSUE
 from .replay import OpRun, Replay
 
-DEFAULT = "DEFAULT"
+DEFAULT: Final = "DEFAULT"
 
 
 @dataclass(slots=True)
@@ -45,10 +47,11 @@ class SegRow:
 class PlaneSegments:
     """The op-state segments of one (die, plane), sorted by start."""
 
-    def __init__(self, rows: list):
-        self.rows = sorted(rows, key=lambda r: (r.start, r.end, r.uid))
-        self.starts = [r.start for r in self.rows]
-        self.maxend, m = [], -1
+    def __init__(self, rows: list[SegRow]):
+        self.rows: list[SegRow] = sorted(rows, key=lambda r: (r.start, r.end, r.uid))
+        self.starts: list[int] = [r.start for r in self.rows]
+        self.maxend: list[int] = []
+        m = -1
         for r in self.rows:
             m = max(m, r.end)
             self.maxend.append(m)
@@ -86,7 +89,7 @@ class PlaneSegments:
                 return before_key
         return before_key if seg.state == ISSUE else seg.key
 
-    def containing(self, t: int) -> list:
+    def containing(self, t: int) -> list[SegRow]:
         """Segments with ``start <= t < end`` (final view)."""
         out = []
         i = bisect_right(self.starts, t) - 1

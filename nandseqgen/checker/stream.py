@@ -202,9 +202,7 @@ def next_state(res, t: int) -> StartState:
 
 
 def _merge(into: Collector, col: Collector) -> None:
-    into.rows.extend(col.rows)
-    into.checked.update(col.checked)
-    into.skipped.update(col.skipped)
+    into.merge(col)
 
 
 def _cuts(cfg, row: list) -> bool:

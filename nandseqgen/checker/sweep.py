@@ -9,19 +9,25 @@ apply (address, latches, cache exit, ODT enable).
 """
 from __future__ import annotations
 
+from typing import Final
+
 import logging
 from dataclasses import dataclass, field
 
 from .replay import OpRun, Replay
 from .report import Collector
+from .load import OpRecord
 
 log = logging.getLogger(__name__)
 
-BAD, UNERASED, ERASED = -3, -2, -1
-READ_LATCH = "LATCH_ON_READ"
+BAD: Final = -3
+UNERASED: Final = -2
+ERASED: Final = -1
+READ_LATCH: Final = "LATCH_ON_READ"
 
 
-ABORT_ERASE, ABORT_PROGRAM = "erase", "program"
+ABORT_ERASE: Final = "erase"
+ABORT_PROGRAM: Final = "program"
 
 
 class AddressBook:
@@ -165,7 +171,7 @@ def run_sweep(rp: Replay, cfg, ctx, col: Collector, check_start, start=None,
     return st
 
 
-def apply_start(run, st: SweepState, cfg) -> None:
+def apply_start(run: OpRun, st: SweepState, cfg) -> None:
     """Start effects: cache enter, ODT disable, reset clearing die states."""
     rec, role, t = run.rec, run.rec.role, run.rec.start
     if role.cache_enter:
@@ -194,13 +200,13 @@ def apply_start(run, st: SweepState, cfg) -> None:
                     st.book.abort(v.rec.die, b, kind, v.rec.uid)
 
 
-def _latch_planes(rec, cfg) -> tuple:
+def _latch_planes(rec: OpRecord, cfg) -> tuple:
     if rec.role.latch_scope == "die":
         return tuple(range(cfg.topology.planes))
     return rec.planes
 
 
-def apply_end(run, st: SweepState, cfg) -> None:
+def apply_end(run: OpRun, st: SweepState, cfg) -> None:
     """End effects of a completed op."""
     rec, role = run.rec, run.rec.role
     if role.kind == "erase":
@@ -228,7 +234,7 @@ def apply_end(run, st: SweepState, cfg) -> None:
         st.odt = None
 
 
-def _release_latches(rec, st: SweepState, cfg) -> None:
+def _release_latches(rec: OpRecord, st: SweepState, cfg) -> None:
     role = rec.role
     for kind in role.releases_latches:
         for p in _latch_planes(rec, cfg):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
-from .replay import Replay
+from .replay import OpRun, Replay
 from .report import Collector
 from .state import (Occ, bus_spans, die_occupations, overlapping_pairs, plane_occupations,
                     spans_overlap)
@@ -101,7 +101,7 @@ def _core_busy_index(op_states: dict | None) -> dict:
     return {k: ([s for s, _ in sorted(v)], sorted(v)) for k, v in out.items()}
 
 
-def _csv_core_busy(run, pieces, index: dict | None) -> int | None:
+def _csv_core_busy(run: OpRun, pieces, index: dict | None) -> int | None:
     """CORE_BUSY ticks of ``run`` in op_state_timeline, inside its CSV pieces."""
     rec = run.rec
     if index is None or not rec.occupied:

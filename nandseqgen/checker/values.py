@@ -6,10 +6,12 @@ Python values or ``None``.
 """
 from __future__ import annotations
 
+from typing import Final
+
 import math
 
 from ..config.units import TICKS_PER_US, us_to_ticks  # the one rounding rule
-_MISSING = frozenset(("", "None", "null", "nan", "NaN", "<NA>"))
+_MISSING: Final = frozenset(("", "None", "null", "nan", "NaN", "<NA>"))
 
 
 def is_missing(value) -> bool:
@@ -26,10 +28,10 @@ def is_missing(value) -> bool:
 
 #: string cell -> converted value, for the cells met again and again (the same
 #: time or id is read by several rules; die/plane/block/page repeat); bounded
-_INTS: dict = {}
-_TICKS: dict = {}
-_STRS: dict = {}
-_MEMO_SIZE = 1 << 16
+_INTS: Final[dict[str, int | None]] = {}
+_TICKS: Final[dict[str, int | None]] = {}
+_STRS: Final[dict[str, str | None]] = {}
+_MEMO_SIZE: Final = 1 << 16
 
 
 def _remember(memo: dict, text: str, value):
@@ -44,8 +46,8 @@ def to_int(value) -> int | None:
     if type(value) is int:
         return value
     if type(value) is str:  # fast path for cells read from CSV
-        got = _INTS.get(value, _INTS)
-        if got is not _INTS:
+        got = _INTS.get(value)
+        if got is not None or value in _INTS:
             return got
         return _remember(_INTS, value, _to_int(value))
     return _to_int(value)
@@ -53,6 +55,8 @@ def to_int(value) -> int | None:
 
 def _to_int(value) -> int | None:
     if type(value) is str:
+        if not value:  # an empty cell (block, page of many rows): no exception
+            return None
         try:
             return int(value)
         except ValueError:
@@ -72,8 +76,8 @@ def _to_int(value) -> int | None:
 def to_tick(value) -> int | None:
     """Microseconds (float or string) -> integer ticks of 0.01 us, or None."""
     if type(value) is str:  # fast path for cells read from CSV
-        got = _TICKS.get(value, _TICKS)
-        if got is not _TICKS:
+        got = _TICKS.get(value)
+        if got is not None or value in _TICKS:
             return got
         return _remember(_TICKS, value, _to_tick(value))
     return _to_tick(value)
@@ -111,8 +115,8 @@ def on_grid(value) -> bool:
 def to_str(value) -> str | None:
     """A string cell, or None when missing."""
     if type(value) is str:
-        got = _STRS.get(value, _STRS)
-        if got is not _STRS:
-            return got
+        got_str = _STRS.get(value)
+        if got_str is not None or value in _STRS:
+            return got_str
         return _remember(_STRS, value, None if is_missing(value) else value)
     return None if is_missing(value) else str(value)

@@ -52,10 +52,13 @@ def _files(folder: str) -> dict:
 
 def test_the_test_install_runs_the_compiled_hot_path():
     # a failed build falls back to pure Python silently for users; here it must fail
+    import nandseqgen.checker.sweep as sweep  # the checker's group (setup.py CHECKER)
     if os.environ.get("NANDSEQGEN_PURE"):
         assert not nandseqgen.compiled()
+        assert sweep.__file__.endswith(".py")
     else:
         assert nandseqgen.compiled(), "pip install -e . did not build the mypyc extensions"
+        assert not sweep.__file__.endswith(".py"), "the checker's modules were not compiled"
 
 
 @pytest.mark.parametrize("which", ["reference", "project"])

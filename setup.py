@@ -1,4 +1,5 @@
-"""Build hook: compile the engine's hot path with mypyc (docs/decisions.md 90).
+"""Build hook: compile the engine's hot path and the checker's per-op modules
+with mypyc (docs/decisions.md 90, 99).
 
 ``pip install .`` / ``pip install -e .`` run this through setuptools (everything
 else about the package is in pyproject.toml). The listed modules are compiled
@@ -9,6 +10,8 @@ and are the pure-Python path:
 * ``NANDSEQGEN_PURE=1`` at run time makes ``import nandseqgen`` load the
   ``.py`` sources even when compiled modules are installed
   (``nandseqgen/_pure.py``);
+* the checker is a second group (own shared library): a mypy error there
+  leaves only the checker pure;
 * if mypyc is missing or compilation fails, the build warns and installs the
   pure package (``nandseqgen.compiled()`` tells which one is running).
 """

@@ -113,7 +113,7 @@ class Simulation:
             return None
         from .coverage import DirectedSteer, build_space
         steer = DirectedSteer(self.cfg, self.sampler, self.rm,
-                              build_space(self.cfg, self.phase_table), knobs)
+                              build_space(self.cfg, self.phase_table), knobs, self.am)
         self.proposer.steer = steer
         return steer
 

@@ -58,11 +58,20 @@ def plane_context(am: AddressManager, die: int, plane: int) -> tuple[int, int, b
 
 
 def chain_factor(spec, ct: int, none_ct: int, ctx: tuple[int, int, bool],
-                 gain: float) -> tuple[float, bool]:
+                 gain: float, entered: str | None = None) -> tuple[float, bool]:
     """-> (weight factor, precondition holds) of ``spec`` (cell type index
     ``ct``) in context ``ctx``. A name whose precondition holds is not
-    penalised for its past refusals (see the module docstring)."""
-    addr = spec.base.role.address
+    penalised for its past refusals (see the module docstring). ``entered``:
+    the cache state the key's base enters (role ``cache_enter``), if any:
+    inside it, names that end it are boosted and names that continue it
+    damped, so a plane does not stay in the few keys of a cache loop."""
+    role = spec.base.role
+    if entered is not None:
+        if entered in role.cache_exit:
+            return 1.0 + gain, False
+        if role.cache_enter == entered:
+            return 1.0 / (1.0 + gain), True
+    addr = role.address
     prog, read, unready = ctx
     if addr == "erase":
         if unready:

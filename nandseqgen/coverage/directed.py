@@ -40,6 +40,7 @@ class DirectedSteer:
         self.strength, self.key_gain = knobs.strength, knobs.key_gain
         self.chain_gain = knobs.chain_gain if am is not None else 0.0
         self._ct = {n: am.ct_index[s.celltype] for n, s in cfg.ops.items()} if am else {}
+        self._enters = {b.name: b.role.cache_enter for b in cfg.bases.values()}
         self.success_gain, self.reset_scale = knobs.success_gain, knobs.reset_scale
         self._resets = frozenset(n for n, spec in cfg.ops.items() if spec.base.role.kind == "reset")
         self.nbins, self.planes = cfg.policies.input_time_bins, cfg.topology.planes
@@ -140,10 +141,11 @@ class DirectedSteer:
         level, miss, hole, resets = self.level, self.miss, self._hole, self._resets
         s, sg, gain = self.strength, self.success_gain, self.key_gain
         weights, prev = [], 0.0
+        entered = self._enters.get(key.rsplit(".", 1)[0])
         for spec, c in zip(specs, cum):
             name = spec.name
             f, ready = (1.0, False) if ctx is None else chain_factor(
-                spec, self._ct[name], self.am.none_ct, ctx, self.chain_gain)
+                spec, self._ct[name], self.am.none_ct, ctx, self.chain_gain, entered)
             m = 0 if ready else miss.get(name, 0)
             w = (c - prev) * f * 2.0 ** -(s * level.get((key, name, b), 0) + sg * m)
             prev = c

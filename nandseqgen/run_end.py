@@ -40,7 +40,7 @@ def flush_read_latches(sim: Simulation) -> int:
     for pi in range(sim.cfg.topology.dies * planes):
         die, plane = divmod(pi, planes)
         for spec in douts:
-            got = first_targets(px, spec, die, plane, None)  # the latch's address
+            got = first_targets(px, spec, die, plane, stream(sim.seed, 0, salt=pi))  # the latch
             if got is None:
                 break  # no read data on this plane
             d, pls, blocks, page, celltype = got

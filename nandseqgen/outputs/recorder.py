@@ -23,14 +23,14 @@ class Recorder:
         self.seg_rows: list = []  # (start, end, die, plane, base, state, uid, op_name)
         self.touch = Counter()  # (op_base, celltype, die, block, page) -> n
         self.input_time = Counter()  # (key, op_name, bin) -> n
-        self.proposals = Counter()  # (key_used, key_virtual, die, plane, tick, op_name) -> n
+        self.proposals = Counter()  # (tick, die, plane, op_name, key_used, key_virtual) -> n
         self.rollbacks: list = []  # (tick, die, plane, key, op_name, base, reason, detail)
         self.bootstrap_rows: list = []
         self.n_sequence = 0
 
     # -------------------------------------------------------------- at commit
     def proposal(self, tick, die, plane, key_used, key, op_name) -> None:
-        self.proposals[(key_used, key, die, plane, tick, op_name)] += 1
+        self.proposals[(tick, die, plane, op_name, key_used, key)] += 1
 
     def coverage(self, key_used, op_name, position: float) -> None:
         b = min(int(position * self.bins), self.bins - 1)

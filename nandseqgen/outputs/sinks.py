@@ -179,11 +179,12 @@ class TableOut:
         """Converted rows, written here and now (counter tables, in-memory runs)."""
         self.write_raw(rows, _same, None, None)
 
-    def write_raw(self, raw: list, convert, first_us, jobs) -> None:
+    def write_raw(self, raw, convert, first_us, jobs, n: int | None = None) -> None:
         """Raw rows: the Parquet copy is converted here; the CSV here too when
         ``jobs`` is None, else ``(sink, convert, raw)`` goes to ``jobs`` for a
         :class:`.forkwrite.ChunkWriter` (waited for before this call, so the
-        file offset is final). ``first_us``: the first row's time."""
+        file offset is final). ``first_us``: the first row's time; ``n``: the
+        rows ``convert`` makes of ``raw`` (default ``len(raw)``)."""
         if not raw:
             return
         csv_sink = self.sinks.get("csv")
@@ -199,7 +200,7 @@ class TableOut:
                 csv_sink.write(rows if rows is not None else convert(raw))
             else:
                 jobs.append((csv_sink, convert, raw))
-        self.rows += len(raw)
+        self.rows += len(raw) if n is None else n
 
     def commit(self) -> dict:
         return {ext: sink.commit() for ext, sink in self.sinks.items()}

@@ -6,17 +6,19 @@ removed if it does not (``abort``). Same bytes as the in-memory
 from __future__ import annotations
 
 import os
+from collections import Counter
+from functools import partial
 
 from .atomic import fsync_dir
 from .recorder import Recorder
 from .sinks import TableOut
 from .forkwrite import ChunkWriter
-from .spill import PickleSpill, ProposalSpill, ReorderBuffer
-from .tables import (OP_ROW_KEY, SEG_ROW_KEY, TABLES, input_time_rows, op_rows, proposal_rows,
-                     seg_rows, sequence_rows, touch_rows, us)
+from .spill import PickleSpill, ReorderBuffer
+from .tables import (TABLES, below, input_time_rows, op_chunk, proposals_below, seg_chunk,
+                     sequence_rows, touch_rows, us)
 
 CHUNK = 5_000  # raw rows buffered per table before a write
-PROPOSAL_KEYS = 4  # x CHUNK: proposal keys counted in memory before a spill
+PROPOSAL_KEYS = 4  # x CHUNK: proposal keys counted before a write is forced
 
 
 class StreamRecorder(Recorder):
@@ -26,7 +28,10 @@ class StreamRecorder(Recorder):
     segments are recorded when they end: a row is held until no row can come
     before it any more. Every row recorded at ``now`` starts at or after
     ``now - horizon`` (the longest op of the config; a piece or segment never
-    outlasts its op), so rows starting before that are final.
+    outlasts its op), so rows starting before that are final. Proposals are
+    counted at ``now`` and time only moves forward, so a proposal key older
+    than the latest issued op is final and goes out with the next chunk.
+    Sorting and formatting a chunk happen in the writer child.
     """
 
     in_memory = False
@@ -38,9 +43,9 @@ class StreamRecorder(Recorder):
         self.chunk = chunk or CHUNK
         os.makedirs(out_dir, exist_ok=True)
         horizon = max((spec.ticks for spec in cfg.ops.values()), default=0) + 1
-        self._ops = ReorderBuffer(self.op_rows, OP_ROW_KEY, horizon)
-        self._segs = ReorderBuffer(self.seg_rows, SEG_ROW_KEY, horizon)
-        self._props = ProposalSpill(PROPOSAL_KEYS * self.chunk)
+        self._ops = ReorderBuffer(self.op_rows, horizon)
+        self._segs = ReorderBuffer(self.seg_rows, horizon)
+        self._props_limit = PROPOSAL_KEYS * self.chunk
         self._rollbacks = PickleSpill()
         self.n_sequence = 0
         self.n_rollbacks = 0
@@ -73,9 +78,9 @@ class StreamRecorder(Recorder):
 
     def proposal(self, tick, die, plane, key_used, key, op_name) -> None:
         props = self.proposals
-        props[(key_used, key, die, plane, tick, op_name)] += 1
-        if len(props) >= self._props.limit:
-            self._props.spill(props)
+        props[(tick, die, plane, op_name, key_used, key)] += 1
+        if len(props) >= self._props_limit:  # many refusals, few issued ops
+            self._flush(False)
 
     def rollback(self, tick, die, plane, key, op_name, base, reason, detail) -> None:
         self.rollbacks.append((tick, die, plane, key, op_name, base, reason, detail))
@@ -95,14 +100,38 @@ class StreamRecorder(Recorder):
             self.outs["operation_sequence"].write_raw(seq, sequence_rows, us(seq[0][1]), jobs)
             self.sequence = []
         if final or len(self.op_rows) >= self.chunk:
-            rows = self._ops.ready(None if final else self._now)
+            rows, w = self._ops.ready(None if final else self._now)
             if rows:
-                self.outs["operation_timeline"].write_raw(rows, op_rows, us(rows[0][0]), jobs)
+                self.outs["operation_timeline"].write_raw(rows, below(op_chunk, w),
+                                                          us(self._ops.first), jobs,
+                                                          self._ops.count)
         if final or len(self.seg_rows) >= self.chunk:
-            rows = self._segs.ready(None if final else self._seg_end)
+            rows, w = self._segs.ready(None if final else self._seg_end)
             if rows:
-                self.outs["op_state_timeline"].write_raw(rows, seg_rows, us(rows[0][0]), jobs)
+                self.outs["op_state_timeline"].write_raw(rows, below(seg_chunk, w),
+                                                         us(self._segs.first), jobs,
+                                                         self._segs.count)
+        if final or len(self.proposals) >= self.chunk:
+            self._flush_proposals(final, jobs)
         self.writer.submit(jobs)
+
+    def _flush_proposals(self, final: bool, jobs: list) -> None:
+        """Keys are inserted in time order: those of the latest issued op's
+        tick or later (a short tail, counted on) stay; the writer takes the
+        counter and keeps the keys before that tick."""
+        props = self.proposals
+        floor = (1 << 62) if final else self._now
+        tail = []
+        for kv in reversed(props.items()):
+            if kv[0][0] < floor:
+                break
+            tail.append(kv)
+        if len(tail) == len(props):
+            return
+        self.proposals = Counter(dict(reversed(tail)))
+        first = next(iter(props))[0]
+        self.outs["phase_proposal_counts"].write_raw(props, partial(proposals_below, floor),
+                                                     us(first), jobs, len(props) - len(tail))
 
     def close(self) -> dict:
         """End of the run: write what is left, the counter tables, and rename
@@ -112,19 +141,10 @@ class StreamRecorder(Recorder):
             self.outs["address_touch_count"].write(touch_rows(self.touch))
             self.outs["op_state_name_input_time_count"].write(
                 input_time_rows(self.input_time, self.bins))
-            out, batch = self.outs["phase_proposal_counts"], []
-            for item in self._props.merged(self.proposals):
-                batch.append(item)
-                if len(batch) >= self.chunk:
-                    out.write(proposal_rows(batch))
-                    batch = []
-            out.write(proposal_rows(batch))
-            self.proposals.clear()
             self.writer.wait()
         except BaseException:
             self.abort()
             raise
-        self._props.close()
         self.paths = {t: out.commit() for t, out in self.outs.items()}
         self.index = {t: out.index for t, out in self.outs.items()}
         fsync_dir(self.out_dir)
@@ -135,7 +155,6 @@ class StreamRecorder(Recorder):
         self.writer.kill()
         for out in self.outs.values():
             out.abort()
-        self._props.close()
 
     def all_rollbacks(self) -> list:
         return self._rollbacks.read() + self.rollbacks

@@ -31,7 +31,8 @@ TIME_AXIS = {"operation_sequence": "time", "operation_timeline": "start",
              "op_state_timeline": "start", "phase_proposal_counts": "propose_time",
              "address_touch_count": None, "op_state_name_input_time_count": None}
 # tables whose rows are in time order (a window is one contiguous slice of the file)
-TIME_SORTED = ("operation_sequence", "operation_timeline", "op_state_timeline")
+TIME_SORTED = ("operation_sequence", "operation_timeline", "op_state_timeline",
+               "phase_proposal_counts")
 
 # RunResult attribute -> table
 NAMES = {"sequence": "operation_sequence", "operations": "operation_timeline",
@@ -52,8 +53,8 @@ def table_of(name: str) -> str:
 OP_ROW_KEY = itemgetter(0, 2, 3, 9, 1)
 # raw op_state_timeline row: (start, end, die, plane, base, state, uid, name)
 SEG_ROW_KEY = itemgetter(0, 2, 3, 6)
-# raw phase_proposal_counts key: (used, virtual, die, plane, tick, name) -> output order
-PROPOSAL_ORDER = itemgetter(2, 3, 5, 0, 1, 4)
+# raw phase_proposal_counts key: (tick, die, plane, name, used, virtual), which is
+# also its output order (time first: docs/decisions.md 98), so a plain sort orders it
 
 
 def us(ticks: int) -> float:
@@ -84,8 +85,35 @@ def seg_rows(raw: list) -> list:
 
 
 def proposal_rows(items) -> list:
-    """items: ((used, virtual, die, plane, tick, name), count) in output order."""
-    return [(used, virt, d, p, us(t), name, n) for (used, virt, d, p, t, name), n in items]
+    """items: ((tick, die, plane, name, used, virtual), count) in output order."""
+    return [(used, virt, d, p, us(t), name, n) for (t, d, p, name, used, virt), n in items]
+
+
+def proposal_chunk(items: list) -> list:
+    """Proposal items of a time slice, in any order -> output rows in order."""
+    return proposal_rows(sorted(items))
+
+
+def proposals_below(tick: int, counter) -> list:
+    """The rows of the keys of ``counter`` proposed before ``tick``, in order."""
+    return proposal_rows(sorted(kv for kv in counter.items() if kv[0][0] < tick))
+
+
+def op_chunk(raw: list) -> list:
+    """operation_timeline rows of a time slice, in arrival order -> output rows."""
+    return op_rows(sorted(raw, key=OP_ROW_KEY))
+
+
+def seg_chunk(raw: list) -> list:
+    """op_state_timeline rows of a time slice, in arrival order -> output rows."""
+    return seg_rows(sorted(raw, key=SEG_ROW_KEY))
+
+
+def below(convert, tick: int):
+    """``convert`` applied to the raw timeline rows that start before ``tick``."""
+    def run(raw: list) -> list:
+        return convert([r for r in raw if r[0] < tick])
+    return run
 
 
 def touch_rows(touch) -> list:
@@ -95,10 +123,6 @@ def touch_rows(touch) -> list:
 
 def input_time_rows(counter, bins: int) -> list:
     return [(key, name, round(b / bins, 6), n) for (key, name, b), n in sorted(counter.items())]
-
-
-def sorted_proposals(proposals) -> list:
-    return sorted(proposals.items(), key=lambda kv: PROPOSAL_ORDER(kv[0]))
 
 
 # ---------------------------------------------------- whole tables from memory
@@ -111,11 +135,11 @@ def address_touch_count(rec):
 
 
 def operation_timeline(rec):
-    return TABLES["operation_timeline"], op_rows(sorted(rec.op_rows, key=OP_ROW_KEY))
+    return TABLES["operation_timeline"], op_chunk(rec.op_rows)
 
 
 def op_state_timeline(rec):
-    return TABLES["op_state_timeline"], seg_rows(sorted(rec.seg_rows, key=SEG_ROW_KEY))
+    return TABLES["op_state_timeline"], seg_chunk(rec.seg_rows)
 
 
 def input_time_count(rec):
@@ -123,7 +147,7 @@ def input_time_count(rec):
 
 
 def phase_proposal_counts(rec):
-    return TABLES["phase_proposal_counts"], proposal_rows(sorted_proposals(rec.proposals))
+    return TABLES["phase_proposal_counts"], proposal_chunk(list(rec.proposals.items()))
 
 
 BUILDERS = {

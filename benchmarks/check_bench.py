@@ -1,7 +1,8 @@
-"""Checker benchmark: ``nandseqgen check`` ops per wall second and peak RSS.
+"""Checker benchmark: ``nandseqgen check`` ops per wall and per CPU second, peak RSS.
 
 Each check runs in a fresh subprocess so its peak RSS (``ru_maxrss`` of the
-child) belongs to that check alone. The folder to check is made with
+child) and CPU time (user + system) belong to that check alone; CPU time is
+the steadier figure on a shared machine. The folder to check is made with
 ``nandseqgen run`` (cached in the work folder) unless one is given.
 
     python benchmarks/check_bench.py                        # config.yaml, 100k + 1M us
@@ -47,7 +48,8 @@ def ops_in(out: str) -> int:
 _CHILD = ("import resource, sys\n"
           "from nandseqgen.checker import main\n"
           "rc = main(sys.argv[1:])\n"
-          "print('PEAK_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+          "ru = resource.getrusage(resource.RUSAGE_SELF)\n"
+          "print('PEAK_KIB', ru.ru_maxrss, ru.ru_utime + ru.ru_stime, file=sys.stderr)\n"
           "sys.exit(rc)\n")
 
 
@@ -58,19 +60,22 @@ def check_once(out: str, config: str) -> dict:
                            "--no-progress", "--show", "0"], stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True, cwd=ROOT)
     wall = time.perf_counter() - t0
-    peak = [int(line.split()[1]) for line in proc.stderr.splitlines()
-            if line.startswith("PEAK_KIB")]
-    if proc.returncode not in (0, 1):
+    got = [line.split() for line in proc.stderr.splitlines() if line.startswith("PEAK_KIB")]
+    if proc.returncode not in (0, 1) or not got:
         raise RuntimeError(f"check of {out} failed:\n{proc.stderr}")
-    return {"wall_s": wall, "exit": proc.returncode, "peak_kib": peak[0] if peak else None}
+    return {"wall_s": wall, "exit": proc.returncode, "peak_kib": int(got[0][1]),
+            "cpu_s": float(got[0][2])}
 
 
 def bench(out: str, config: str, repeats: int) -> dict:
     ops = ops_in(out)
     runs = [check_once(out, config) for _ in range(repeats)]
     wall = statistics.median(r["wall_s"] for r in runs)
+    cpu = statistics.median(r["cpu_s"] for r in runs)
     peaks = [r["peak_kib"] for r in runs if r["peak_kib"]]
     return {"out": out, "ops": ops, "wall_s": round(wall, 2), "ops_per_s": round(ops / wall),
+            "cpu_s": round(cpu, 2), "ops_per_cpu_s": round(ops / cpu),
+            "load_avg": round(os.getloadavg()[0], 1),
             "peak_rss_mib": round(max(peaks) / 1024, 1) if peaks else None,
             "exit_codes": sorted({r["exit"] for r in runs})}
 
@@ -91,10 +96,12 @@ def main(argv=None) -> int:
     else:
         outs = [make_run(args.config, u, args.seed, args.work) for u in args.until]
     results = [bench(o, args.config, args.repeats) for o in sorted(outs, key=ops_in)]
-    print(f"{'ops':>10} {'wall s':>8} {'ops/s':>8} {'peak RSS MiB':>13} exit  folder")
+    print(f"{'ops':>10} {'wall s':>8} {'ops/s':>8} {'CPU s':>8} {'ops/CPU s':>9} "
+          f"{'peak RSS MiB':>13} {'load':>5} exit  folder")
     for r in results:
-        print(f"{r['ops']:>10} {r['wall_s']:>8} {r['ops_per_s']:>8} "
-              f"{str(r['peak_rss_mib']):>13} {r['exit_codes']}  {r['out']}")
+        print(f"{r['ops']:>10} {r['wall_s']:>8} {r['ops_per_s']:>8} {r['cpu_s']:>8} "
+              f"{r['ops_per_cpu_s']:>9} {str(r['peak_rss_mib']):>13} {r['load_avg']:>5} "
+              f"{r['exit_codes']}  {r['out']}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(results, fh, indent=1)

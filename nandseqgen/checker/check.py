@@ -13,9 +13,10 @@ from .load import CheckInputError, build_records, timeline_rows
 from .values import to_int, to_tick
 from .replay import replay
 from .report import CheckReport, Collector
-from .seq_rules import (check_csv_json_file, check_csv_json_frame, check_exp_val, check_group,
-                        check_payload, check_time_order)
+from .seq_rules import (check_csv_json_file, check_csv_json_frame, check_exp_val,
+                        check_own_fields, check_time_order)
 from .start_rules import FrameIndex, StartContext, check_start
+from .columns import column_tuples
 from .rows import RowTable
 from .start_state import read_start_state
 from .state import build_segments, suspended_blocks
@@ -65,14 +66,14 @@ def _concat(frames: list):
 
 def _scope(col: Collector, seq_df: pd.DataFrame) -> None:
     uids, starts = set(), []
-    for row in seq_df.to_dict("records"):
+    for uid, time in column_tuples(seq_df, ("op_uid", "time")):
         try:
-            uids.add(to_int(row.get("op_uid")))
-            starts.append(to_tick(row.get("time")))
+            uids.add(to_int(uid))
+            starts.append(to_tick(time))
         except (TypeError, ValueError):
             continue
-    starts = [t for t in starts if t is not None]
-    col.limit_to(uids, min(starts) if starts else None)
+    known = [t for t in starts if t is not None]
+    col.limit_to(uids, min(known) if known else None)
 
 
 def _check(cfg: Config, seq_df, ops_df, states_df, seq_file, history=(),
@@ -111,9 +112,8 @@ def check_tables(cfg: Config, seq_df, ops_df, states_df, seq_file, col: Collecto
     states_df = _concat([h[2] if len(h) > 2 else None for h in history] + [states_df])
     tl = timeline_rows(ops_df, col) if ops_df is not None else None
     records = build_records(all_seq, tl or {}, cfg, col)
+    check_own_fields(records, cfg, col)
     for rec in records:
-        check_group(rec, cfg, col)
-        check_payload(rec, col)
         rec.payload, rec.payload_text = None, ""  # no later rule reads them: free them
     rp = replay(records, cfg, col, start)
     segments = build_segments(rp, start.tails if start is not None else None)

@@ -9,6 +9,7 @@ import pandas as pd
 from .load import RESUME, require_columns, OP_STATE_COLUMNS
 from .replay import RESUME_PIECE, Replay
 from .report import Collector
+from .columns import column_tuples
 from .values import to_int, to_str, to_tick
 
 RULE = "timeline_consistency"
@@ -31,23 +32,13 @@ def check_operation_timeline(rp: Replay, records: list, tl: dict, col: Collector
     for run in rp.runs:
         rec = run.rec
         col.check(RULE, rec=rec)
-        expected = Counter()
-        for piece in run.pieces:
-            for p in rec.planes:
-                expected[(piece.start, piece.end, rec.die, p, rec.block_of(p), rec.page,
-                          piece.source == RESUME_PIECE)] += 1
+        want = [(piece.start, piece.end, rec.die, p, rec.block_of(p), rec.page,
+                 piece.source == RESUME_PIECE) for piece in run.pieces for p in rec.planes]
         rows = tl.get(rec.uid, [])
-        actual = Counter((r.start, r.end, r.die, r.plane, r.block, r.page, r.source == RESUME)
-                         for r in rows if r.end != r.start)  # empty pieces occupy nothing
-        missing, extra = expected - actual, actual - expected
-        if missing or extra:
-            parts = []
-            if missing:
-                parts.append(f"replay expects {_fmt(list(missing.elements()))}")
-            if extra:
-                parts.append(f"operation_timeline has {_fmt(list(extra.elements()))}")
-            first = min(k[0] for k in (missing + extra))
-            col.flag(RULE, rec, f"pieces differ ({run.fate}): " + "; ".join(parts), time_tick=first)
+        have = [(r.start, r.end, r.die, r.plane, r.block, r.page, r.source == RESUME)
+                for r in rows if r.end != r.start]  # empty pieces occupy nothing
+        if want != have:  # same rows in the same order: the common case, no multisets
+            _compare_pieces(run, want, have, col)
         wrong = {(r.op_name, r.op_base) for r in rows
                  if r.op_name != rec.name or (r.op_base is not None and r.op_base != rec.base.name)}
         if wrong:
@@ -59,6 +50,21 @@ def check_operation_timeline(rp: Replay, records: list, tl: dict, col: Collector
                  "operation_sequence row", uid=uid, die=r.die, plane=r.plane, time_tick=r.start)
 
 
+def _compare_pieces(run, want: list, have: list, col: Collector) -> None:
+    """The operation_timeline rows of one op against its replayed pieces, as multisets."""
+    expected, actual = Counter(want), Counter(have)
+    missing, extra = expected - actual, actual - expected
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"replay expects {_fmt(list(missing.elements()))}")
+        if extra:
+            parts.append(f"operation_timeline has {_fmt(list(extra.elements()))}")
+        first = min(k[0] for k in (missing + extra))
+        col.flag(RULE, run.rec, f"pieces differ ({run.fate}): " + "; ".join(parts),
+                 time_tick=first)
+
+
 def op_state_rows(df: pd.DataFrame | None, col: Collector):
     """``op_state_timeline`` -> list of (start, end, die, plane, op_state, op_name, lane, duration)."""
     if df is None:
@@ -66,11 +72,18 @@ def op_state_rows(df: pd.DataFrame | None, col: Collector):
     require_columns(df, OP_STATE_COLUMNS, "op_state_timeline",
                     ("start", "end", "die", "plane", "op_state", "op_name"))
     out = []
-    for i, r in enumerate(df.to_dict("records")):
+    cells = column_tuples(df, ("start", "end", "die", "plane", "op_state", "op_name", "lane",
+                               "duration"))
+    seen: dict = {}  # the repeating cells of a row, converted once per distinct tuple
+    for i, (start, end, die, plane, state, name, lane, dur) in enumerate(cells):
         try:
-            row = (to_tick(r["start"]), to_tick(r["end"]), to_int(r["die"]), to_int(r["plane"]),
-                   to_str(r["op_state"]), to_str(r["op_name"]), to_str(r.get("lane")),
-                   to_tick(r.get("duration")))
+            t0, t1 = to_tick(start), to_tick(end)  # column order: the first error wins
+            key = (die, plane, state, name, lane)
+            rest = seen.get(key)
+            if rest is None:
+                rest = seen[key] = (to_int(die), to_int(plane), to_str(state), to_str(name),
+                                    to_str(lane))
+            row = (t0, t1, rest[0], rest[1], rest[2], rest[3], rest[4], to_tick(dur))
         except (TypeError, ValueError) as exc:
             col.flag("csv_json", None, f"op_state_timeline row {i}: unreadable value ({exc})")
             continue
@@ -94,7 +107,8 @@ def by_lane(rows: list | None) -> dict | None:
 
 def check_op_states(rp: Replay, segments: dict, rows: list, col: Collector) -> None:
     """Replayed op-state segments == exported segments (as multisets)."""
-    expected, owner = Counter(), {}
+    expected: Counter = Counter()
+    owner: dict = {}
     for (d, p), ps in segments.items():
         for r in ps.rows:
             if r.uid not in rp.by_uid:
@@ -102,8 +116,16 @@ def check_op_states(rp: Replay, segments: dict, rows: list, col: Collector) -> N
             key = (r.start, r.end, d, p, r.key, r.name)
             expected[key] += 1
             owner[key] = r.uid
-    col.check(RULE, sum(n for k, n in expected.items() if col.in_scope(rp.by_uid[owner[k]].rec)))
+    col.check(RULE, sum(expected.values()) if col.scope is None else
+              sum(n for k, n in expected.items() if col.in_scope(rp.by_uid[owner[k]].rec)))
     actual = Counter(row[:6] for row in rows)
+    if actual != expected:
+        _report_segments(rp, expected, actual, owner, col)
+    _check_lane_columns(rows, col)
+
+
+def _report_segments(rp: Replay, expected: Counter, actual: Counter, owner: dict,
+                     col: Collector) -> None:
     missing: dict = {}
     for key in (expected - actual).elements():
         missing.setdefault(owner[key], []).append(key)
@@ -124,7 +146,6 @@ def check_op_states(rp: Replay, segments: dict, rows: list, col: Collector) -> N
             continue
         col.flag(RULE, None, f"{len(keys)} op_state_timeline segment(s) of {name} not in the "
                  f"replay, e.g. {_seg(keys[0])}", die=d, plane=keys[0][3], time_tick=keys[0][0])
-    _check_lane_columns(rows, col)
 
 
 def _seg(key) -> str:
@@ -132,8 +153,12 @@ def _seg(key) -> str:
 
 
 def _check_lane_columns(rows: list, col: Collector) -> None:
+    lanes: dict = {}
     for s, e, d, p, key, name, lane, dur in rows:
-        if lane is not None and lane != f"D{d}/P{p}":
+        want = lanes.get((d, p))
+        if want is None:
+            want = lanes[(d, p)] = f"D{d}/P{p}"
+        if lane is not None and lane != want:
             col.flag(RULE, None, f"lane {lane!r} != 'D{d}/P{p}'", die=d, plane=p, time_tick=s)
         if dur is not None and None not in (s, e) and dur != e - s:
             col.flag(RULE, None, f"duration {dur / 100:.2f} != end - start for {key}",

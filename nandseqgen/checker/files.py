@@ -2,16 +2,19 @@
 (chunk by chunk, :mod:`.stream`; whole when they cannot be cut)."""
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import os
 import re
+from collections.abc import Iterator
 
 from .check import _check, _config
 from .load import CheckInputError
 from .report import CheckReport
 from .rows import RowTable, read_csv_rows
 from .start_state import find_snapshot, read_start_state, snapshot_run_index
-from .stream import Fallback, check_runs
+from .stream import CHUNK_OPS, Fallback, check_runs
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ def _read_tables(paths: dict) -> tuple:
 
 def check_dir(out_dir, config, run_index: int | None = None, *,
               history: bool = True, from_snapshot=None, progress: bool = False,
-              chunk_ops: int = 10_000) -> CheckReport:
+              chunk_ops: int = CHUNK_OPS) -> CheckReport:
     """Check the CSV files of one run in ``out_dir`` (see :func:`find_run_files`).
 
     Runs continue from each other's state, so with ``history`` the earlier
@@ -73,12 +76,14 @@ def check_dir(out_dir, config, run_index: int | None = None, *,
     """
     cfg = _config(config)
     paths = find_run_files(out_dir, run_index)
-    run = int(_FILE.match(os.path.basename(paths["operation_sequence"]))["run"])
+    named = _FILE.match(os.path.basename(paths["operation_sequence"]))
+    assert named is not None  # _scan found it by that pattern
+    run = int(named["run"])
     runs = _scan(out_dir)
     after = -1
     if from_snapshot is not None:
-        after = snapshot_run_index(os.fspath(from_snapshot))
-        after = -1 if after is None else after
+        index = snapshot_run_index(os.fspath(from_snapshot))
+        after = -1 if index is None else index
     earlier = sorted(r for r in runs if after < r < run) if history else []
     first = earlier[0] if earlier else run
     snap = from_snapshot
@@ -87,10 +92,30 @@ def check_dir(out_dir, config, run_index: int | None = None, *,
     start = read_start_state(os.fspath(snap), cfg) if snap else None
     log.info("checking %s after %d earlier run(s), from %s", paths, len(earlier),
              snap or "an empty device")
+    with few_collections():
+        try:
+            return check_runs(cfg, [runs[r] for r in earlier] + [paths], start, progress,
+                              chunk_ops)
+        except Fallback as exc:
+            log.info("checking the files whole: %s", exc)
+        tables = [_read_tables(runs[r])[:3] for r in earlier]
+        seq, tl, st, raw = _read_tables(paths)
+        return _check(cfg, seq, tl, st, raw, tables, start, progress)
+
+
+@contextlib.contextmanager
+def few_collections(gen0: int = 200_000) -> Iterator[None]:
+    """Run with a high threshold of the cyclic garbage collector.
+
+    A check allocates millions of small acyclic records that live for one
+    chunk; at the default threshold (700) the collector re-walks them over and
+    over (about a quarter of the CPU time, docs/performance.md "Checker").
+    Reference counting frees them; a chunk's few cycles wait for the rarer
+    collections. The previous thresholds are restored on exit.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(gen0, old[1], old[2])
     try:
-        return check_runs(cfg, [runs[r] for r in earlier] + [paths], start, progress, chunk_ops)
-    except Fallback as exc:
-        log.info("checking the files whole: %s", exc)
-    tables = [_read_tables(runs[r])[:3] for r in earlier]
-    seq, tl, st, raw = _read_tables(paths)
-    return _check(cfg, seq, tl, st, raw, tables, start, progress)
+        yield
+    finally:
+        gc.set_threshold(*old)

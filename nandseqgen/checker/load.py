@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..config import OpBase, OpSpec, Role
 from .report import Collector
+from .columns import column_tuples
 from .values import is_missing, to_int, to_str, to_tick
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,7 @@ class OpRecord:
     seq: int
     uid: int
     name: str
-    spec: object  # nandseqgen.config.OpSpec
+    spec: OpSpec
     start: int  # ticks
     die: int
     planes: tuple
@@ -68,18 +70,15 @@ class OpRecord:
     first_rows: list = field(default_factory=list)
     targets_from: str = "timeline"  # or "payload"
     carried: bool = False  # suspended in a start snapshot, issued before the checked run
+    # read by every rule: copied from the spec once (the spec's own fields)
+    base: OpBase = field(init=False, repr=False)
+    role: Role = field(init=False, repr=False)
+    kind: str = field(init=False, repr=False)
 
-    @property
-    def base(self):
-        return self.spec.base
-
-    @property
-    def role(self):
-        return self.spec.base.role
-
-    @property
-    def kind(self) -> str:
-        return self.spec.base.role.kind
+    def __post_init__(self) -> None:
+        self.base = self.spec.base
+        self.role = self.base.role
+        self.kind = self.role.kind
 
     @property
     def ticks(self) -> int:
@@ -105,20 +104,50 @@ def timeline_rows(df: pd.DataFrame | None, col: Collector) -> dict:
         return out
     require_columns(df, TIMELINE_COLUMNS, "operation_timeline",
                     ("start", "end", "die", "plane", "block", "page", "op_name", "source", "op_uid"))
-    for i, r in enumerate(df.to_dict("records")):
+    seen: dict = {}  # the repeating cells of a row, converted once per distinct tuple
+    cells = column_tuples(df, ("start", "end", "die", "plane", "block", "page", "op_name",
+                               "op_base", "source", "op_uid"))
+    for i, (start, end, die, plane, block, page, name, base, source, uid) in enumerate(cells):
         try:
-            row = TimelineRow(to_tick(r["start"]), to_tick(r["end"]), to_int(r["die"]),
-                              to_int(r["plane"]), to_int(r["block"]), to_int(r["page"]),
-                              to_str(r["op_name"]), to_str(r.get("op_base")),
-                              (to_str(r["source"]) or "").strip().lower(), to_int(r["op_uid"]))
+            t0, t1 = to_tick(start), to_tick(end)
+            key = (die, plane, block, page, name, base, source)
+            rest = seen.get(key)
+            if rest is None:
+                rest = seen[key] = (to_int(die), to_int(plane), to_int(block), to_int(page),
+                                    to_str(name), to_str(base),
+                                    (to_str(source) or "").strip().lower())
+            u = to_int(uid)  # the cells are converted in column order (the first error wins)
         except (TypeError, ValueError) as exc:
             col.flag("csv_json", None, f"operation_timeline row {i}: unreadable value ({exc})")
             continue
-        if None in (row.start, row.end, row.die, row.plane, row.uid):
+        d, p, b, pg, op_name, op_base, src = rest
+        if t0 is None or t1 is None or d is None or p is None or u is None:
             col.flag("csv_json", None, f"operation_timeline row {i}: missing start/end/die/plane/op_uid")
             continue
-        out.setdefault(row.uid, []).append(row)
+        row = TimelineRow(t0, t1, d, p, b, pg, op_name, op_base, src, u)
+        got = out.get(u)
+        if got is None:
+            out[u] = [row]
+        else:
+            got.append(row)
     return out
+
+
+_PARSED: dict = {}  # payload text -> payload_facts (few distinct payloads per run)
+
+
+def payload_facts(text: str) -> tuple:
+    """``(items, shape, celltype, exp_val)`` of a payload text: :func:`parse_payload`
+    and the first ``celltype`` and ``exp_val`` values, once per distinct text
+    (the items are shared between the ops with that text: rules only read them)."""
+    got = _PARSED.get(text)
+    if got is None:
+        if len(_PARSED) >= 1 << 13:  # parsed items are ~1 KiB each: a few MiB at most
+            _PARSED.clear()
+        items, shape = parse_payload(text)
+        got = _PARSED[text] = (items, shape, to_str(_first_value(items, "celltype")),
+                               to_str(_first_value(items, "exp_val")))
+    return got
 
 
 def parse_payload(text) -> tuple:
@@ -152,8 +181,13 @@ def _first_value(items, key):
     return None
 
 
-def _targets_from_rows(rows: list, ctx: dict):
+def _targets_from_rows(rows, problems: list):
     """Targets of an op from its first-piece timeline rows, or None."""
+    if len(rows) == 1:  # the common single-plane op: one row
+        r = rows[0]
+        if r.source == RESUME:
+            return None
+        return r.die, (r.plane,), None if r.block is None else (r.block,), r.page, list(rows)
     first = [r for r in rows if r.source != RESUME]
     if not first:
         return None
@@ -163,13 +197,13 @@ def _targets_from_rows(rows: list, ctx: dict):
     planes = [r.plane for r in first]
     pages = sorted({-1 if r.page is None else r.page for r in first})
     if len(dies) > 1:
-        ctx["problems"].append(f"first-piece rows on several dies {dies}")
+        problems.append(f"first-piece rows on several dies {dies}")
     if len(set(planes)) != len(planes):
-        ctx["problems"].append(f"plane listed twice in first-piece rows {planes}")
+        problems.append(f"plane listed twice in first-piece rows {planes}")
     if len(pages) > 1:
-        ctx["problems"].append(f"first-piece rows name several pages {pages}")
-    blocks = tuple(r.block for r in first)
-    blocks = None if all(b is None for b in blocks) else blocks
+        problems.append(f"first-piece rows name several pages {pages}")
+    listed = tuple(r.block for r in first)
+    blocks = None if all(b is None for b in listed) else listed
     return dies[0], tuple(planes), blocks, first[0].page, first
 
 
@@ -187,11 +221,13 @@ def _targets_from_payload(items):
     return die, planes, blocks, to_int(_first_value(items, "page"))
 
 
-def _record(row: dict, cfg, tl: dict, col: Collector) -> OpRecord | None:
-    """One sequence row -> OpRecord (None when the row cannot be used)."""
-    name = to_str(row.get("op_name"))
+def _record(row: tuple, cfg, tl: dict, col: Collector) -> OpRecord | None:
+    """One sequence row ``(seq, time, op_name, op_uid, payload)`` -> OpRecord
+    (None when the row cannot be used)."""
+    seq_cell, time_cell, name_cell, uid_cell, text = row
+    name = to_str(name_cell)
     try:
-        seq, uid, start = to_int(row.get("seq")), to_int(row.get("op_uid")), to_tick(row.get("time"))
+        seq, uid, start = to_int(seq_cell), to_int(uid_cell), to_tick(time_cell)
     except (TypeError, ValueError) as exc:
         col.flag("csv_json", None, f"sequence row {name}: unreadable seq/op_uid/time ({exc})")
         return None
@@ -203,27 +239,36 @@ def _record(row: dict, cfg, tl: dict, col: Collector) -> OpRecord | None:
         col.flag("csv_json", None, f"seq {seq} uid {uid}: op_name {name!r} is not in the config",
                  time_tick=start)
         return None
-    text = row.get("payload")
-    text = "" if text is None or (not isinstance(text, str) and is_missing(text)) else str(text)
-    items, shape = parse_payload(text)
-    ctx = {"problems": []}
-    got = _targets_from_rows(tl.get(uid, []), ctx)
+    if type(text) is not str:
+        text = "" if text is None or is_missing(text) else str(text)
+    items, shape, cell_celltype, exp_val = payload_facts(text)
+    problems: list = []
+    got = _targets_from_rows(tl.get(uid, ()), problems)
     source = "timeline"
     if got is None:
         die, planes, blocks, page = _targets_from_payload(items)
         first, source = [], "payload"
     else:
         die, planes, blocks, page, first = got
-    P = cfg.topology.planes
-    occupied = tuple(range(P)) if spec.base.scope == "DIE_WIDE" else planes
+    occupied = _all_planes(cfg.topology.planes) if spec.base.scope == "DIE_WIDE" else planes
     celltype = spec.celltype
     if celltype == "NONE":
-        celltype = to_str(_first_value(items, "celltype")) or "NONE"
-    rec = OpRecord(seq, uid, name, spec, start, die, planes, blocks, page, occupied, celltype,
-                   text, items, shape, to_str(_first_value(items, "exp_val")), first, source)
-    for problem in ctx["problems"]:
+        celltype = cell_celltype or "NONE"
+    rec = OpRecord(seq, uid, spec.name, spec, start, die, planes, blocks, page, occupied, celltype,
+                   text, items, shape, exp_val, first, source)
+    for problem in problems:
         col.flag("multiplane_group", rec, problem)
     return rec
+
+
+_PLANES: dict = {}
+
+
+def _all_planes(n: int) -> tuple:
+    got = _PLANES.get(n)
+    if got is None:
+        got = _PLANES[n] = tuple(range(n))
+    return got
 
 
 def build_records(seq_df: pd.DataFrame, tl: dict, cfg, col: Collector) -> list:
@@ -231,7 +276,7 @@ def build_records(seq_df: pd.DataFrame, tl: dict, cfg, col: Collector) -> list:
     require_columns(seq_df, SEQUENCE_COLUMNS, "operation_sequence",
                     ("seq", "time", "op_name", "op_uid", "payload"))
     out = []
-    for row in seq_df.to_dict("records"):
+    for row in column_tuples(seq_df, ("seq", "time", "op_name", "op_uid", "payload")):
         rec = _record(row, cfg, tl, col)
         if rec is not None:
             out.append(rec)

@@ -9,9 +9,11 @@ before it, so one forward pass settles every piece.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..config.units import CORE_BUSY, INF  # noqa: F401  (names shared with the engine)
+from .load import OpRecord
 from .report import Collector
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ class OpRun:
     dropped (their blocks become unusable, docs/semantics.md "reset").
     """
 
-    rec: object
+    rec: OpRecord
     pieces: list
     fate: str = "running"
     suspended_periods: list = field(default_factory=list)
@@ -76,7 +78,7 @@ class Frame:
     """One entry of a die's suspend stack; also the X_SUSPENDED interval
     ``[opened_at, closed_at)`` of that die."""
 
-    axis: str
+    axis: str | None
     die: int
     opened_by: int
     opened_at: int
@@ -163,7 +165,7 @@ class Replayer:
             self.open_frames.setdefault(cf.die, []).append(frame)
         return runs
 
-    def run(self, records: list, carried: list = ()) -> Replay:
+    def run(self, records: list, carried: Sequence[OpRun] = ()) -> Replay:
         order = sorted(range(len(records)), key=lambda i: (records[i].start, records[i].seq, i))
         runs = list(carried)
         for i in order:
@@ -181,7 +183,7 @@ class Replayer:
         for run in runs:
             if run.fate == "running":
                 run.fate = "done"
-        by_uid = {}
+        by_uid: dict[int, OpRun] = {}
         for run in runs:
             by_uid.setdefault(run.rec.uid, run)
         return Replay(runs, by_uid, self.frames, self.stacks)

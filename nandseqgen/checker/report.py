@@ -42,7 +42,7 @@ class Collector:
 
     def check(self, rule: str, n: int = 1, rec=None) -> None:
         """Count ``n`` items examined by ``rule`` (nothing for an out-of-scope ``rec``)."""
-        if self.in_scope(rec):
+        if self.scope is None or rec is None or rec.uid in self.scope:
             self.checked[rule] += n
 
     def skip(self, rule: str, reason: str) -> None:

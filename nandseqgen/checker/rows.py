@@ -50,3 +50,4 @@ class RowTable:
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=self.columns, dtype=object)
+

@@ -9,6 +9,7 @@ import json
 import pandas as pd
 
 from .report import Collector
+from .columns import column_tuples
 from .values import is_missing, on_grid, to_int, to_str, to_tick
 
 EXP_VALUES = ("busy", "extrdy", "ready")
@@ -21,17 +22,18 @@ def check_time_order(seq_df: pd.DataFrame, col: Collector, prev=(None, None)) ->
     ``prev``: (seq, time tick) of the row before the first one (a chunk of a
     longer file); returns those of the last row."""
     prev_seq, prev_t = prev
-    for row in seq_df.to_dict("records"):
-        col.check("time_order")
+    n = 0
+    for seq_cell, uid_cell, time_cell in column_tuples(seq_df, ("seq", "op_uid", "time")):
+        n += 1
         try:
-            seq, uid, t = to_int(row.get("seq")), to_int(row.get("op_uid")), to_tick(row.get("time"))
+            seq, uid, t = to_int(seq_cell), to_int(uid_cell), to_tick(time_cell)
         except (TypeError, ValueError):
             continue  # reported as csv_json by the loader
         if seq is None or t is None:
             continue
         where = dict(seq=seq, uid=uid, time_tick=t)
-        if not on_grid(row.get("time")):
-            col.flag("time_order", None, f"time {row.get('time')} is not a multiple of 0.01 us",
+        if not on_grid(time_cell):
+            col.flag("time_order", None, f"time {time_cell} is not a multiple of 0.01 us",
                      **where)
         if prev_seq is not None and seq != prev_seq + 1:
             col.flag("time_order", None, f"seq {seq} follows seq {prev_seq}", **where)
@@ -39,7 +41,29 @@ def check_time_order(seq_df: pd.DataFrame, col: Collector, prev=(None, None)) ->
             col.flag("time_order", None, f"time {t / 100:.2f} us is before the previous op's "
                      f"{prev_t / 100:.2f} us", **where)
         prev_seq, prev_t = seq, t
+    col.check("time_order", n)
     return prev_seq, prev_t
+
+
+# ------------------------------------------------- per op's own fields
+def check_own_fields(records: list, cfg, col: Collector) -> None:
+    """:func:`check_group` and :func:`check_payload` of every record, judged
+    once per distinct (op_name, payload, targets): ops with the same ones get
+    the same violations (the location fields they default to are the same)."""
+    seen: dict = {}
+    for rec in records:
+        key = (rec.name, rec.payload_text, rec.die, rec.planes, rec.blocks, rec.page,
+               rec.celltype)
+        got = seen.get(key)
+        if got is None:
+            probe = Collector()
+            check_group(rec, cfg, probe)
+            check_payload(rec, probe)
+            got = seen[key] = [(r[0], r[-1], r[5], r[6], r[7]) for r in probe.rows]
+        col.check("multiplane_group", rec=rec)
+        col.check("payload", rec=rec)
+        for rule, detail, plane, block, page in got:
+            col.flag(rule, rec, detail, plane=plane, block=block, page=page)
 
 
 # ------------------------------------------------------- multiplane_group
@@ -57,7 +81,7 @@ def check_group(rec, cfg, col: Collector) -> None:
     if len(rec.planes) > 1 and not rec.spec.multi:
         col.flag("multiplane_group", rec, f"single-plane op {rec.name} has planes {list(rec.planes)}")
     listed = [to_int(it.get("plane")) for it in rec.payload or () if not is_missing(it.get("plane"))]
-    if any(b <= a for a, b in zip(listed, listed[1:])):
+    if any(a is not None and b is not None and b <= a for a, b in zip(listed, listed[1:])):
         col.flag("multiplane_group", rec, f"payload planes {listed} are not strictly ascending")
     if rec.blocks:
         _check_blocks(rec, topo, col)
@@ -137,14 +161,24 @@ def _value_problems(rec, item) -> list:
 
 
 # --------------------------------------------------------------- csv_json
+_COMPACT = json.JSONEncoder(separators=(",", ":")).encode
+_COMPACT_UTF8 = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_COMPACT_SEEN: dict = {}  # payload text -> compact_json_ok (few distinct payloads per run)
+
+
 def compact_json_ok(text: str) -> bool:
     """True when ``text`` is JSON written compactly with double quotes."""
-    try:
-        obj = json.loads(text)
-    except (TypeError, ValueError):
-        return False
-    return text in (json.dumps(obj, separators=(",", ":")),
-                    json.dumps(obj, separators=(",", ":"), ensure_ascii=False))
+    got = _COMPACT_SEEN.get(text)
+    if got is None:
+        try:
+            obj = json.loads(text)
+            got = text == _COMPACT(obj) or text == _COMPACT_UTF8(obj)
+        except (TypeError, ValueError):
+            got = False
+        if len(_COMPACT_SEEN) >= 1 << 14:
+            _COMPACT_SEEN.clear()
+        _COMPACT_SEEN[text] = got
+    return got
 
 
 def check_csv_json_frame(seq_df: pd.DataFrame, col: Collector) -> None:
@@ -170,13 +204,15 @@ def check_csv_json_file(header: list, rows: list, col: Collector, first_line: in
     expected = ["seq", "time", "op_id", "op_name", "op_uid", "payload"]
     if header != expected:
         col.flag("csv_json", None, f"operation_sequence header {header} != {expected}")
+    k_payload = header.index("payload") if "payload" in header else None
+    col.check("csv_json", len(rows))
     for i, cells in enumerate(rows):
-        col.check("csv_json")
         if len(cells) != len(header):
             col.flag("csv_json", None, f"line {i + first_line}: {len(cells)} fields, header has {len(header)}")
             continue
-        row = dict(zip(header, cells))
-        _payload_text_ok(row.get("payload"), col, _where(row))
+        text = cells[k_payload] if k_payload is not None else None
+        if type(text) is not str or not compact_json_ok(text):
+            _payload_text_ok(text, col, _where(dict(zip(header, cells))))
 
 
 def _where(row: dict) -> dict:
@@ -205,15 +241,14 @@ def expected_status(rec, cfg, segments) -> str:
             base = cfg.bases.get(seg.base)
             if seg.state == "CORE_BUSY" and base is not None and base.role.plane_read_family:
                 return "busy"
-    states = set()
+    extrdy = False
     for p in range(cfg.topology.planes):
         segs = segments.get((die, p))
-        states |= {s.state for s in (segs.containing(t) if segs is not None else ())}
-    if "CORE_BUSY" in states:
-        return "busy"
-    if states & {"DATA_OUT", "DATA_IN"}:
-        return "extrdy"
-    return "ready"
+        for seg in segs.containing(t) if segs is not None else ():
+            if seg.state == "CORE_BUSY":
+                return "busy"
+            extrdy = extrdy or seg.state in ("DATA_OUT", "DATA_IN")
+    return "extrdy" if extrdy else "ready"
 
 
 def check_exp_val(rec, cfg, segments, col: Collector) -> None:

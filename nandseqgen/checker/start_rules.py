@@ -6,8 +6,9 @@ Each check looks at the state *before* the op's own effects.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ..config import Config
 from ..config.units import AXES
 from .report import Collector
 from .state import DEFAULT
@@ -18,10 +19,31 @@ from .sweep import ABORT_ERASE, BAD, ERASED, READ_LATCH, UNERASED, SweepState
 class StartContext:
     """Read-only lookups the start rules need besides the sweep state."""
 
-    cfg: object
+    cfg: Config
     segments: dict  # (die, plane) -> PlaneSegments
     suspended: dict  # (die, block) -> [(from, until, run)]
-    frames: object  # FrameIndex of the replay's frames (suspend-state intervals)
+    frames: FrameIndex  # the replay's frames (suspend-state intervals)
+    by_base: dict = field(default_factory=dict)  # base -> suspend states forbidding it
+    by_role: dict = field(default_factory=dict)  # id(role) -> (role, its EPR rule or None)
+
+    def epr_rule(self, role) -> str | None:
+        """The EPR rule of an op with ``role`` (None: it has no block address)."""
+        got = self.by_role.get(id(role))
+        if got is None or got[0] is not role:
+            got = self.by_role[id(role)] = (role, _epr_rule(role) if _has_address(role) else None)
+        return got[1]
+
+    def suspend_rules(self, base: str) -> tuple:
+        """``((axis, suspended, state name), ...)`` of the suspend states that
+        forbid ``base`` (docs/semantics.md rule 10), in axis order."""
+        got = self.by_base.get(base)
+        if got is None:
+            table = self.cfg.exclusions.by_suspend
+            got = self.by_base[base] = tuple(
+                (axis, on, name) for axis in AXES for on, name in
+                ((True, f"{axis}_SUSPENDED"), (False, f"NOT_{axis}_SUSPENDED"))
+                if base in table.get(name, ()))
+        return got
 
 
 def check_start(run, st: SweepState, ctx: StartContext, col: Collector) -> None:
@@ -52,12 +74,12 @@ def _read_back(rec, runs) -> bool:
 
 def check_epr(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
     role = rec.role
-    if not _has_address(role):
+    rule = ctx.epr_rule(role)
+    if rule is None:
         return
-    rule = _epr_rule(role)
     col.check(rule, rec=rec)
     col.check("epr_suspended_block", rec=rec)
-    if role.is_program or role.reads_address:
+    if rule != "epr_erase":
         col.check("epr_celltype", rec=rec)
     if not rec.blocks or all(b is None for b in rec.blocks):
         col.flag(rule, rec, "op has an address role but no block target")
@@ -165,7 +187,10 @@ def check_latch(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
     table, role, base = ctx.cfg.exclusions.by_latch, rec.role, rec.base.name
     erases = role.kind == "erase" or role.is_program
     for p in rec.occupied:
-        for kind, entry in sorted(st.latches_at(rec.die, p).items()):
+        held = st.latches.get((rec.die, p))
+        if not held:
+            continue
+        for kind, entry in sorted(held.items()):
             if base in table.get(kind, ()):
                 col.flag("latch", rec, f"{base} forbidden while {kind} is set on plane {p}", plane=p)
             if kind == READ_LATCH and erases and not (role.consumes_read_latch and p in rec.planes):
@@ -235,15 +260,15 @@ def suspend_states(die: int, t: int, frames, skip_uid=None) -> list:
 
 def check_suspend_state(rec, ctx: StartContext, col: Collector) -> None:
     col.check("suspend_state", rec=rec)
-    table = ctx.cfg.exclusions.by_suspend
-    for name in suspend_states(rec.die, rec.start, ctx.frames, rec.uid):
-        if rec.base.name in table.get(name, ()):
+    for axis, on, name in ctx.suspend_rules(rec.base.name):
+        if ctx.frames.on(rec.die, axis, rec.start, rec.uid) == on:
             col.flag("suspend_state", rec, f"{rec.base.name} forbidden in {name} on die {rec.die}")
 
 
 def check_odt(rec, st: SweepState, ctx: StartContext, col: Collector) -> None:
     col.check("odt", rec=rec)
-    if st.odt is None or st.odt[1] == rec.uid:
+    odt = st.odt
+    if odt is None or odt[1] == rec.uid:
         return
     if rec.base.name in ctx.cfg.exclusions.by_odt.get("ODT_DISABLE", ()):
-        col.flag("odt", rec, f"{rec.base.name} forbidden while ODT is disabled (since op {st.odt[1]})")
+        col.flag("odt", rec, f"{rec.base.name} forbidden while ODT is disabled (since op {odt[1]})")

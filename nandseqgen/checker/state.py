@@ -12,6 +12,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..config.units import ISSUE
 from .replay import Replay
 
@@ -126,12 +128,22 @@ class Occ:
     ss_ok: bool = False
 
 
+def bus_spans(rp: Replay) -> tuple:
+    """``(starts, ends, runs)`` of every executed bus state part (non-empty)."""
+    starts, ends, runs = [], [], []
+    for run in rp.runs:
+        for piece in run.pieces:
+            for s in piece.segs:
+                if s.bus and s.end > s.start:
+                    starts.append(s.start)
+                    ends.append(s.end)
+                    runs.append(run)
+    return starts, ends, runs
+
+
 def bus_occupations(rp: Replay) -> list:
     """Every executed bus state part (non-empty)."""
-    out = []
-    for run in rp.runs:
-        out += [Occ(s.start, s.end, run) for s in run.segs() if s.bus and s.end > s.start]
-    return out
+    return [Occ(s, e, run) for s, e, run in zip(*bus_spans(rp))]
 
 
 def plane_occupations(rp: Replay) -> dict:
@@ -169,6 +181,8 @@ def overlapping_pairs(occs: list):
     A sweep by start time keeping the still-open intervals; ``later`` is the
     one that starts later (ties: later in the sequence).
     """
+    if not any_overlap(occs):
+        return
     items = sorted(occs, key=lambda o: (o.start, o.run.rec.seq, o.end))
     active: list = []
     for occ in items:
@@ -177,6 +191,27 @@ def overlapping_pairs(occs: list):
             if a.run is not occ.run:
                 yield a, occ
         active.append(occ)
+
+
+def any_overlap(occs: list) -> bool:
+    """False when no two of ``occs`` overlap (a vectorised pre-test of
+    :func:`overlapping_pairs`; True may include pairs of one op).
+
+    Sorted by start, longest first among equal starts, an interval overlaps
+    an earlier one exactly when it starts before the greatest earlier end.
+    """
+    if len(occs) < 2:
+        return False
+    return spans_overlap([o.start for o in occs], [o.end for o in occs])
+
+
+def spans_overlap(start_list: list, end_list: list) -> bool:
+    """:func:`any_overlap` of the spans ``[start_list[i], end_list[i])``."""
+    if len(start_list) < 2:
+        return False
+    starts, ends = np.array(start_list, np.int64), np.array(end_list, np.int64)
+    order = np.lexsort((-ends, starts))
+    return bool((np.maximum.accumulate(ends[order])[:-1] > starts[order][1:]).any())
 
 
 def suspended_blocks(rp: Replay) -> dict:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+from itertools import islice
 import json
 import logging
 import sys
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from .check import check_tables
 from .load import CheckInputError
 from .report import Collector
-from .rows import SHARED_COLUMNS, RowTable
+from .rows import RowTable
 from .start_state import Carried, CarriedFrame, StartState
 from .sweep import leftover_latches, progress_bar
 from .values import to_int, to_tick
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 SEQUENCE_HEADER = ["seq", "time", "op_id", "op_name", "op_uid", "payload"]
 #: default sequence rows per chunk (peak memory is about 5 KiB per op of a chunk)
-CHUNK_OPS = 10_000
+CHUNK_OPS = 5000
 #: tail segments kept per (die, plane) for the phase keys of the next chunk
 TAIL_SEGMENTS = 3
 
@@ -46,38 +47,35 @@ class Fallback(Exception):
 
 
 class CsvStream:
-    """A CSV file read row by row (lists of strings), low-cardinality cells shared."""
+    """A CSV file read row by row (lists of strings), with each row's time in ticks."""
 
     def __init__(self, path: str, time_column: str, end_column: str | None = None):
         self.path = path
         self.fh = open(path, newline="", encoding="utf-8")
         self.reader = csv.reader(self.fh)
-        self.header = next(self.reader, None)
-        if self.header is None:
+        header = next(self.reader, None)
+        if header is None:
             self.fh.close()
             raise CheckInputError(f"{path} is empty")
-        if time_column not in self.header or (end_column and end_column not in self.header):
+        self.header: list[str] = header
+        if time_column not in header or (end_column and end_column not in header):
             self.fh.close()
             raise Fallback(f"{path}: no {time_column}/{end_column} column")
-        self.ti = self.header.index(time_column)
-        self.ei = self.header.index(end_column) if end_column else None
-        self.shared = [i for i, n in enumerate(self.header) if n in SHARED_COLUMNS]
-        self.cells: dict = {}
+        self.ti = header.index(time_column)
+        self.ei = header.index(end_column) if end_column else None
         self.line = 1
-        self.head = None  # (time tick, row) read ahead
+        self.head: tuple[int, list[str]] | None = None  # (time tick, row) read ahead
         self._advance()
 
     def _advance(self) -> None:
+        ti = self.ti
         for row in self.reader:
             self.line += 1
             if not row:
                 continue
-            for i in self.shared:
-                if i < len(row):
-                    row[i] = self.cells.setdefault(row[i], row[i])
             try:
-                t = to_tick(row[self.ti]) if self.ti < len(row) else None
-            except (TypeError, ValueError):
+                t = to_tick(row[ti])
+            except (IndexError, TypeError, ValueError):
                 t = None
             if t is None:
                 raise Fallback(f"{self.path} line {self.line}: no time")
@@ -85,25 +83,48 @@ class CsvStream:
             return
         self.head = None
 
-    def take(self) -> tuple:
+    def take(self) -> tuple[int, list[str]]:
         got = self.head
+        assert got is not None, "take() past the end"
         self._advance()
         return got
 
+    def take_many(self, n: int, out: list) -> int | None:
+        """Move the head row and up to ``n - 1`` rows after it to ``out``
+        (in one block: no per-row bookkeeping); the time of the last one."""
+        if self.head is None or n <= 0:
+            return None
+        block = [self.head[1]]
+        block.extend(islice(self.reader, n - 1))
+        block = [r for r in block if r]
+        ti = self.ti
+        try:
+            times = [to_tick(r[ti]) for r in block]
+        except (IndexError, TypeError, ValueError):
+            times = [None]
+        if None in times:
+            raise Fallback(f"{self.path} before line {self.reader.line_num}: a row without time")
+        self.line = self.reader.line_num
+        out.extend(block)
+        self._advance()
+        return times[-1]
+
     def take_before(self, t: int, out: list) -> int:
         """Move the rows starting before ``t`` to ``out``; returns their greatest end."""
-        hz = -1
+        hz, ei, advance = -1, self.ei, self._advance
         while self.head is not None and self.head[0] < t:
-            row = self.take()[1]
+            row = self.head[1]
+            advance()
             out.append(row)
-            if self.ei is not None:
+            if ei is not None:
                 try:
-                    e = to_tick(row[self.ei]) if self.ei < len(row) else None
-                except (TypeError, ValueError):
+                    e = to_tick(row[ei])
+                except (IndexError, TypeError, ValueError):
                     e = None
                 if e is None:
                     raise Fallback(f"{self.path}: row without end")
-                hz = max(hz, e)
+                if e > hz:
+                    hz = e
         return hz
 
     def close(self) -> None:
@@ -197,9 +218,9 @@ def _count_suspends(f: Files, cfg, row: list) -> None:
     """Track suspends not yet resumed per die from the names and payloads
     (only to prefer cuts with nothing suspended; the replay decides)."""
     spec = cfg.ops.get(row[3]) if len(row) > 5 else None
-    kind = spec.base.role.kind if spec is not None else None
-    if kind not in ("suspend", "resume", "reset"):
+    if spec is None or spec.base.role.kind not in ("suspend", "resume", "reset"):
         return
+    kind = spec.base.role.kind
     try:
         items = json.loads(row[5])
         die = (items[0] if isinstance(items, list) else items).get("die")
@@ -251,7 +272,7 @@ def _int(text):
 
 def _segment_rows(stream: CsvStream, rows: list, runs: list) -> list:
     """The op_state_timeline ``rows`` of the replayed segments of ``runs``."""
-    keys = set()
+    keys: set[tuple] = set()
     for run in runs:
         rec = run.rec
         if rec.base.affect_state:
@@ -287,8 +308,18 @@ def check_file_set(cfg, paths: dict, state, into: Collector | None, bar,
     if state is not None:  # its ops are not this run's to report (as with a start snapshot)
         f.foreign = {m.rec.uid for fr in state.frames for m in fr.members}
     first_tick = f.seq.head[0] if f.seq.head is not None else None
+    special = {name for name, spec in cfg.ops.items()
+               if spec.base.role.kind in ("suspend", "resume", "reset")}
     try:
         while f.seq.head is not None:
+            if len(f.rows) + 1 < chunk_ops:  # far from a cut: a block of rows at once
+                k = len(f.rows)
+                t_last = f.seq.take_many(chunk_ops - 1 - k, f.rows)
+                f.last_t = f.last_t if t_last is None else t_last
+                for row in f.rows[k:]:
+                    if len(row) > 5 and row[3] in special:
+                        _count_suspends(f, cfg, row)
+                continue
             t = f.seq.head[0]
             if len(f.rows) >= chunk_ops and t > f.last_t and not _cuts(cfg, f.seq.head[1]):
                 f.horizon = max(f.horizon, f.tl.take_before(t, f.tl_rows))
@@ -337,6 +368,7 @@ def check_runs(cfg, runs: list, start, progress: bool = False,
     tail = Collector()
     if len(runs) > 1 or start is not None:
         tail.limit_to((), first)  # reads of earlier runs are not this run's to report
+    assert last is not None, "check_runs needs at least one run"
     leftover_latches(last.sweep, tail)
     _merge(out, tail)
     return out.report()

@@ -88,15 +88,19 @@ class SweepState:
     latches: dict = field(default_factory=dict)  # (die, plane) -> {kind: LatchEntry}
     cache_plane: dict = field(default_factory=dict)  # (die, plane) -> {state: CacheEntry}
     cache_die: dict = field(default_factory=dict)  # die -> {state: CacheEntry}
-    odt: object = None  # (since, uid) while ODT is disabled
+    odt: tuple[int, int] | None = None  # (since, uid) while ODT is disabled
 
     def latches_at(self, die: int, plane: int) -> dict:
         return self.latches.setdefault((die, plane), {})
 
     def caches_on(self, die: int, planes) -> list:
-        out = list(self.cache_die.get(die, {}).values())
-        for p in planes:
-            out += list(self.cache_plane.get((die, p), {}).values())
+        on = self.cache_die.get(die)
+        out = list(on.values()) if on else []
+        if self.cache_plane:
+            for p in planes:
+                on = self.cache_plane.get((die, p))
+                if on:
+                    out += on.values()
         return out
 
 

@@ -6,8 +6,8 @@ from bisect import bisect_left
 
 from .replay import Replay
 from .report import Collector
-from .state import (Occ, bus_occupations, die_occupations, overlapping_pairs,
-                    plane_occupations)
+from .state import (Occ, bus_spans, die_occupations, overlapping_pairs, plane_occupations,
+                    spans_overlap)
 
 
 def _span(o: Occ) -> str:
@@ -16,10 +16,12 @@ def _span(o: Occ) -> str:
 
 def check_bus(rp: Replay, col: Collector) -> None:
     """Rule 4: no two bus occupations overlap."""
-    occs = bus_occupations(rp)
-    col.check("bus_overlap", len({id(o.run) for o in occs if col.in_scope(o.run.rec)}))
+    starts, ends, runs = bus_spans(rp)
+    col.check("bus_overlap", len({id(r) for r in runs if col.in_scope(r.rec)}))
+    if not spans_overlap(starts, ends):
+        return
     seen = set()
-    for a, b in overlapping_pairs(occs):
+    for a, b in overlapping_pairs([Occ(s, e, r) for s, e, r in zip(starts, ends, runs)]):
         key = (id(a.run), id(b.run))
         if key in seen:
             continue
@@ -38,6 +40,8 @@ def check_planes(rp: Replay, segments: dict, col: Collector) -> None:
                 "plane {p} occupied {sb} while op {ua} ({na}) holds it {sa}")
     seg_pairs = {}
     for key, ps in segments.items():
+        if not spans_overlap(ps.starts, [r.end for r in ps.rows]):
+            continue  # the common case: nothing to pair (tail rows included: a superset)
         occs = [Occ(r.start, r.end, rp.by_uid[r.uid]) for r in ps.rows if r.uid in rp.by_uid]
         seg_pairs[key] = overlapping_pairs(occs)
     _flag_pairs(col, seen, seg_pairs,

@@ -24,11 +24,35 @@ def is_missing(value) -> bool:
         return True  # pd.NA comparisons raise in boolean context
 
 
+#: string cell -> converted value, for the cells met again and again (the same
+#: time or id is read by several rules; die/plane/block/page repeat); bounded
+_INTS: dict = {}
+_TICKS: dict = {}
+_STRS: dict = {}
+_MEMO_SIZE = 1 << 16
+
+
+def _remember(memo: dict, text: str, value):
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[text] = value
+    return value
+
+
 def to_int(value) -> int | None:
     """An integer cell, or None when missing. Raises ValueError when not integral."""
     if type(value) is int:
         return value
     if type(value) is str:  # fast path for cells read from CSV
+        got = _INTS.get(value, _INTS)
+        if got is not _INTS:
+            return got
+        return _remember(_INTS, value, _to_int(value))
+    return _to_int(value)
+
+
+def _to_int(value) -> int | None:
+    if type(value) is str:
         try:
             return int(value)
         except ValueError:
@@ -48,6 +72,20 @@ def to_int(value) -> int | None:
 def to_tick(value) -> int | None:
     """Microseconds (float or string) -> integer ticks of 0.01 us, or None."""
     if type(value) is str:  # fast path for cells read from CSV
+        got = _TICKS.get(value, _TICKS)
+        if got is not _TICKS:
+            return got
+        return _remember(_TICKS, value, _to_tick(value))
+    return _to_tick(value)
+
+
+def _to_tick(value) -> int | None:
+    if type(value) is str:
+        if len(value) > 3 and value[-3] == "." and value[-2:].isdigit():  # "123.45": exact
+            try:
+                return int(value[:-3] + value[-2:])
+            except ValueError:
+                pass
         try:
             f = float(value)
         except ValueError:
@@ -64,10 +102,17 @@ def to_tick(value) -> int | None:
 
 def on_grid(value) -> bool:
     """True when a time in microseconds is a whole number of 0.01 us ticks."""
+    if type(value) is str and len(value) > 3 and value[-3] == "." and value[-2:].isdigit():
+        return True  # written with two decimals (to_tick has read it, so it is a number)
     f = float(value)
     return abs(f * TICKS_PER_US - round(f * TICKS_PER_US)) < 1e-6
 
 
 def to_str(value) -> str | None:
     """A string cell, or None when missing."""
+    if type(value) is str:
+        got = _STRS.get(value, _STRS)
+        if got is not _STRS:
+            return got
+        return _remember(_STRS, value, None if is_missing(value) else value)
     return None if is_missing(value) else str(value)

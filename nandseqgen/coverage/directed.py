@@ -7,6 +7,11 @@ every forbidden base, so validity is untouched) toward cells
 
     w(name) = p(name) * 2 ** -(strength * level(cell) + success_gain * miss(name))
                       * (1 + key_gain * hole(base)) * (reset_scale if a RESET name)
+                      * chain(name, hook plane's address context, key)
+
+``chain`` (``chain.py``, ``chain_gain``) boosts the names whose address
+precondition holds on the hook plane (a name so boosted is exempt from
+``miss``), steers erases, and leads planes out of cache loops.
 
 ``level`` is the bit length of the cell's commit count (0 for an empty cell, 1
 for one hit, 2 for 2-3, 3 for 4-7 ...); ``miss`` is floor(log2((tries + 2) /

@@ -8,15 +8,19 @@ UNTIL  ?= 1000000
 
 CHROMIUM ?= /usr/bin/chromium
 
+# pip install compiles the engine's hot path with mypyc (setup.py, docs/decisions.md 90):
+# the .so files sit next to the sources, so editing a hot module rebuilds them.
+BUILD_INPUTS := pyproject.toml setup.py $(shell $(PYTHON) setup.py --print-hot 2>/dev/null)
+
 .PHONY: run test bench notebooks images clean lab chromium
 
-$(VENV)/.stamp-run: pyproject.toml
+$(VENV)/.stamp-run: $(BUILD_INPUTS)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
 	touch $@
 
-$(VENV)/.stamp-dev: pyproject.toml
+$(VENV)/.stamp-dev: $(BUILD_INPUTS)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
@@ -55,3 +59,4 @@ images: $(VENV)/.stamp-dev      # regenerate docs/images/*.png
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
+	find . -path ./.venv -prune -o -name '*.so' -print | grep -E '(nandseqgen|__mypyc)' | xargs rm -f

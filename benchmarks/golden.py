@@ -48,7 +48,7 @@ def make(out: str, src: str, seeds=SEEDS, run_until: float = RUN_UNTIL) -> None:
                 dest = os.path.join(out, f"{name}-{seed}")
                 subprocess.run([sys.executable, "-m", "nandseqgen", "run", "--config", path,
                                 "--out", dest, "--seed", str(seed), "--run-until",
-                                str(run_until), "--date", "000000", "--no-progress"],
+                                str(run_until), "--date", "260101", "--no-progress"],
                                env=env, cwd=tmp, check=True, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
 

@@ -8,7 +8,10 @@ RSS belongs to that run alone.
 
 "ops" are rows of the ATE sequence (issued commands); wall time covers the
 simulation (``Simulation.run``), and, separately, building + writing the six
-CSV tables.
+CSV tables. ``ops/s (cpu)`` divides by the CPU time of the process during
+``Simulation.run`` instead: the figure to compare on a shared machine.
+``compiled`` says whether the mypyc-compiled engine ran (``NANDSEQGEN_PURE=1``
+in the environment measures the pure-Python path).
 """
 from __future__ import annotations
 
@@ -37,12 +40,13 @@ def load(which: str):
 
 def measure(which: str, until_us: float, seed: int) -> dict:
     """One measurement, in this process."""
+    import nandseqgen
     from nandseqgen.simulation import Simulation
     cfg = load(which)
     sim = Simulation(cfg, seed=seed, keep="memory")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = sim.run(until_us)
-    run_s = time.perf_counter() - t0
+    run_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
     ops = result.ops_issued
     with tempfile.TemporaryDirectory() as out:
         t1 = time.perf_counter()
@@ -50,6 +54,8 @@ def measure(which: str, until_us: float, seed: int) -> dict:
         write_s = time.perf_counter() - t1
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     return {"config": which, "run_until_us": until_us, "seed": seed, "ops": ops,
+            "compiled": nandseqgen.compiled(), "cpu_s": round(cpu_s, 3),
+            "ops_per_cpu_s": round(ops / cpu_s),
             "run_s": round(run_s, 3), "ops_per_s": round(ops / run_s),
             "write_s": round(write_s, 3), "peak_rss_mb": round(peak_mb, 1),
             "hooks": result.metrics["hooks_executed"],
@@ -63,11 +69,13 @@ def run_child(which: str, until_us: float, seed: int) -> dict:
 
 
 def table(rows: list) -> str:
-    head = "| config | run_until (us) | ops | run (s) | ops/s | write (s) | peak RSS (MB) |"
-    lines = [head, "|---|---:|---:|---:|---:|---:|---:|"]
+    head = ("| config | run_until (us) | ops | compiled | run (s) | ops/s | ops/s (cpu) | write (s) "
+            "| peak RSS (MB) |")
+    lines = [head, "|---|---:|---:|---|---:|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r['config']} | {r['run_until_us']:,.0f} | {r['ops']:,} | {r['run_s']} | "
-                     f"{r['ops_per_s']:,} | {r['write_s']} | {r['peak_rss_mb']} |")
+        lines.append(f"| {r['config']} | {r['run_until_us']:,.0f} | {r['ops']:,} | {r['compiled']} | "
+                     f"{r['run_s']} | {r['ops_per_s']:,} | {r['ops_per_cpu_s']:,} | {r['write_s']} "
+                     f"| {r['peak_rss_mb']} |")
     return "\n".join(lines)
 
 
@@ -91,9 +99,10 @@ def main() -> None:
     print()
     print(table(rows))
     for which in ("reference", "project"):
-        mine = {r["run_until_us"]: r["ops_per_s"] for r in rows if r["config"] == which}
-        if 10_000_000 in mine:
-            print(f"{which}: ops/s at 10M / at 1M = {mine[10_000_000] / mine[1_000_000]:.2f}")
+        for col in ("ops_per_s", "ops_per_cpu_s"):
+            mine = {r["run_until_us"]: r[col] for r in rows if r["config"] == which}
+            if 10_000_000 in mine:
+                print(f"{which}: {col} at 10M / at 1M = {mine[10_000_000] / mine[1_000_000]:.2f}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=2)

@@ -8,6 +8,7 @@ O(1); dead entries are skipped when they reach the top (lazy deletion).
 from __future__ import annotations
 
 import heapq
+from typing import Any
 
 OP_END = "OP_END"
 BACKLOG_REFILL = "BACKLOG_REFILL"
@@ -29,22 +30,22 @@ class EventQueue:
 
     __slots__ = ("_heap", "_seq", "_live")
 
-    def __init__(self):
-        self._heap: list = []
+    def __init__(self) -> None:
+        self._heap: list[list] = []
         self._seq = 0
         self._live = 0
 
     def __len__(self) -> int:
         return self._live
 
-    def push(self, tick: int, kind: str, payload=None) -> list:
+    def push(self, tick: int, kind: str, payload: object = None) -> list:
         self._seq += 1
         entry = [tick, PRIORITY[kind], self._seq, kind, payload, True]
         heapq.heappush(self._heap, entry)
         self._live += 1
         return entry
 
-    def cancel(self, handle) -> bool:
+    def cancel(self, handle: list | None) -> bool:
         """Cancel an event; True if it was still pending."""
         if handle is None or not handle[_ALIVE]:
             return False
@@ -61,7 +62,7 @@ class EventQueue:
         self._drop_dead()
         return self._heap[0][_TICK] if self._heap else None
 
-    def pop(self):
+    def pop(self) -> tuple[int, str, Any] | None:
         """Next live event as ``(tick, kind, payload)``, or None when empty."""
         self._drop_dead()
         if not self._heap:

@@ -13,6 +13,7 @@ from .config import Config, load_config
 from .config.phase import build_phase_table
 from .config.values import check_run_until, us_to_ticks
 from .core.clock import Clock
+from .core.gcdefer import deferred_full_gc
 from .core.ops import INF, Op
 from .core.rng import stream
 from .outputs import Recorder
@@ -166,9 +167,10 @@ class Simulation:
         elif not callable(progress):
             progress = None
         try:
-            summary = s.run(None, max_hooks=max_hooks, progress=progress)
-            if s.q.peek_tick() is None and flush_read_latches(self):  # rule 15 (run_end.py)
-                summary = {**s.run(None), "hooks_executed": summary["hooks_executed"]}
+            with deferred_full_gc():  # the engine makes no cycles (core/gcdefer.py)
+                summary = s.run(None, max_hooks=max_hooks, progress=progress)
+                if s.q.peek_tick() is None and flush_read_latches(self):  # rule 15 (run_end.py)
+                    summary = {**s.run(None), "hooks_executed": summary["hooks_executed"]}
             rec.close()
         except BaseException:
             rec.abort()

@@ -44,11 +44,9 @@ def erase_and_program(sim, die, block, pages, mode="SLC"):
         sim.advance(sim.now_us + 300)
 
 
-class FirstChoiceRng:
-    """A stand-in for a hook's RNG stream that always takes the first choice."""
-
-    def below(self, n):
-        return 0
-
-    def random(self):
-        return 0.0
+def FirstChoiceRng():  # noqa: N802 (reads like the class it used to be)
+    """A hook RNG stream that always takes the first choice (every draw is 0).
+    A real :class:`~nandseqgen.core.rng.Stream`: the compiled engine accepts
+    no stand-in of another type."""
+    from nandseqgen.core.rng import FirstChoice
+    return FirstChoice(0)

@@ -1,41 +1,31 @@
 """Checkpoint chunks (SPEC 5.3 item 5)."""
 from __future__ import annotations
 
-import pytest
 from helpers import small_sim
-
-import nandseqgen.proposer.proposer as proposer_mod
 
 
 def _sim(partial):
+    # an erase whose follow-up program inherits its page: the erase has none, so
+    # the program (the second chunk) is refused by the EPR rules (epr:program_order)
     return small_sim(propose={"chunking": {"max_ops_per_chunk": 1,
                                            "allow_partial_success": partial}},
-                     op_bases={"SETFEATURE": {"sequence": {"probs": [{"GETFEATURE": 1.0}],
-                                                           "inherit": [{"GETFEATURE": ["same_reg"]}]}}})
+                     op_bases={"ERASE": {"sequence": {"probs": [{"PROGRAM_SLC": 1.0}],
+                                                      "inherit": [{"PROGRAM_SLC": ["same_page"]}]}}})
 
 
-@pytest.fixture
-def failing_get(monkeypatch):
-    real = proposer_mod.check_epr
-
-    def fake(am, op, **kw):
-        return "epr:test" if op.spec.base.name == "GETFEATURE" else real(am, op, **kw)
-    monkeypatch.setattr(proposer_mod, "check_epr", fake)
-
-
-def test_later_chunk_failure_keeps_the_first_chunk_when_partial_allowed(failing_get):
+def test_later_chunk_failure_keeps_the_first_chunk_when_partial_allowed():
     sim = _sim(partial=True)
-    prop = sim.issue("Set_Features", die=0, planes=(0,))
+    prop = sim.issue("Block_Erase_SLC", die=0, planes=(0,), blocks=(0,))
     assert prop.txn is not None
-    assert [o.spec.base.name for o in prop.ops] == ["SETFEATURE"]
+    assert [o.spec.base.name for o in prop.ops] == ["ERASE"]
     m = sim.scheduler.metrics
     assert m.ckpt_rollback_batches == 1 and m.ckpt_success_batches >= 1
 
 
-def test_without_partial_success_the_whole_batch_rolls_back(failing_get):
+def test_without_partial_success_the_whole_batch_rolls_back():
     sim = _sim(partial=False)
-    prop = sim.issue("Set_Features", die=0, planes=(0,))
-    assert prop.txn is None and prop.reason == "epr:test"
+    prop = sim.issue("Block_Erase_SLC", die=0, planes=(0,), blocks=(0,))
+    assert prop.txn is None and prop.reason == "epr:program_order"
     assert not sim.rm.reserved
 
 

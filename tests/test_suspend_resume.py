@@ -79,16 +79,20 @@ def test_repeated_suspend_keeps_the_total_core_busy_time():
 def test_cancelled_op_end_is_never_delivered():
     sim = small_sim()
     erase = _erase(sim, 0, 0)
-    ended = []
-    real = sim.rm.op_ended
-    sim.rm.op_ended = lambda op: (ended.append((op.uid, sim.scheduler.now)), real(op))
+    original_end = erase.end
+
+    def pieces():  # (end, source) of the erase's recorded pieces; OP_END records one
+        return [(r[1], r[8]) for r in sim.recorder.op_rows if r[9] == erase.uid]
+
     sim.advance(1000)
     assert sim.issue("Erase_Suspend", die=0, planes=(0,)).txn is not None
+    assert [p for _t, _k, p in sim.scheduler.q.pending("OP_END") if p is erase] == []
     sim.advance(10_000)  # long after the original end
-    assert [u for u, _ in ended if u == erase.uid] == [] and int(sim.am.state[0, 0]) == -2
+    assert len(pieces()) == 1 and pieces()[0][0] < original_end  # only the piece cut at the suspend
+    assert int(sim.am.state[0, 0]) == -2  # the erase's OP_END never came
     assert sim.issue("Erase_Resume", die=0, planes=(0,)).txn is not None
     sim.advance(20_000)
-    assert [u for u, _ in ended if u == erase.uid] == [erase.uid]
+    assert [s for _e, s in pieces()] == ["manual", "resume"] and int(sim.am.state[0, 0]) == -1
 
 
 def test_nested_erase_then_program_suspend_resume_in_lifo_order():

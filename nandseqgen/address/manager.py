@@ -18,9 +18,15 @@ its start (the instant of the abort).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ..config.model import Config
+
+if TYPE_CHECKING:
+    from ..config.roles import Role
+    from ..core.ops import Op
 
 BAD = -3
 UNERASED = -2
@@ -29,11 +35,14 @@ ERASED = -1
 # abort marks per block (docs/semantics.md rule 16)
 NOT_ABORTED, ERASE_ABORTED, PROGRAM_ABORTED = 0, 1, 2
 
+# what ``unmark`` removed: ((die, block), index in the pending list, entry)
+Removed = tuple[tuple[int, int], int, tuple]
+
 _ERASE, _PROGRAM, _PROGRAM_ALL, _ABORT_ERASE, _ABORT_PROGRAM = 0, 1, 2, 3, 4
 
 
 class AddressManager:
-    def __init__(self, cfg: Config):
+    def __init__(self, cfg: Config) -> None:
         topo = cfg.topology
         self.dies, self.planes = topo.dies, topo.planes
         self.blocks, self.pages = topo.blocks_per_die, topo.pages_per_block
@@ -53,10 +62,10 @@ class AddressManager:
         self.f_emode = self.emode.copy()
         self.f_pmode = self.pmode.copy()
         self.f_abort = self.abort.copy()
-        self.pending: dict = {}  # (die, block) -> [(uid, kind, page, mode)]
-        self.marks: dict = {}  # RESET uid -> [(die, block)] its abort marks are pending on
+        self.pending: dict[tuple[int, int], list[tuple[int, int, Any, int]]] = {}  # (die, block) -> [(uid, kind, page, mode)]
+        self.marks: dict[int, list[tuple[int, int]]] = {}  # RESET uid -> [(die, block)] its abort marks are pending on
         self.aborted_blocks = 0  # marks committed so far (a run statistic, rule 16)
-        self.busy: dict = {}  # (die, block) -> {uid: page} of suspended ops holding the block
+        self.busy: dict[tuple[int, int], dict[int, Any]] = {}  # (die, block) -> {uid: page} of suspended ops holding the block
         self.program_ok = self._program_table(cfg)
 
     def _program_table(self, cfg: Config) -> np.ndarray:
@@ -79,7 +88,7 @@ class AddressManager:
             v = self._apply(kind, page, mode, v)
         self.f_state[d, b], self.f_emode[d, b], self.f_pmode[d, b], self.f_abort[d, b] = v
 
-    def _apply(self, kind: int, page, mode: int, v: tuple) -> tuple:
+    def _apply(self, kind: int, page: Any, mode: int, v: tuple) -> tuple:
         s, e, p, a = v
         if kind == _ERASE:
             return ERASED, mode, self.none_ct, NOT_ABORTED
@@ -92,20 +101,20 @@ class AddressManager:
         return s, e, p, (a or PROGRAM_ABORTED)  # _ABORT_PROGRAM
 
     @staticmethod
-    def effect_kind(role) -> int | None:
+    def effect_kind(role: Role) -> int | None:
         if role.kind == "erase":
             return _ERASE
         if role.kind == "program_final":
             return _PROGRAM_ALL if role.program_all_pages else _PROGRAM
         return None
 
-    def reserve_effect(self, op) -> list:
+    def reserve_effect(self, op: Op) -> list:
         """Add ``op``'s address effect to the future view; returns the keys touched."""
         kind = self.effect_kind(op.role)
         if kind is None or not op.blocks:
             return []
         mode = self.ct_index[op.celltype]
-        keys = []
+        keys: list[tuple[int, int]] = []
         for b in op.blocks:
             key = (op.die, b)
             self.pending.setdefault(key, []).append((op.uid, kind, op.page, mode))
@@ -113,7 +122,7 @@ class AddressManager:
             keys.append(key)
         return keys
 
-    def drop_effect(self, op) -> None:
+    def drop_effect(self, op: Op) -> None:
         """Forget a reserved effect (undo, backlog, RESET)."""
         for b in op.blocks or ():
             key = (op.die, b)
@@ -124,7 +133,7 @@ class AddressManager:
                     del self.pending[key]
                 self._recompute(*key)
 
-    def commit_effect(self, op) -> None:
+    def commit_effect(self, op: Op) -> None:
         """OP_END: the reserved effect becomes committed."""
         for b in op.blocks or ():
             self._commit_entry((op.die, b), op.uid)
@@ -143,7 +152,7 @@ class AddressManager:
         self._recompute(*key)
 
     # ----------------------------------------------------------- abort marks
-    def mark_aborted(self, reset_uid: int, op) -> list:
+    def mark_aborted(self, reset_uid: int, op: Op) -> list:
         """``op`` (an erase or a program) was aborted by the RESET ``reset_uid``:
         mark its blocks (rule 16). -> the marked keys (for ``unmark``)."""
         role = op.role
@@ -160,12 +169,12 @@ class AddressManager:
         self.marks.setdefault(reset_uid, []).extend(keys)
         return keys
 
-    def unmark(self, reset_uid: int, keys: list | None = None) -> list:
+    def unmark(self, reset_uid: int, keys: list | None = None) -> list[Removed]:
         """Forget the RESET's marks (on ``keys``, default all). -> what was removed,
         for ``remark``."""
         mine = self.marks.get(reset_uid, [])
         keys = list(mine) if keys is None else keys
-        removed = []
+        removed: list[Removed] = []
         for key in keys:
             lst = self.pending.get(key, [])
             for i, x in enumerate(lst):
@@ -181,9 +190,10 @@ class AddressManager:
             self.marks.pop(reset_uid, None)
         return removed
 
-    def remark(self, reset_uid: int, removed: list) -> None:
+    def remark(self, reset_uid: int, removed: list[Removed]) -> None:
         """Undo of ``unmark``: put the entries back where they were."""
-        for key, i, x in reversed(removed):
+        for j in range(len(removed) - 1, -1, -1):  # reversed(), as mypyc compiles it
+            key, i, x = removed[j]
             self.pending.setdefault(key, []).insert(i, x)
             self.marks.setdefault(reset_uid, []).append(key)
             self._recompute(*key)
@@ -194,13 +204,13 @@ class AddressManager:
             self._commit_entry(key, reset_uid)
             self.aborted_blocks += 1
 
-    def hold(self, op) -> None:
+    def hold(self, op: Op) -> None:
         """Mark ``op``'s blocks busy while it is suspended (its page is the one a
         recovery read may read back, rule 2)."""
         for b in op.blocks or ():
             self.busy.setdefault((op.die, b), {})[op.uid] = op.page
 
-    def release(self, op) -> None:
+    def release(self, op: Op) -> None:
         for b in op.blocks or ():
             held = self.busy.get((op.die, b))
             if held:

@@ -2,10 +2,15 @@
 the future view."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .manager import BAD, ERASE_ABORTED, ERASED, PROGRAM_ABORTED, UNERASED, AddressManager
 
+if TYPE_CHECKING:
+    from ..core.ops import Op
 
-def check_group(am: AddressManager, op) -> str | None:
+
+def check_group(am: AddressManager, op: Op) -> str | None:
     """Rule 5: planes ascending, block in its plane, one row, one page."""
     planes, blocks = op.planes, op.blocks
     if any(b2 <= b1 for b1, b2 in zip(planes, planes[1:])):
@@ -21,7 +26,7 @@ def check_group(am: AddressManager, op) -> str | None:
     return None
 
 
-def check_epr(am: AddressManager, op, *, allow_held: bool = False) -> str | None:
+def check_epr(am: AddressManager, op: Op, *, allow_held: bool = False) -> str | None:
     """None when ``op``'s targets obey rules 1-6, else ``epr:<subcode>``.
 
     ``allow_held`` lets a recovery read target the block of the suspended
@@ -55,7 +60,8 @@ def check_epr(am: AddressManager, op, *, allow_held: bool = False) -> str | None
     return None
 
 
-def _program(am, d, b, s, page, ct, all_pages) -> str | None:
+def _program(am: AddressManager, d: int, b: int, s: int, page: int | None, ct: int,
+             all_pages: bool) -> str | None:
     if s == UNERASED:
         return "epr:program_before_erase"
     if not am.program_ok[int(am.f_emode[d, b]), ct]:
@@ -69,7 +75,7 @@ def _program(am, d, b, s, page, ct, all_pages) -> str | None:
     return None
 
 
-def _aborted(am, d, b) -> str | None:
+def _aborted(am: AddressManager, d: int, b: int) -> str | None:
     """Rule 16: a block whose erase or program a RESET aborted takes no program
     until an erase completes."""
     a = int(am.f_abort[d, b])
@@ -80,7 +86,8 @@ def _aborted(am, d, b) -> str | None:
     return None
 
 
-def _read(am, d, b, s, page, ct, allow_held) -> str | None:
+def _read(am: AddressManager, d: int, b: int, s: int, page: int | None, ct: int,
+          allow_held: bool) -> str | None:
     held = am.busy.get((d, b))
     if allow_held and held:  # reading back the suspended program's own page (rule 2)
         return None if page in held.values() else "epr:recovery_page"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from ..config.units import INF  # noqa: F401  (re-exported: "never" in ticks)
 
 if TYPE_CHECKING:
-    from ..config.model import OpSpec
+    from ..config.model import OpBase, OpSpec
     from ..config.roles import Role
 
 
@@ -51,7 +51,7 @@ class Op:
         self.info: Any = None  # per-spec lookup tables (resources.manager.SpecInfo)
 
     @property
-    def base(self):
+    def base(self) -> OpBase:
         return self.spec.base
 
     def place(self, start: int) -> None:
@@ -72,7 +72,7 @@ class Op:
             t += ticks
         self.start, self.end, self.segs = start, t, tuple(segs)
 
-    def targets(self):
+    def targets(self) -> list[tuple[int, int | None]]:
         """(plane, block) pairs; block is None for ops without a block."""
         blocks = self.blocks or (None,) * len(self.planes)
         return list(zip(self.planes, blocks))

@@ -5,8 +5,13 @@ fields name no plane), written compactly by the standard json module.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def payload_fields(op) -> tuple:
+if TYPE_CHECKING:
+    from ..core.ops import Op
+
+
+def payload_fields(op: Op) -> tuple:
     """What the payload needs, as a small tuple kept per issued op."""
     return (op.spec.base.payload, op.die, op.planes, op.blocks, op.page, op.celltype, op.exp_val)
 

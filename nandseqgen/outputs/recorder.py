@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .payload import payload_fields
 
+if TYPE_CHECKING:
+    from ..config.model import Config
+    from ..core.ops import Op
 
+try:  # compiled by mypyc (setup.py); StreamRecorder subclasses it in Python
+    from mypy_extensions import mypyc_attr
+except ImportError:  # pure-Python install without mypy_extensions
+    def mypyc_attr(*_args: Any, **_kwargs: Any) -> Any:  # type: ignore[misc]
+        return lambda cls: cls
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Recorder:
     """Keeps every row in memory (``Simulation(keep="memory")``); the streaming
     variant is :class:`nandseqgen.outputs.stream.StreamRecorder`."""
 
-    in_memory = True
+    in_memory: ClassVar[bool] = True
 
-    def __init__(self, cfg):
+    def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
         self.planes = cfg.topology.planes
         self.bins = cfg.policies.input_time_bins
@@ -21,26 +33,29 @@ class Recorder:
         self.sequence: list = []  # (seq, tick, op_id, op_name, uid, payload fields)
         self.op_rows: list = []  # operation_timeline rows
         self.seg_rows: list = []  # (start, end, die, plane, base, state, uid, op_name)
-        self.touch = Counter()  # (op_base, celltype, die, block, page) -> n
-        self.input_time = Counter()  # (key, op_name, bin) -> n
-        self.proposals = Counter()  # (tick, die, plane, op_name, key_used, key_virtual) -> n
+        self.touch: Counter[tuple] = Counter()  # (op_base, celltype, die, block, page) -> n
+        self.input_time: Counter[tuple] = Counter()  # (key, op_name, bin) -> n
+        # (tick, die, plane, op_name, key_used, key_virtual) -> n
+        self.proposals: Counter[tuple] = Counter()
         self.rollbacks: list = []  # (tick, die, plane, key, op_name, base, reason, detail)
         self.bootstrap_rows: list = []
         self.n_sequence = 0
 
     # -------------------------------------------------------------- at commit
-    def proposal(self, tick, die, plane, key_used, key, op_name) -> None:
+    def proposal(self, tick: int, die: int, plane: int, key_used: Any, key: Any,
+                 op_name: str) -> None:
         self.proposals[(tick, die, plane, op_name, key_used, key)] += 1
 
-    def coverage(self, key_used, op_name, position: float) -> None:
+    def coverage(self, key_used: Any, op_name: str, position: float) -> None:
         b = min(int(position * self.bins), self.bins - 1)
         self.input_time[(key_used, op_name, b)] += 1
 
-    def rollback(self, tick, die, plane, key, op_name, base, reason, detail) -> None:
+    def rollback(self, tick: int, die: int, plane: int, key: Any, op_name: str | None,
+                 base: str | None, reason: str, detail: str | None) -> None:
         self.rollbacks.append((tick, die, plane, key, op_name, base, reason, detail))
 
     # ------------------------------------------------------------- execution
-    def started(self, op) -> None:
+    def started(self, op: Op) -> None:
         """OP_START: the op is issued; it goes to the ATE sequence (its payload
         JSON is made when the table is built: fields are final by now)."""
         self.sequence.append((self.n_sequence, op.start, self.op_id[op.spec.name],
@@ -52,7 +67,7 @@ class Recorder:
             for b in op.blocks:
                 self.touch[(base, ct, op.die, b, page)] += 1
 
-    def piece(self, op, start: int, end: int, source: str) -> None:
+    def piece(self, op: Op, start: int, end: int, source: str) -> None:
         """One executed piece of an op (whole op, or a suspend/resume piece);
         a zero-length piece (suspended right at its restart) occupies nothing."""
         if end <= start:
@@ -63,14 +78,14 @@ class Recorder:
             self.op_rows.append((start, end, op.die, plane, block, op.page, op.spec.name,
                                  op.spec.base.name, source, op.uid, key))
 
-    def unpiece(self, op, lookback: int = 4096) -> None:
+    def unpiece(self, op: Op, lookback: int = 4096) -> None:
         """Forget the pieces of ``op`` recorded lately (it was dropped by a RESET
         before it ever started)."""
         rows = self.op_rows
         lo = max(0, len(rows) - lookback)
         rows[lo:] = [r for r in rows[lo:] if r[9] != op.uid]
 
-    def segment(self, die, plane, row) -> None:
+    def segment(self, die: int, plane: int, row: tuple) -> None:
         start, end, base, state, uid, name = row
         self.seg_rows.append((start, end, die, plane, base, state, uid, name))
 

@@ -9,18 +9,24 @@ is set, only that chunk is rolled back; otherwise the whole batch is.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..config.units import INF
+
+if TYPE_CHECKING:
+    from ..resources import ResourceManager, Txn
+    from ..resources.txn import Savepoint
 
 
 class Chunker:
     __slots__ = ("rm", "txn", "size", "partial", "marks", "since", "failed")
 
-    def __init__(self, chunking, rm, txn):
+    def __init__(self, chunking: Any, rm: ResourceManager, txn: Txn) -> None:
         sizes = [v for v in (chunking.max_ops_per_chunk, chunking.checkpoint_interval) if v]
         self.rm, self.txn = rm, txn
         self.size = min(sizes) if sizes else None
         self.partial = chunking.allow_partial_success
-        self.marks: list = []
+        self.marks: list[Savepoint] = []
         self.since = 0
         self.failed = False
 

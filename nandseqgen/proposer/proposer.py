@@ -8,6 +8,8 @@ or rolls back the returned transaction.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Callable
+
 from ..address import check_epr
 from ..config.units import INF
 from ..core.ops import Op
@@ -16,24 +18,32 @@ from .chunks import Chunker
 from .table import PhaseSampler, draw_candidates
 from .targets import build_followups, choose_steps, first_targets
 
+if TYPE_CHECKING:
+    from ..address import AddressManager
+    from ..config.model import Config, OpSpec
+    from ..core.rng import Stream
+    from ..coverage.directed import DirectedSteer
+    from ..resources import ResourceManager, Txn
 
 
 class Proposal:
     __slots__ = ("txn", "ops", "reason", "detail", "key", "key_used", "first", "spec", "chunker")
 
-    def __init__(self, key, key_used):
-        self.txn = None
-        self.ops = []
-        self.reason = None
-        self.detail = None
-        self.key, self.key_used = key, key_used
-        self.first = None
-        self.spec = None
+    def __init__(self, key: Any, key_used: Any) -> None:
+        self.txn: Txn | None = None
+        self.ops: list[Op] = []
+        self.reason: str | None = None
+        self.detail: str | None = None
+        self.key: Any = key  # phase key (str)
+        self.key_used: Any = key_used  # the key whose distribution was used
+        self.first: Op | None = None
+        self.spec: OpSpec | None = None
         self.chunker: Chunker | None = None  # checkpoint chunks of the planned batch
 
 
 class Proposer:
-    def __init__(self, cfg, rm, am, sampler: PhaseSampler, uid_source):
+    def __init__(self, cfg: Config, rm: ResourceManager, am: AddressManager,
+                 sampler: PhaseSampler, uid_source: Callable[[], int]) -> None:
         self.cfg, self.rm, self.am, self.sampler = cfg, rm, am, sampler
         pol = cfg.policies
         self.dies, self.planes = cfg.topology.dies, cfg.topology.planes
@@ -49,9 +59,9 @@ class Proposer:
         ch = cfg.chunking  # a Chunker only when chunks are configured
         self._chunks_on = bool(ch.max_ops_per_chunk or ch.checkpoint_interval)
         self._chunker: Chunker | None = None  # of the latest _plan
-        self.steer = None  # coverage.DirectedSteer when policies.coverage_directed is on
+        self.steer: DirectedSteer | None = None  # coverage.DirectedSteer when policies.coverage_directed is on
 
-    def propose(self, now: int, die: int, plane: int, rng) -> Proposal:
+    def propose(self, now: int, die: int, plane: int, rng: Stream) -> Proposal:
         rm = self.rm
         key = rm.phase_key_at(die, plane, now)
         used = self.sampler.key_used(key)
@@ -75,7 +85,7 @@ class Proposer:
                 return res
         return res
 
-    def _doomed(self, spec, now, die, plane, upper):
+    def _doomed(self, spec: OpSpec, now: int, die: int, plane: int, upper: int) -> str | None:
         """Cheap window pre-check before sampling targets: the hook's plane (or
         the whole die) or the bus is taken past the window. -> detail or None."""
         rm = self.rm
@@ -87,7 +97,8 @@ class Proposer:
             return "bus"
         return None
 
-    def _try(self, res, spec, now, die, plane, rng):
+    def _try(self, res: Proposal, spec: OpSpec, now: int, die: int, plane: int,
+             rng: Stream) -> tuple[str | None, str | None]:
         upper = now + self.window if self.window > 0 and not spec.base.instant_resv else INF
         if upper < INF and spec.status_mode != "lun":
             blocker = self._doomed(spec, now, die, plane, upper)
@@ -101,7 +112,8 @@ class Proposer:
         first.hook_plane = plane
         return self._attempt(res, first, now, upper, rng, True)
 
-    def _attempt(self, res, first, now, upper, rng, follow):
+    def _attempt(self, res: Proposal, first: Op, now: int, upper: int, rng: Stream,
+                 follow: bool) -> tuple[str | None, str | None]:
         """EPR, then plan the batch in a transaction; on success ``res`` holds it."""
         bad = check_epr(self.am, first, allow_held=bool(first.inherit))
         if bad:
@@ -114,7 +126,8 @@ class Proposer:
         res.txn, res.ops, res.first, res.chunker = txn, txn.ops, first, self._chunker
         return None, None
 
-    def plan_explicit(self, first, now: int, upper: int, rng, follow: bool = True) -> Proposal:
+    def plan_explicit(self, first: Op, now: int, upper: int, rng: Stream,
+                      follow: bool = True) -> Proposal:
         """Plan a caller-built first op (``Simulation.issue``) exactly like a
         sampled one: EPR, earliest start under ``upper``, follow-ups, preflight."""
         res = Proposal(self.rm.phase_key_at(first.die, first.planes[0], now), None)
@@ -122,7 +135,8 @@ class Proposer:
         res.reason, res.detail = self._attempt(res, first, now, upper, rng, follow)
         return res
 
-    def _plan(self, txn, first, now, upper, rng, follow=True):
+    def _plan(self, txn: Txn, first: Op, now: int, upper: int, rng: Stream,
+              follow: bool = True) -> tuple[str | None, str | None]:
         rm = self.rm
         t, reason, blocker = rm.earliest_start(first, now, upper)
         if t is None:
@@ -133,16 +147,17 @@ class Proposer:
         chunker = self._chunker = Chunker(self.chunking, rm, txn) if self._chunks_on else None
         if chunker is not None:
             chunker.placed(first.die)
-        bad = self._followups(txn, first, now, rng, chunker) if follow else None
-        if bad is not None and not (chunker is not None and chunker.recover()):
-            return bad
+        failed = self._followups(txn, first, now, rng, chunker) if follow else None
+        if failed is not None and not (chunker is not None and chunker.recover()):
+            return failed
         if txn.state_changing:
             hit = rm.revalidate(txn, None)
             if hit:
                 return hit[0], f"invalidates reserved {hit[1].spec.name}"
         return None, None
 
-    def _followups(self, txn, first, now, rng, chunker):
+    def _followups(self, txn: Txn, first: Op, now: int, rng: Stream,
+                   chunker: Chunker | None) -> tuple[str, str] | None:
         """Plan the follow-ups; -> None or (reason, detail) of the first failure."""
         rm, batch, prev = self.rm, [first], first
         for step in choose_steps(self, first, rng):
@@ -155,7 +170,7 @@ class Proposer:
                     return bad, op.spec.name
                 t, reason, _ = rm.earliest_start(op, max(prev.end + self.gap, now), INF)
                 if t is None:
-                    return reason, op.spec.name
+                    return reason or "window", op.spec.name
                 bad = rm.place(txn, op, t)
                 if bad:
                     return bad, op.spec.name

@@ -6,16 +6,21 @@ Built lazily and cached, so the hot path is a dict lookup and a bisect
 from __future__ import annotations
 
 from itertools import accumulate
+from typing import TYPE_CHECKING, Iterator
 
 from ..config.model import DEFAULT_KEY
 
+if TYPE_CHECKING:
+    from ..config.model import Config, OpSpec
+    from ..core.rng import Stream
+
 
 class PhaseSampler:
-    def __init__(self, cfg, table: dict):
+    def __init__(self, cfg: Config, table: dict) -> None:
         self.cfg = cfg
         self.base_rows = self._rows(table)
         self.rows = self.base_rows
-        self._cache: dict = {}
+        self._cache: dict[tuple, tuple] = {}
         self.overlay_id = 0
 
     def _rows(self, table: dict) -> dict:
@@ -33,7 +38,7 @@ class PhaseSampler:
     def key_used(self, key: str) -> str:
         return key if key in self.rows else DEFAULT_KEY
 
-    def dist(self, key: str, forbidden: int):
+    def dist(self, key: str, forbidden: int) -> tuple | None:
         """(specs, cumulative weights) for ``key`` minus forbidden bases, or None."""
         ck = (key, forbidden, self.overlay_id)
         hit = self._cache.get(ck)
@@ -50,11 +55,12 @@ class PhaseSampler:
         return out or None
 
 
-def draw_candidates(dist, rng, count: int, epsilon: float = 0.0):
+def draw_candidates(dist: tuple, rng: Stream, count: int,
+                    epsilon: float = 0.0) -> Iterator[OpSpec]:
     """Yield up to ``count`` distinct specs, weighted, without replacement."""
     specs, cum = dist
     n = len(specs)
-    seen = set()
+    seen: set[int] = set()
     for _ in range(min(count, n)):
         for _attempt in range(16):
             if epsilon and rng.random() < epsilon:

@@ -1,24 +1,27 @@
 """Targets of a batch's first op, and of its follow-ups (inherit rules)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..address import sample
 from ..config.units import LATCH_ON_READ
 from ..core.ops import Op
 
 if TYPE_CHECKING:
+    from ..config.model import OpSpec
     from ..core.rng import Stream
     from .proposer import Proposer
 
 
-def first_targets(px: Proposer, spec, die: int, plane: int, rng: Stream):
+def first_targets(px: Proposer, spec: OpSpec, die: int, plane: int,
+                  rng: Stream) -> tuple | None:
     """-> (die, planes, blocks, page, celltype) or None when nothing fits."""
     role = spec.base.role
     if spec.status_mode == "lun":
-        die = spec.status_lun
-        if die is None or die >= px.dies:
+        lun = spec.status_lun
+        if lun is None or lun >= px.dies:
             return None
+        die = lun
     addr = role.address
     if addr in ("erase", "program", "read", "block", "any"):
         got = sample(px.am, addr, die, plane, spec.multi, px.maxplanes, spec.celltype, rng)
@@ -36,13 +39,14 @@ def first_targets(px: Proposer, spec, die: int, plane: int, rng: Stream):
     return die, (plane,), None, None, spec.celltype
 
 
-def _latched(px: Proposer, spec, die, plane):
+def _latched(px: Proposer, spec: OpSpec, die: int, plane: int) -> tuple | None:
     """A standalone DOUT: the data a read left in this plane's latch."""
     now = px.rm.now
     pi = die * px.planes + plane
     for x in px.rm.latch[pi].active(now):
-        if x.name == LATCH_ON_READ and x.extra and x.extra[0] is not None:
-            block, page, celltype = x.extra
+        extra: Any = x.extra  # a read latch holds LatchData
+        if x.name == LATCH_ON_READ and extra and extra[0] is not None:
+            block, page, celltype = extra
             return die, (plane,), (block,), page, celltype
     return None
 
@@ -152,7 +156,8 @@ def build_followups(px: Proposer, step, prev: Op, batch, rng: Stream) -> list | 
     return [_op(px, spec, prev.die, planes, blocks, page, celltype, held)]
 
 
-def _op(px: Proposer, spec, die, planes, blocks, page, celltype, held):
+def _op(px: Proposer, spec: OpSpec, die: int, planes: tuple, blocks: tuple | None,
+        page: int | None, celltype: str, held: Op | None) -> Op:
     op = Op(px.new_uid(), spec, die, tuple(planes), tuple(blocks) if blocks else None, page,
             celltype, source="sequence")
     op.inherit = ("held",) if held else ()

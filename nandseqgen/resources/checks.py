@@ -6,17 +6,19 @@ reason and the earliest time the blocking state may be over (INF: never).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..config.model import Config
 from ..config.units import AXES, INF, LATCH_ON_READ, ODT_DISABLE
 
 if TYPE_CHECKING:
+    from ..config.roles import Role
     from ..core.ops import Op
-    from .manager import ResourceManager
+    from .lanes import StateEntry, StateIntervals
+    from .manager import ResourceManager, SpecInfo
 
 
-def _mask(cfg: Config, names) -> int:
+def _mask(cfg: Config, names: Iterable[str]) -> int:
     m = 0
     for b in names:
         base = cfg.bases.get(b)
@@ -29,7 +31,7 @@ class Masks:
     __slots__ = ("op_state", "latch", "cache", "suspend", "not_suspended", "odt",
                  "erase_program", "none_suspended", "by_axis")
 
-    def __init__(self, cfg: Config):
+    def __init__(self, cfg: Config) -> None:
         ex = cfg.exclusions
         self.op_state = {k: _mask(cfg, v) for k, v in ex.by_op_state.items()}
         self.latch = {k: _mask(cfg, v) for k, v in ex.by_latch.items()}
@@ -52,7 +54,8 @@ def build_masks(cfg: Config) -> Masks:
     return Masks(cfg)
 
 
-def _suspend_mask(rm: ResourceManager, die: int, t: int, ignore_uid=None):
+def _suspend_mask(rm: ResourceManager, die: int, t: int,
+                  ignore_uid: int | None = None) -> tuple[int, int]:
     """(mask, end) from the die's suspend states at ``t``."""
     masks = rm.masks
     entries = rm.susp[die].entries
@@ -60,7 +63,7 @@ def _suspend_mask(rm: ResourceManager, die: int, t: int, ignore_uid=None):
         return masks.none_suspended, INF
     m, end = 0, INF
     for name, on, off in masks.by_axis:
-        hit = None
+        hit: StateEntry | None = None
         for x in entries:  # the last active entry of that name counts
             if x.name == name and x.start <= t < x.end and (ignore_uid is None
                                                              or x.opener != ignore_uid):
@@ -92,10 +95,12 @@ def dynamic_mask(rm: ResourceManager, die: int, pi: int, t: int) -> int:
     return m
 
 
-def check_states(rm: ResourceManager, op: Op, t: int, ignore_uid=None):
+def check_states(rm: ResourceManager, op: Op, t: int,
+                 ignore_uid: int | None = None) -> tuple[str, int] | None:
     """All state rules for ``op`` starting at ``t`` -> None or (reason, retry_at)."""
     masks, role = rm.masks, op.role
-    bit = op.info.bit
+    info: SpecInfo = op.info
+    bit = info.bit
     op_state, tls, latches, caches = masks.op_state, rm.tl, rm.latch, rm.cache_p
     for pi in op.res_planes:
         tl = tls[pi]
@@ -123,7 +128,8 @@ def check_states(rm: ResourceManager, op: Op, t: int, ignore_uid=None):
     return None
 
 
-def _latch(rm: ResourceManager, op: Op, pi, t, bit, role, ignore_uid):
+def _latch(rm: ResourceManager, op: Op, pi: int, t: int, bit: int, role: Role,
+           ignore_uid: int | None) -> tuple[str, int] | None:
     for x in rm.latch[pi].entries:
         if not (x.start <= t < x.end) or x.opener == ignore_uid:
             continue
@@ -136,7 +142,8 @@ def _latch(rm: ResourceManager, op: Op, pi, t, bit, role, ignore_uid):
     return None
 
 
-def _cache(si, op: Op, t, bit, masks, ignore_uid):
+def _cache(si: StateIntervals, op: Op, t: int, bit: int, masks: Masks,
+           ignore_uid: int | None) -> tuple[str, int] | None:
     for x in si.entries:
         if not (x.start <= t < x.end) or x.opener == ignore_uid:
             continue
@@ -147,7 +154,7 @@ def _cache(si, op: Op, t, bit, masks, ignore_uid):
     return None
 
 
-def _celltype_clash(op: Op, tag) -> bool:
+def _celltype_clash(op: Op, tag: Any) -> bool:
     """While a cache state is on, ops of the family that entered it (reads or
     programs) must keep its cell type (rule 9; ``tag`` is a CacheTag)."""
     role, ct = op.role, op.celltype

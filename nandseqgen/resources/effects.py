@@ -18,7 +18,7 @@ from .lanes import CacheTag, DieEntry, LatchData, StateEntry, StateIntervals
 
 if TYPE_CHECKING:
     from ..core.ops import Op
-    from .manager import ResourceManager
+    from .manager import ResourceManager, SpecInfo
     from .txn import Txn
 
 
@@ -42,17 +42,17 @@ class Effect:
 class BusEffect(Effect):
     """The op's bus states (rule 4): ``pieces`` are ``(start, end)`` pairs."""
 
-    pieces: tuple
+    pieces: tuple[tuple[int, int], ...]
 
-    def undo(self, rm, op):
-        for s, _e in reversed(self.pieces):
+    def undo(self, rm: ResourceManager, op: Op) -> None:
+        for s, _e in self.pieces[::-1]:
             rm.bus.remove(s, op.uid)
 
-    def redo(self, rm, op):
+    def redo(self, rm: ResourceManager, op: Op) -> None:
         for s, e in self.pieces:
             rm.bus.add(s, e, op.uid)
 
-    def cut(self, rm, txn, op, t, keep_addr):
+    def cut(self, rm: ResourceManager, txn: Txn, op: Op, t: int, keep_addr: bool) -> None:
         for s, e in self.pieces:  # a bus piece that began before t stays whole
             if s >= t:
                 rm.bus.remove(s, op.uid)
@@ -63,19 +63,19 @@ class BusEffect(Effect):
 class LaneEffect(Effect):
     """The op's occupation of its planes (rule 5): one record for all planes."""
 
-    planes: tuple
+    planes: tuple[int, ...]
     start: int
     end: int
 
-    def undo(self, rm, op):
-        for pi in reversed(self.planes):
+    def undo(self, rm: ResourceManager, op: Op) -> None:
+        for pi in self.planes[::-1]:
             rm.lanes[pi].remove(self.start, op.uid)
 
-    def redo(self, rm, op):
+    def redo(self, rm: ResourceManager, op: Op) -> None:
         for pi in self.planes:
             rm.lanes[pi].add(self.start, self.end, op.uid)
 
-    def cut(self, rm, txn, op, t, keep_addr):
+    def cut(self, rm: ResourceManager, txn: Txn, op: Op, t: int, keep_addr: bool) -> None:
         s, e = self.start, self.end
         for pi in self.planes:
             lane = rm.lanes[pi]
@@ -93,13 +93,13 @@ class DieEffect(Effect):
 
     entry: DieEntry
 
-    def undo(self, rm, op):
+    def undo(self, rm: ResourceManager, op: Op) -> None:
         rm.diel[op.die].remove(self.entry)
 
-    def redo(self, rm, op):
+    def redo(self, rm: ResourceManager, op: Op) -> None:
         rm.diel[op.die].add(self.entry)
 
-    def cut(self, rm, txn, op, t, keep_addr):
+    def cut(self, rm: ResourceManager, txn: Txn, op: Op, t: int, keep_addr: bool) -> None:
         entry, dl = self.entry, rm.diel[op.die]
         if entry.start >= t:
             dl.remove(entry)
@@ -117,16 +117,17 @@ def _set_die_end(entry: DieEntry, end: int) -> None:
 class SegEffect(Effect):
     """The op's op-state segments from ``start`` on its planes (timeline)."""
 
-    planes: tuple
+    planes: tuple[int, ...]
     start: int
 
-    def undo(self, rm, op):
-        for pi in reversed(self.planes):
+    def undo(self, rm: ResourceManager, op: Op) -> None:
+        for pi in self.planes[::-1]:
             rm.tl[pi].remove_uid(op.uid, after=self.start)
 
-    def redo(self, rm, op):
+    def redo(self, rm: ResourceManager, op: Op) -> None:
         segs = tuple(s for s in op.segs if s[1] >= self.start)
-        kinds = op.info.kinds
+        info: SpecInfo = op.info
+        kinds = info.kinds
         for pi in self.planes:
             rm.tl[pi].insert(op.uid, segs, kinds)
 
@@ -138,13 +139,13 @@ class OpenEffect(Effect):
     si: StateIntervals
     entry: StateEntry
 
-    def undo(self, rm, op):
+    def undo(self, rm: ResourceManager, op: Op) -> None:
         self.si.remove(self.entry)
 
-    def redo(self, rm, op):
+    def redo(self, rm: ResourceManager, op: Op) -> None:
         self.si.add(self.entry)
 
-    def cut(self, rm, txn, op, t, keep_addr):
+    def cut(self, rm: ResourceManager, txn: Txn, op: Op, t: int, keep_addr: bool) -> None:
         if self.entry.start >= t:
             self.si.remove(self.entry)
             txn.log(self.si.add, self.entry)
@@ -160,13 +161,13 @@ class CloseEffect(Effect):
     end: int
     closer: int | None
 
-    def undo(self, rm, op):
+    def undo(self, rm: ResourceManager, op: Op) -> None:
         self.entry.end, self.entry.closer = self.old_end, self.old_closer
 
-    def redo(self, rm, op):
+    def redo(self, rm: ResourceManager, op: Op) -> None:
         self.entry.end, self.entry.closer = self.end, self.closer
 
-    def cut(self, rm, txn, op, t, keep_addr):
+    def cut(self, rm: ResourceManager, txn: Txn, op: Op, t: int, keep_addr: bool) -> None:
         if self.end >= t:
             self.undo(rm, op)
             txn.log(self.redo, rm, op)
@@ -177,13 +178,13 @@ class _AddrEffect(Effect):
 
     __slots__ = ()
 
-    def undo(self, rm, op):
+    def undo(self, rm: ResourceManager, op: Op) -> None:
         rm.am.drop_effect(op)
 
-    def redo(self, rm, op):
+    def redo(self, rm: ResourceManager, op: Op) -> None:
         rm.am.reserve_effect(op)
 
-    def cut(self, rm, txn, op, t, keep_addr):
+    def cut(self, rm: ResourceManager, txn: Txn, op: Op, t: int, keep_addr: bool) -> None:
         if not keep_addr:
             rm.am.drop_effect(op)
             txn.log(rm.am.reserve_effect, op)
@@ -194,10 +195,10 @@ class _OngoingEffect(Effect):
 
     __slots__ = ()
 
-    def undo(self, rm, op):
+    def undo(self, rm: ResourceManager, op: Op) -> None:
         rm.ongoing[op.die].pop(op.uid, None)
 
-    def redo(self, rm, op):
+    def redo(self, rm: ResourceManager, op: Op) -> None:
         rm.ongoing[op.die][op.uid] = op
 
 
@@ -206,10 +207,10 @@ class _ReservedEffect(Effect):
 
     __slots__ = ()
 
-    def undo(self, rm, op):
+    def undo(self, rm: ResourceManager, op: Op) -> None:
         rm.reserved.pop(op.uid, None)
 
-    def redo(self, rm, op):
+    def redo(self, rm: ResourceManager, op: Op) -> None:
         rm.reserved[op.uid] = op
 
 
@@ -219,7 +220,8 @@ ADDR, ONGOING, RESERVED = _AddrEffect(), _OngoingEffect(), _ReservedEffect()
 def apply(rm: ResourceManager, op: Op, with_addr: bool = True) -> None:
     """Reserve everything ``op`` needs; ``with_addr=False`` for a resumed
     remainder, whose address effect is still pending from its first piece."""
-    info, uid, role = op.info, op.uid, op.role
+    info: SpecInfo = op.info
+    uid, role = op.uid, op.role
     eff = op.effects
     pieces = [(s, e) for _name, s, e, bus in op.segs if bus and e > s]
     if pieces:
@@ -256,13 +258,14 @@ def apply(rm: ResourceManager, op: Op, with_addr: bool = True) -> None:
     eff.append(RESERVED)
 
 
-def open_state(si: StateIntervals, name: str, t: int, op: Op, eff: list, extra=None) -> None:
+def open_state(si: StateIntervals, name: str, t: int, op: Op, eff: list[Effect],
+               extra: LatchData | CacheTag | None = None) -> None:
     """Open ``name`` at ``t`` unless it is already open (a state is not set twice)."""
     if si.open_entry(name) is None:
         eff.append(OpenEffect(si, si.open(name, t, op.uid, extra)))
 
 
-def close_state(si: StateIntervals, name: str, t: int, op: Op, eff: list) -> None:
+def close_state(si: StateIntervals, name: str, t: int, op: Op, eff: list[Effect]) -> None:
     """Close the open ``name`` at ``t`` (if it opened at or before ``t``)."""
     x = si.open_entry(name)
     if x is not None and x.start <= t:
@@ -270,7 +273,7 @@ def close_state(si: StateIntervals, name: str, t: int, op: Op, eff: list) -> Non
         x.end, x.closer = t, op.uid
 
 
-def _planes(rm: ResourceManager, op: Op, scope: str) -> tuple:
+def _planes(rm: ResourceManager, op: Op, scope: str) -> tuple[int, ...]:
     if scope == "die":
         return rm.die_planes[op.die]
     if len(op.planes) == 1:
@@ -278,7 +281,7 @@ def _planes(rm: ResourceManager, op: Op, scope: str) -> tuple:
     return tuple(op.die * rm.planes + p for p in op.planes)
 
 
-def _latches(rm: ResourceManager, op: Op, eff: list) -> None:
+def _latches(rm: ResourceManager, op: Op, eff: list[Effect]) -> None:
     """Latches (semantics: derived resources; rule 8)."""
     role, t = op.role, op.end
     for pi in _planes(rm, op, role.latch_scope):
@@ -300,7 +303,7 @@ def _latch_extra(rm: ResourceManager, op: Op, pi: int) -> LatchData:
     return LatchData(block, op.page, op.celltype)
 
 
-def _cache(rm: ResourceManager, op: Op, eff: list) -> None:
+def _cache(rm: ResourceManager, op: Op, eff: list[Effect]) -> None:
     """Cache states (semantics: derived resources; rule 9)."""
     role = op.role
     targets = [rm.cache_p[pi] for pi in _planes(rm, op, "targets")]
@@ -314,7 +317,7 @@ def _cache(rm: ResourceManager, op: Op, eff: list) -> None:
             close_state(si, name, op.end, op, eff)
 
 
-def _odt(rm: ResourceManager, op: Op, eff: list) -> None:
+def _odt(rm: ResourceManager, op: Op, eff: list[Effect]) -> None:
     """ODT (semantics: derived resources; rule 11)."""
     if op.role.kind == "odt_disable":
         open_state(rm.odt, ODT_DISABLE, op.start, op, eff)
@@ -323,12 +326,12 @@ def _odt(rm: ResourceManager, op: Op, eff: list) -> None:
 
 
 def unapply(rm: ResourceManager, op: Op) -> None:
-    for item in reversed(op.effects):
+    for item in op.effects[::-1]:
         item.undo(rm, op)
     op.effects = []
 
 
-def reapply(rm: ResourceManager, op: Op, saved: list) -> None:
+def reapply(rm: ResourceManager, op: Op, saved: list[Effect]) -> None:
     for item in saved:
         item.redo(rm, op)
     op.effects = list(saved)

@@ -14,10 +14,10 @@ class Lane:
 
     __slots__ = ("starts", "ends", "uids")
 
-    def __init__(self):
-        self.starts: list = []
-        self.ends: list = []
-        self.uids: list = []
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.uids: list[int] = []
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -37,7 +37,7 @@ class Lane:
             return ends[i]
         return 0
 
-    def earliest_fit(self, t: int, pieces: tuple) -> int:
+    def earliest_fit(self, t: int, pieces: tuple[tuple[int, int], ...]) -> int:
         """Earliest ``t' >= t`` such that every ``(offset, length)`` piece fits."""
         if not pieces or not self.starts:
             return t
@@ -178,7 +178,8 @@ class StateIntervals:
                 return x
         return None
 
-    def open(self, name: str, start: int, uid: int, extra=None) -> StateEntry:
+    def open(self, name: str, start: int, uid: int,
+             extra: LatchData | CacheTag | None = None) -> StateEntry:
         entry = StateEntry(name, start, INF, uid, None, extra)
         self.entries.append(entry)
         return entry
@@ -202,13 +203,13 @@ class StateIntervals:
                                    _extra(r[5])) for r in rows]
 
 
-def _extra(row):
+def _extra(row: list | None) -> LatchData | CacheTag | None:
     if row is None:
         return None
     return LatchData(*row) if len(row) == 3 else CacheTag(*row)
 
 
-def _remove_identical(entries: list, entry) -> None:
+def _remove_identical(entries: list, entry: object) -> None:
     for i, x in enumerate(entries):
         if x is entry:
             del entries[i]

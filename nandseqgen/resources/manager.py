@@ -8,6 +8,8 @@ already reserved, including the batch's own earlier ops.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Callable
+
 from ..address import AddressManager
 from ..config.model import Config
 from ..core.clock import Clock
@@ -19,6 +21,10 @@ from .suspend import StatePart, Suspended, SuspendFrame
 from .timeline import PlaneTimeline, seg_kinds
 from .txn import Txn
 
+if TYPE_CHECKING:
+    from ..config.model import OpSpec
+    from ..core.ops import Op
+
 
 class SpecInfo:
     """Per-op-name lookup data computed once."""
@@ -26,7 +32,7 @@ class SpecInfo:
     __slots__ = ("bit", "kinds", "bus", "ss_ok", "multi", "instant", "affect",
                  "die_wide", "ticks", "changes_state")
 
-    def __init__(self, spec, ss_allowed):
+    def __init__(self, spec: OpSpec, ss_allowed: frozenset | set | tuple) -> None:
         base, role = spec.base, spec.base.role
         self.bit = 1 << base.index
         self.kinds = seg_kinds(spec)  # state name -> SegKind (timeline segments)
@@ -50,8 +56,8 @@ class SpecInfo:
 
 
 class ResourceManager:
-    def __init__(self, cfg: Config, am: AddressManager, segment_sink=None,
-                 clock: Clock | None = None):
+    def __init__(self, cfg: Config, am: AddressManager, segment_sink: Callable | None = None,
+                 clock: Clock | None = None) -> None:
         self.cfg, self.am = cfg, am
         self.clock = clock if clock is not None else Clock()  # read-only here
         D, P = cfg.topology.dies, cfg.topology.planes
@@ -66,12 +72,12 @@ class ResourceManager:
         self.cache_d = [StateIntervals() for _ in range(D)]
         self.susp = [StateIntervals() for _ in range(D)]
         self.odt = StateIntervals()
-        self.ongoing: list[dict] = [dict() for _ in range(D)]  # uid -> op (erase/program axis ops)
+        self.ongoing: list[dict[int, Op]] = [dict() for _ in range(D)]  # uid -> op (erase/program axis ops)
         self.stack: list[list[SuspendFrame]] = [[] for _ in range(D)]  # per die, innermost last
-        self.reserved: dict = {}  # uid -> op, every op reserved and not yet ended
-        self.segment_sink = segment_sink or (lambda die, plane, row: None)
-        self._suspended_out: list = []  # consume-once hand-over to the scheduler
-        self._info: dict = {}
+        self.reserved: dict[int, Op] = {}  # uid -> op, every op reserved and not yet ended
+        self.segment_sink: Callable = segment_sink or (lambda die, plane, row: None)
+        self._suspended_out: list[Op] = []  # consume-once hand-over to the scheduler
+        self._info: dict[str, SpecInfo] = {}
         self.ss_allowed = cfg.constraints.single_single_allowed
         self.masks = checks.build_masks(cfg)
 
@@ -81,7 +87,7 @@ class ResourceManager:
         """The scheduler's clock (read-only here)."""
         return self.clock.now
 
-    def info(self, spec) -> SpecInfo:
+    def info(self, spec: OpSpec) -> SpecInfo:
         info = self._info.get(spec.name)
         if info is None:
             info = self._info[spec.name] = SpecInfo(spec, self.ss_allowed)
@@ -90,9 +96,10 @@ class ResourceManager:
     def plane_index(self, die: int, plane: int) -> int:
         return die * self.planes + plane
 
-    def res_planes(self, op) -> tuple:
+    def res_planes(self, op: Op) -> tuple[int, ...]:
         """Plane indices an op occupies: the whole die when DIE_WIDE, else its targets."""
-        if op.info.die_wide:
+        info: SpecInfo = op.info  # typed local: native attribute reads (mypyc)
+        if info.die_wide:
             return self.die_planes[op.die]
         base = op.die * self.planes
         return tuple(base + p for p in op.planes)
@@ -108,7 +115,8 @@ class ResourceManager:
         return checks.dynamic_mask(self, die, die * self.planes + plane, t)
 
     # --------------------------------------------------------------- placement
-    def earliest_start(self, op, hint: int, upper: int = INF):
+    def earliest_start(self, op: Op, hint: int,
+                       upper: int = INF) -> tuple[int | None, str | None, str | None]:
         """-> (start, None, None) or (None, reason, blocker).
 
         Moves forward from ``hint`` past every time-based conflict (bus, plane
@@ -116,9 +124,11 @@ class ResourceManager:
         that passes ``upper``. An instant op only waits for the bus: if a state
         forbids it there, it is refused rather than pushed into a later state.
         """
-        op.info = info = op.info or self.info(op.spec)
+        info: SpecInfo = op.info or self.info(op.spec)
+        op.info = info
         op.res_planes = rp = self.res_planes(op)
-        t, blocker = hint, None
+        t: int = hint
+        blocker: str | None = None
         if not info.instant:
             front = max(self.lanes[pi].frontier() for pi in rp)
             if front > t:
@@ -143,14 +153,14 @@ class ResourceManager:
             t, blocker = retry, reason
         return None, blocker or "window", blocker
 
-    def _overlap_end(self, op, info, rp, t) -> int:
+    def _overlap_end(self, op: Op, info: SpecInfo, rp: tuple[int, ...], t: int) -> int:
         if not info.instant:
             return self.diel[op.die].conflict_end(t, t + info.ticks, info.multi, info.ss_ok)
         if info.affect and op.role.kind not in ("suspend", "reset"):
             return max((self.lanes[pi].conflict_end(t, t + info.ticks) for pi in rp), default=0)
         return 0
 
-    def reserve(self, txn: Txn, op, start: int) -> None:
+    def reserve(self, txn: Txn, op: Op, start: int) -> None:
         """Reserve ``op`` at ``start`` inside ``txn`` (undone by rollback)."""
         op.place(start)
         effects.apply(self, op)
@@ -158,10 +168,11 @@ class ResourceManager:
         txn.ops.append(op)
         if txn.first_start is None:
             txn.first_start = start
-        if op.info.changes_state:
+        info: SpecInfo = op.info
+        if info.changes_state:
             txn.state_changing = True
 
-    def place(self, txn: Txn, op, start: int) -> str | None:
+    def place(self, txn: Txn, op: Op, start: int) -> str | None:
         """Reserve ``op`` at ``start``, running its suspend/resume/RESET action.
 
         -> None, or the rollback reason (the caller rolls the batch back).
@@ -175,7 +186,8 @@ class ResourceManager:
         elif kind == "reset":
             suspend_mod.reset(self, txn, op, start)
         if kind in ("suspend", "reset"):
-            end = start + op.info.ticks
+            info: SpecInfo = op.info
+            end = start + info.ticks
             if any(self.lanes[pi].conflict_end(start, end) for pi in op.res_planes):
                 return "planescope"
         self.reserve(txn, op, start)
@@ -183,13 +195,13 @@ class ResourceManager:
             return suspend_mod.resume(self, txn, op)
         return None
 
-    def remove_op(self, txn: Txn, op) -> None:
+    def remove_op(self, txn: Txn, op: Op) -> None:
         """Take a reserved op out entirely (backlog, RESET); undone by rollback."""
         saved = list(op.effects)
         effects.unapply(self, op)
         txn.log(effects.reapply, self, op, saved)
 
-    def revalidate(self, txn: Txn, dies) -> tuple | None:
+    def revalidate(self, txn: Txn, dies: Any) -> tuple | None:
         """Re-check the state rules of already-reserved future ops after a
         state-changing batch. -> None or (reason, op)."""
         mine = {op.uid for op in txn.ops}
@@ -212,13 +224,13 @@ class ResourceManager:
         txn.rollback()
 
     # ------------------------------------------------------------- lifecycle
-    def op_ended(self, op) -> None:
+    def op_ended(self, op: Op) -> None:
         """OP_END: commit the address effect, forget the op."""
         self.am.commit_effect(op)
         self.reserved.pop(op.uid, None)
         self.ongoing[op.die].pop(op.uid, None)
 
-    def take_suspended(self) -> list:
+    def take_suspended(self) -> list[Op]:
         """Consume-once: the ops suspended by commits since the last call."""
         out, self._suspended_out = self._suspended_out, []
         return out
@@ -245,7 +257,7 @@ class ResourceManager:
     # ------------------------------------------------------------- snapshots
     _STATES = ("latch", "cache_p", "cache_d", "susp")
 
-    def state_dict(self, op_dict) -> dict:
+    def state_dict(self, op_dict: Callable) -> dict:
         """What a snapshot keeps (between runs, nothing reserved): timeline
         tails, open states, suspended ops (``op_dict`` turns an op into JSON)."""
         out: dict = {"timeline": [tl.state_dict() for tl in self.tl],
@@ -256,7 +268,7 @@ class ResourceManager:
                          for f in self.stack[d]] for d in range(self.dies)]
         return out
 
-    def load_state_dict(self, data: dict, op_from) -> None:
+    def load_state_dict(self, data: dict, op_from: Callable) -> None:
         for tl, row in zip(self.tl, data["timeline"]):
             tl.load_state_dict(row)
         for name in self._STATES:
@@ -268,8 +280,8 @@ class ResourceManager:
                 SuspendFrame(axis, [Suspended(op_from(o), tuple(StatePart(*r) for r in rem))
                                     for o, rem in items]) for axis, items in frames]
 
-    def suspended_ops(self, die: int, axis: str | None = None) -> list:
-        out = []
+    def suspended_ops(self, die: int, axis: str | None = None) -> list[Op]:
+        out: list[Op] = []
         for frame in self.stack[die]:
             if axis is None or frame.axis == axis:
                 out += [item.op for item in frame.items]

@@ -16,7 +16,8 @@ from .txn import Piece, ResetDone, Resumed, Unpiece
 
 if TYPE_CHECKING:
     from ..core.ops import Op
-    from .manager import ResourceManager
+    from .lanes import StateEntry
+    from .manager import ResourceManager, SpecInfo
     from .txn import Txn
 
 
@@ -32,7 +33,7 @@ class Suspended(NamedTuple):
     """A suspended op and the states it still has to run."""
 
     op: Op
-    remaining: tuple
+    remaining: tuple[StatePart, ...]
 
 
 @dataclass(slots=True)
@@ -40,10 +41,10 @@ class SuspendFrame:
     """One level of a die's suspend stack (semantics: suspend / resume)."""
 
     axis: str
-    items: list = field(default_factory=list)  # [Suspended]
+    items: list[Suspended] = field(default_factory=list)
 
 
-def _log_set(txn: Txn, obj, attr, value) -> None:
+def _log_set(txn: Txn, obj: object, attr: str, value: object) -> None:
     old = getattr(obj, attr)
     setattr(obj, attr, value)
     txn.log(setattr, obj, attr, old)
@@ -74,7 +75,7 @@ def cut(rm: ResourceManager, txn: Txn, op: Op, t: int, keep_addr: bool) -> None:
     _log_set(txn, op, "end", t)
 
 
-def remaining_states(op: Op, t: int) -> tuple:
+def remaining_states(op: Op, t: int) -> tuple[StatePart, ...]:
     """The :class:`StatePart` records left of ``op`` at ``t`` (t inside a segment)."""
     out = []
     for name, s, e, bus in op.segs:
@@ -84,7 +85,7 @@ def remaining_states(op: Op, t: int) -> tuple:
     return tuple(out)
 
 
-def suspend(rm: ResourceManager, txn: Txn, sop: Op, t: int):
+def suspend(rm: ResourceManager, txn: Txn, sop: Op, t: int) -> str | None:
     """Suspend the ongoing ops of ``sop``'s axis on its die at ``t``.
 
     -> None on success, else a rollback reason. Moves later same-axis ops of
@@ -101,7 +102,7 @@ def suspend(rm: ResourceManager, txn: Txn, sop: Op, t: int):
                if o.role.axis == axis and _in_core_busy(o, t)]
     if not victims:
         return "suspend"
-    items = []
+    items: list[Suspended] = []
     for o in sorted(victims, key=lambda x: x.uid):
         rem = remaining_states(o, t)
         txn.after.append(Piece(o, o.start, t, o.source))
@@ -125,7 +126,7 @@ def _in_core_busy(op: Op, t: int) -> bool:
     return any(n == CORE_BUSY and s <= t < e for n, s, e, _b in op.segs)
 
 
-def _block_conflicts(rm: ResourceManager, d, t, moved):
+def _block_conflicts(rm: ResourceManager, d: int, t: int, moved: list[Op]) -> str | None:
     """A reserved future op may not use a block whose program/erase moved away."""
     blocks = {b for o in moved for b in (o.blocks or ())}
     for o in rm.reserved.values():
@@ -140,7 +141,7 @@ def open_suspend_state(rm: ResourceManager, txn: Txn, sop: Op, t: int) -> None:
     sop.effects.append(effects.OpenEffect(si, entry))
 
 
-def resume(rm: ResourceManager, txn: Txn, rop: Op):
+def resume(rm: ResourceManager, txn: Txn, rop: Op) -> str | None:
     """After ``rop`` (an *_RESUME) is reserved: re-reserve the suspended ops of
     its axis right after it ends. -> None or a rollback reason."""
     axis, d = rop.role.axis, rop.die
@@ -161,7 +162,8 @@ def resume(rm: ResourceManager, txn: Txn, rop: Op):
     return None
 
 
-def _place_remainder(rm: ResourceManager, txn: Txn, o: Op, rem, t):
+def _place_remainder(rm: ResourceManager, txn: Txn, o: Op, rem: tuple[StatePart, ...],
+                     t: int) -> str | None:
     saved = (o.start, o.segs, o.end, o.source, o.resumed)
     txn.log(_restore_layout, o, saved)
     o.place_states(t, rem)
@@ -170,7 +172,8 @@ def _place_remainder(rm: ResourceManager, txn: Txn, o: Op, rem, t):
         return "bus"
     if any(rm.lanes[pi].conflict_end(o.start, o.end) for pi in o.res_planes):
         return "planescope"
-    if rm.diel[o.die].conflict_end(o.start, o.end, o.info.multi, o.info.ss_ok):
+    info: SpecInfo = o.info
+    if rm.diel[o.die].conflict_end(o.start, o.end, info.multi, info.ss_ok):
         return "exclusion_multi"
     saved_eff = list(o.effects)
     effects.apply(rm, o, with_addr=False)
@@ -180,11 +183,11 @@ def _place_remainder(rm: ResourceManager, txn: Txn, o: Op, rem, t):
     return None
 
 
-def _restore_layout(o: Op, saved) -> None:
+def _restore_layout(o: Op, saved: tuple) -> None:
     o.start, o.segs, o.end, o.source, o.resumed = saved
 
 
-def _unapply_remainder(rm: ResourceManager, o: Op, saved_eff) -> None:
+def _unapply_remainder(rm: ResourceManager, o: Op, saved_eff: list) -> None:
     effects.unapply(rm, o)
     o.effects = saved_eff
 
@@ -220,7 +223,7 @@ def _mark(rm: ResourceManager, txn: Txn, rop: Op, o: Op) -> None:
         txn.log(rm.am.unmark, rop.uid, keys)
 
 
-def _drop_suspended(rm: ResourceManager, txn: Txn, d, t, rop: Op) -> None:
+def _drop_suspended(rm: ResourceManager, txn: Txn, d: int, t: int, rop: Op) -> None:
     stack = rm.stack[d]
     for frame in stack:
         for o, _rem in frame.items:
@@ -240,7 +243,7 @@ def _drop_suspended(rm: ResourceManager, txn: Txn, d, t, rop: Op) -> None:
         txn.log(stack.extend, frames)
 
 
-def _close_states(rm: ResourceManager, txn: Txn, d, t) -> None:
+def _close_states(rm: ResourceManager, txn: Txn, d: int, t: int) -> None:
     P = rm.planes
     sis = [rm.latch[pi] for pi in range(d * P, d * P + P)]
     sis += [rm.cache_p[pi] for pi in range(d * P, d * P + P)] + [rm.cache_d[d], rm.susp[d]]
@@ -254,5 +257,5 @@ def _close_states(rm: ResourceManager, txn: Txn, d, t) -> None:
                 entry.end, entry.closer = t, None
 
 
-def _reclose(entry, end, closer) -> None:
+def _reclose(entry: StateEntry, end: int, closer: int | None) -> None:
     entry.end, entry.closer = end, closer

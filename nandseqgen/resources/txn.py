@@ -9,7 +9,7 @@ certain (events, backlog moves, handing suspended uids over) is queued as
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 if TYPE_CHECKING:
     from ..core.ops import Op
@@ -62,19 +62,19 @@ class Txn:
     __slots__ = ("undo", "ops", "after", "savepoints", "state_changing", "first_start",
                  "suspended", "backlogged", "dropped", "cut")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.undo: list[tuple[Any, tuple]] = []  # (inverse function, its arguments)
-        self.ops: list = []  # ops reserved by this batch, in order
+        self.ops: list[Op] = []  # ops reserved by this batch, in order
         self.after: list[AfterCommit] = []  # for the scheduler after commit
-        self.savepoints: list = []
+        self.savepoints: list[Savepoint] = []
         self.state_changing = False  # batch changes die/global state: revalidate the future
-        self.first_start = None
-        self.suspended: list = []  # ops this batch suspended
-        self.backlogged: list = []  # ops this batch moved to the backlog
-        self.dropped: list = []  # ops this batch removed (RESET)
+        self.first_start: int | None = None
+        self.suspended: list[Op] = []  # ops this batch suspended
+        self.backlogged: list[Op] = []  # ops this batch moved to the backlog
+        self.dropped: list[Op] = []  # ops this batch removed (RESET)
         self.cut: list = []  # (op, t) in-flight ops cut by RESET
 
-    def log(self, fn, *args) -> None:
+    def log(self, fn: Callable, *args: Any) -> None:
         self.undo.append((fn, args))
 
     def savepoint(self) -> Savepoint:

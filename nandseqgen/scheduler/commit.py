@@ -11,16 +11,18 @@ from ..resources.txn import AfterCommit, Piece, ResetDone, Resumed, Unpiece
 if TYPE_CHECKING:
     from ..core.ops import Op
     from ..core.rng import Stream
+    from ..proposer.proposer import Proposal
+    from ..resources.manager import SpecInfo
     from .scheduler import Scheduler
 
 _NO_HOOK_STATES = (ISSUE, DATA_IN, DATA_OUT)
 
 
-def commit(s: Scheduler, prop, rng: Stream) -> None:
+def commit(s: Scheduler, prop: Proposal, rng: Stream) -> None:
     rm, m, rec = s.rm, s.metrics, s.rec
-    txn = prop.txn
+    txn, first = prop.txn, prop.first
+    assert txn is not None and first is not None  # a committed proposal has both
     after = rm.commit(txn)
-    first = prop.first
     m.batches_committed += 1
     ch = prop.chunker
     if ch is not None and ch.size is not None:
@@ -35,18 +37,33 @@ def commit(s: Scheduler, prop, rng: Stream) -> None:
     for item in after:
         _after(s, item, rng)
     for o in rm.take_suspended():
-        s.q.cancel(o.end_handle)
+        _cancel_end(s, o)
         m.suspends += 1
     for o in txn.backlogged:
-        s.q.cancel(o.start_handle)
-        s.q.cancel(o.end_handle)
+        _cancel_start(s, o)
+        _cancel_end(s, o)
         s.backlog[o.die].append(o)
     for o in txn.dropped:
-        s.q.cancel(o.start_handle)
-        s.q.cancel(o.end_handle)
+        _cancel_start(s, o)
+        _cancel_end(s, o)
     for o in txn.cut:
-        s.q.cancel(o.end_handle)
+        _cancel_end(s, o)
     _backlog_size(s)
+
+
+# An op and its event entries refer to each other (handle -> entry -> payload
+# op): the handle is dropped once the entry is popped or cancelled, so ops are
+# freed by reference counting rather than by the cyclic GC, whose full
+# collections otherwise grow with the run (docs/performance.md, issue 11).
+# Cancelling a dropped handle (None) is a no-op, like cancelling a dead entry.
+def _cancel_start(s: Scheduler, o: Op) -> None:
+    s.q.cancel(o.start_handle)
+    o.start_handle = None
+
+
+def _cancel_end(s: Scheduler, o: Op) -> None:
+    s.q.cancel(o.end_handle)
+    o.end_handle = None
 
 
 def _schedule(s: Scheduler, op: Op, rng: Stream) -> None:
@@ -88,7 +105,8 @@ def _after(s: Scheduler, item: AfterCommit, rng: Stream) -> None:
 def phase_hooks(s: Scheduler, op: Op, rng: Stream) -> None:
     """One hook shortly before and one shortly after each state's end (not
     ISSUE/DATA_*); read-family ops get one after-hook per plane (``docs/engine.md`` §3)."""
-    if not op.info.affect:
+    info: SpecInfo = op.info
+    if not info.affect:
         return
     off, gap, until, q = s.cfg.policies.phase_hook_offset, s.cfg.policies.sequence_gap, \
         s.run_until, s.q
@@ -111,7 +129,7 @@ def phase_hooks(s: Scheduler, op: Op, rng: Stream) -> None:
             q.push(after, PHASE_HOOK, (op.die, hp))
 
 
-def record_rollback(s: Scheduler, prop, die, plane) -> None:
+def record_rollback(s: Scheduler, prop: Proposal, die: int, plane: int) -> None:
     m = s.metrics
     reason = prop.reason or "no_candidate"
     m.rollbacks[reason] += 1

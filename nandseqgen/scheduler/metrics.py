@@ -6,20 +6,28 @@ from collections import Counter
 from ..config.units import ticks_to_us
 
 
+# the plain counters, in the order of the run summary (``as_dict``)
+_COUNTERS = ("hooks_executed", "proposals", "batches_committed", "ops_committed",
+             "window_attempts", "window_overflows", "wait_ticks", "exec_ticks", "suspends",
+             "resumes", "resets", "backlog_size", "backlog_max", "backlog_flush",
+             "backlog_retry", "backlog_drop", "ckpt_success_batches", "ckpt_rollback_batches",
+             "ckpt_ops_committed")
+
+
 class Metrics:
-    def __init__(self):
+    def __init__(self) -> None:
         self.hooks_executed = 0
         self.proposals = 0
         self.batches_committed = 0
         self.ops_committed = 0
-        self.rollbacks = Counter()  # reason -> count
+        self.rollbacks: Counter[str] = Counter()  # reason -> count
         self.window_attempts = 0
         self.window_overflows = 0
         self.wait_ticks = 0  # sum of (first op start - hook time)
         self.exec_ticks = 0  # sum of committed op durations
-        self.per_base = Counter()
-        self.hook_fail_streak = Counter()  # (die, plane) -> current streak
-        self.max_fail_streak = Counter()  # (die, plane) -> longest streak
+        self.per_base: Counter[str] = Counter()
+        self.hook_fail_streak: Counter[tuple[int, int]] = Counter()  # (die, plane) -> streak
+        self.max_fail_streak: Counter[tuple[int, int]] = Counter()  # (die, plane) -> longest
         self.suspends = 0
         self.resumes = 0
         self.resets = 0
@@ -43,8 +51,7 @@ class Metrics:
             self.max_fail_streak[key] = self.hook_fail_streak[key]
 
     def as_dict(self) -> dict:
-        out = {k: v for k, v in vars(self).items()
-               if not isinstance(v, Counter) and k != "last_commit_bases"}
+        out = {k: getattr(self, k) for k in _COUNTERS}
         out["rollbacks"] = dict(sorted(self.rollbacks.items()))
         out["rollbacks_total"] = sum(self.rollbacks.values())
         out["per_base_commits"] = dict(sorted(self.per_base.items()))

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections import deque
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..config.units import ticks_to_us, us_to_ticks
 from ..core.rng import stream
@@ -16,13 +17,22 @@ from ..resources.status import expected_status
 from . import commit as commit_mod
 from .metrics import Metrics
 
+if TYPE_CHECKING:
+    from ..address import AddressManager
+    from ..config.model import Config
+    from ..core.ops import Op
+    from ..core.rng import Stream
+    from ..proposer import Proposer
+    from ..resources import ResourceManager
+
 _HOOKS = (PHASE_HOOK, QUEUE_REFILL, BACKLOG_REFILL, BACKLOG_RETRY)
 _BACKLOG = (BACKLOG_REFILL, BACKLOG_RETRY)
 PRUNE_EVERY = 20000  # ticks (200 us) between reservation-structure prunes
 
 
 class Scheduler:
-    def __init__(self, cfg, rm, am, proposer, recorder, seed: int, bootstrap=None):
+    def __init__(self, cfg: Config, rm: ResourceManager, am: AddressManager, proposer: Proposer,
+                 recorder: Any, seed: int, bootstrap: Any = None) -> None:
         self.cfg, self.rm, self.am, self.proposer, self.rec = cfg, rm, am, proposer, recorder
         self.seed = int(seed)
         self.bootstrap = bootstrap
@@ -32,14 +42,9 @@ class Scheduler:
         self.hook_counter = 0
         self.rr = 0
         self.run_until = 0
-        self.backlog: list[deque] = [deque() for _ in range(cfg.topology.dies)]
-        self.backlog_tries: dict = {}
+        self.backlog: list[deque[Op]] = [deque() for _ in range(cfg.topology.dies)]
+        self.backlog_tries: dict[int, int] = {}
         self._last_prune = 0
-        self._handlers = {
-            OP_START: self._on_start, OP_END: self._on_end, PHASE_HOOK: self._on_phase_hook,
-            QUEUE_REFILL: self._on_refill, BACKLOG_REFILL: self._on_backlog,
-            BACKLOG_RETRY: self._on_backlog,
-        }
         self.last: tuple | None = None  # (committed, rolled_back, reason) of the latest hook
         self.manual = False  # Simulation.advance(): backlog refills run outside a run
 
@@ -54,7 +59,7 @@ class Scheduler:
             self.clock.now = t
 
     # ---------------------------------------------------------------- driving
-    def begin_run(self, recorder, run_until: int) -> None:
+    def begin_run(self, recorder: Any, run_until: int) -> None:
         """A new run: fresh recorder and counters, hooks until ``run_until``."""
         self.rec = recorder
         self.metrics = Metrics()
@@ -82,7 +87,16 @@ class Scheduler:
                 self._last_prune = tick
         if kind in _HOOKS and tick >= self.run_until and not (self.manual and kind in _BACKLOG):
             return True  # run_until reached: no more proposals
-        self._handlers[kind](payload)
+        if kind == OP_END:  # one comparison chain, not a dict of bound methods
+            self._on_end(payload)
+        elif kind == PHASE_HOOK:
+            self.hook(payload[0], payload[1])
+        elif kind == OP_START:
+            self._on_start(payload)
+        elif kind == QUEUE_REFILL:
+            self._on_refill(payload)
+        else:
+            self._on_backlog(payload)
         return True
 
     def tick(self) -> dict:
@@ -94,12 +108,17 @@ class Scheduler:
             before = self.metrics.ops_committed
             self.step()
             committed += self.metrics.ops_committed - before
-        last = self.last or (False, False, None)
+        # read through a call: mypy narrows self.last to None after the reset above
+        # and does not see step() change it (mypyc would enforce that type)
+        last = self._latest_hook() or (False, False, None)
         return {"time_us": ticks_to_us(t or 0), "committed": committed, "rolled_back": last[1],
                 "reason": last[2]}
 
+    def _latest_hook(self) -> tuple | None:
+        return self.last
+
     def run(self, run_until_us: float | None = None, max_hooks: int | None = None,
-            progress=None) -> dict:
+            progress: Callable[[int], None] | None = None) -> dict:
         if run_until_us is not None:
             self.run_until = us_to_ticks(run_until_us)
         start_hooks = self.metrics.hooks_executed
@@ -125,7 +144,7 @@ class Scheduler:
         }
 
     # --------------------------------------------------------------- snapshots
-    def state_dict(self, op_dict) -> dict:
+    def state_dict(self, op_dict: Callable) -> dict:
         """What a snapshot keeps of the scheduler (between runs); ``op_dict``
         turns a backlogged op into JSON."""
         return {"hook_counter": self.hook_counter, "time": self.now, "rr": self.rr,
@@ -133,7 +152,7 @@ class Scheduler:
                 "backlog": [[op_dict(o) for o in dq] for dq in self.backlog],
                 "backlog_tries": sorted(self.backlog_tries.items())}
 
-    def load_state_dict(self, data: dict, op_from) -> None:
+    def load_state_dict(self, data: dict, op_from: Callable) -> None:
         self.hook_counter = data["hook_counter"]
         self.clock.now = data["time"]
         self.rr, self._last_prune = data["rr"], data["last_prune"]
@@ -142,11 +161,11 @@ class Scheduler:
         self.backlog_tries = {int(k): v for k, v in data["backlog_tries"]}
 
     # ----------------------------------------------------------------- handlers
-    def _rng(self):
+    def _rng(self) -> Stream:
         self.hook_counter += 1
         return stream(self.seed, self.hook_counter)
 
-    def _on_refill(self, _payload) -> None:
+    def _on_refill(self, _payload: object) -> None:
         topo = self.cfg.topology
         die, plane = divmod(self.rr, topo.planes)
         self.rr = (self.rr + 1) % (topo.dies * topo.planes)
@@ -155,8 +174,8 @@ class Scheduler:
             self.q.push(nxt, QUEUE_REFILL, None)
         self.hook(die, plane)
 
-    def _on_phase_hook(self, payload) -> None:
-        self.hook(*payload)
+    def _on_phase_hook(self, payload: tuple[int, int]) -> None:
+        self.hook(payload[0], payload[1])
 
     def hook(self, die: int, plane: int) -> bool:
         """Propose for (die, plane) at ``now``; commit or record the rollback."""
@@ -179,7 +198,8 @@ class Scheduler:
         self.last = (False, prop.spec is not None, prop.reason)
         return False
 
-    def _on_start(self, op) -> None:
+    def _on_start(self, op: Op) -> None:
+        op.start_handle = None  # popped: no cycle op <-> entry (commit._cancel_start)
         kind = op.role.kind
         if kind == "status_read":
             op.exp_val = expected_status(self.rm, op, self.now)
@@ -187,11 +207,12 @@ class Scheduler:
             self.am.commit_marks(op.uid)
         self.rec.started(op)
 
-    def _on_end(self, op) -> None:
+    def _on_end(self, op: Op) -> None:
+        op.end_handle = None  # popped: no cycle op <-> entry
         self.rm.op_ended(op)
         self.rec.piece(op, op.start, op.end, op.source)
         if self.bootstrap is not None:
             self.bootstrap.op_ended(op, self.now)
 
-    def _on_backlog(self, die) -> None:
+    def _on_backlog(self, die: int) -> None:
         commit_mod.flush_backlog(self, die, self._rng())

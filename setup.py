@@ -1,0 +1,99 @@
+"""Build hook: compile the engine's hot path with mypyc (docs/decisions.md 90).
+
+``pip install .`` / ``pip install -e .`` run this through setuptools (everything
+else about the package is in pyproject.toml). The listed modules are compiled
+to C extensions with mypyc (a C compiler is needed); the ``.py`` sources stay
+and are the pure-Python path:
+
+* ``NANDSEQGEN_PURE=1`` at build time skips compilation (pure package);
+* ``NANDSEQGEN_PURE=1`` at run time makes ``import nandseqgen`` load the
+  ``.py`` sources even when compiled modules are installed
+  (``nandseqgen/_pure.py``);
+* if mypyc is missing or compilation fails, the build warns and installs the
+  pure package (``nandseqgen.compiled()`` tells which one is running).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from setuptools import setup
+from setuptools.command.build_ext import build_ext
+
+# The engine's hot path (docs/performance.md, "Issue 11: compiled hot path").
+# Only these; everything else (config, outputs, checker, ...) stays Python.
+HOT = [
+    "nandseqgen/core/ops.py",
+    "nandseqgen/core/rng.py",
+    "nandseqgen/core/clock.py",
+    "nandseqgen/events.py",
+    "nandseqgen/resources/checks.py",
+    "nandseqgen/resources/effects.py",
+    "nandseqgen/resources/lanes.py",
+    "nandseqgen/resources/manager.py",
+    "nandseqgen/resources/reasons.py",
+    "nandseqgen/resources/status.py",
+    "nandseqgen/resources/suspend.py",
+    "nandseqgen/resources/timeline.py",
+    "nandseqgen/resources/txn.py",
+    "nandseqgen/scheduler/commit.py",
+    "nandseqgen/scheduler/metrics.py",
+    "nandseqgen/scheduler/scheduler.py",
+    "nandseqgen/proposer/chunks.py",
+    "nandseqgen/proposer/proposer.py",
+    "nandseqgen/proposer/table.py",
+    "nandseqgen/proposer/targets.py",
+    "nandseqgen/address/manager.py",
+    "nandseqgen/address/rules.py",
+    "nandseqgen/address/sampling.py",
+    "nandseqgen/outputs/recorder.py",
+    "nandseqgen/outputs/payload.py",
+]
+
+
+def _warn(msg: str) -> None:
+    print(f"nandseqgen setup: {msg}; installing the pure-Python package", file=sys.stderr)
+
+
+class OptionalBuildExt(build_ext):
+    """A failed C build leaves the pure-Python package instead of failing the install."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as exc:  # compiler missing or broken: stay pure
+            _warn(f"compiling the mypyc extensions failed ({exc})")
+            self._remove_partial()
+
+    def _remove_partial(self) -> None:
+        for ext in self.extensions:
+            for path in (self.get_ext_fullpath(ext.name),
+                         os.path.join(self.build_lib, self.get_ext_filename(ext.name))):
+                if os.path.exists(path):
+                    os.remove(path)
+        self.extensions = []
+
+
+def ext_modules() -> list:
+    if os.environ.get("NANDSEQGEN_PURE"):
+        return []
+    try:
+        from mypyc.build import mypycify
+    except ImportError:
+        _warn("mypyc is not available")
+        return []
+    try:
+        # Notes about unchecked bodies in imported (not compiled) modules would stop
+        # mypyc; the isolated build environment has no numpy, pandas, ... (their
+        # types are Any to mypyc anyway; tests/test_typing.py checks them).
+        return mypycify(["--disable-error-code=annotation-unchecked", "--ignore-missing-imports",
+                         *HOT], opt_level="3", only_compile_paths=HOT, group_name="nandseqgen")
+    except (Exception, SystemExit) as exc:  # a mypy error in a hot module
+        _warn(f"mypyc could not compile the hot path ({exc})")
+        return []
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--print-hot"]:  # for the Makefile
+    print(" ".join(HOT))
+else:
+    setup(ext_modules=ext_modules(), cmdclass={"build_ext": OptionalBuildExt})

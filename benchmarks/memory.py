@@ -67,7 +67,7 @@ def child(argv: list) -> tuple:
 def run_cli(config: str, until: float, seed: int, fmt: str, tmp: str) -> dict:
     out_dir = tempfile.mkdtemp(dir=tmp)
     argv = [sys.executable, "-m", "nandseqgen", "run", "--config", config, "--out", out_dir,
-            "--seed", str(seed), "--run-until", str(until), "--date", "000000",
+            "--seed", str(seed), "--run-until", str(until), "--date", "261130",
             "--no-progress", "--format", fmt]
     out, wall, rss, cpu = child(argv)
     ops = json.loads(out)["runs"][0]["ops"]

@@ -20,6 +20,7 @@ class ChunkWriter:
         self.fork = fork and hasattr(os, "fork")
         self.pid: int | None = None
         self.chunks = 0
+        self.held: list = []
 
     def submit(self, jobs: list) -> None:
         """``jobs``: ``(sink, convert, raw_rows)``; writes ``sink.write(convert(raw))``."""
@@ -42,12 +43,14 @@ class ChunkWriter:
             finally:
                 os._exit(code)
         self.pid = pid
+        self.held = jobs  # freed once the child is gone (no copy-on-write copies then)
 
     def wait(self) -> None:
         if self.pid is None:
             return
         _pid, status = os.waitpid(self.pid, 0)
         self.pid = None
+        self.held = []
         if status != 0:
             raise RuntimeError(f"output writer process failed (wait status {status})")
 

@@ -21,7 +21,9 @@ except ImportError:  # pure-Python install without mypy_extensions
 @mypyc_attr(allow_interpreted_subclasses=True)
 class Recorder:
     """Keeps every row in memory (``Simulation(keep="memory")``); the streaming
-    variant is :class:`nandseqgen.outputs.stream.StreamRecorder`."""
+    variant is :class:`nandseqgen.outputs.stream.StreamRecorder`, which sets
+    the limits below and overrides ``due`` / ``rollbacks_due`` (called only
+    when a buffer is full, so the per-row methods stay compiled)."""
 
     in_memory: ClassVar[bool] = True
 
@@ -40,11 +42,18 @@ class Recorder:
         self.rollbacks: list = []  # (tick, die, plane, key, op_name, base, reason, detail)
         self.bootstrap_rows: list = []
         self.n_sequence = 0
+        self.limit = 1 << 62  # sequence / rollback rows buffered before due()
+        self.props_limit = 1 << 62  # proposal keys counted before due()
+        self.last_start = 0  # start of the latest issued op: a lower bound of now
+        self.seg_end = 0  # latest end among the segments recorded
 
     # -------------------------------------------------------------- at commit
     def proposal(self, tick: int, die: int, plane: int, key_used: Any, key: Any,
                  op_name: str) -> None:
-        self.proposals[(tick, die, plane, op_name, key_used, key)] += 1
+        props = self.proposals
+        props[(tick, die, plane, op_name, key_used, key)] += 1
+        if len(props) >= self.props_limit:  # many refusals, few issued ops
+            self.due()
 
     def coverage(self, key_used: Any, op_name: str, position: float) -> None:
         b = min(int(position * self.bins), self.bins - 1)
@@ -53,6 +62,8 @@ class Recorder:
     def rollback(self, tick: int, die: int, plane: int, key: Any, op_name: str | None,
                  base: str | None, reason: str, detail: str | None) -> None:
         self.rollbacks.append((tick, die, plane, key, op_name, base, reason, detail))
+        if len(self.rollbacks) >= self.limit:
+            self.rollbacks_due()
 
     # ------------------------------------------------------------- execution
     def started(self, op: Op) -> None:
@@ -61,11 +72,14 @@ class Recorder:
         self.sequence.append((self.n_sequence, op.start, self.op_id[op.spec.name],
                               op.spec.name, op.uid, payload_fields(op)))
         self.n_sequence += 1
+        self.last_start = op.start
         if op.blocks:
             base, ct = op.spec.base.name, op.celltype
             page = -1 if op.page is None else op.page
             for b in op.blocks:
                 self.touch[(base, ct, op.die, b, page)] += 1
+        if len(self.sequence) >= self.limit:
+            self.due()
 
     def piece(self, op: Op, start: int, end: int, source: str) -> None:
         """One executed piece of an op (whole op, or a suspend/resume piece);
@@ -88,6 +102,15 @@ class Recorder:
     def segment(self, die: int, plane: int, row: tuple) -> None:
         start, end, base, state, uid, name = row
         self.seg_rows.append((start, end, die, plane, base, state, uid, name))
+        if end > self.seg_end:
+            self.seg_end = end
+
+    def due(self) -> None:
+        """A buffer reached its limit (never in memory: the limits are huge);
+        called from OP_START or a hook, never inside a prune."""
+
+    def rollbacks_due(self) -> None:
+        """The rollback buffer reached ``limit``."""
 
     # ------------------------------------------------------------ run end
     @property

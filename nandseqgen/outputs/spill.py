@@ -31,22 +31,25 @@ class ReorderBuffer:
 
     def ready(self, floor: int | None) -> tuple:
         rows = self.rows
-        if not rows:
-            return [], 0
-        lo = min(map(_start, rows))
         if floor is None:
-            w = 1 << 62
+            head, tail, w = rows[:], [], 1 << 62
         else:
-            w = min(floor - self.horizon, min(map(_start, rows[-TAIL:])))
-        if w <= self.done_below or lo >= w:
+            if len(rows) <= TAIL:
+                return [], 0
+            head, tail = rows[:-TAIL], rows[-TAIL:]  # every tail row starts at or after w
+            w = min(floor - self.horizon, min(map(_start, tail)))
+        if not head or w <= self.done_below:
+            return [], 0
+        lo = min(map(_start, head))
+        if lo >= w:
             return [], 0
         if lo < self.done_below:
             raise RuntimeError("streamed timeline row arrived after its place was written "
                                "(docs/performance.md, streaming outputs)")
-        out = rows[:]
-        rows[:] = [r for r in out if r[0] >= w]
-        self.done_below, self.first, self.count = w, lo, len(out) - len(rows)
-        return out, w
+        rows[:] = [r for r in head if r[0] >= w] + tail
+        self.done_below, self.first = w, lo
+        self.count = len(head) - (len(rows) - len(tail))
+        return head, w
 
 
 class PickleSpill:

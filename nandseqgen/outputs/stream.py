@@ -45,12 +45,11 @@ class StreamRecorder(Recorder):
         horizon = max((spec.ticks for spec in cfg.ops.values()), default=0) + 1
         self._ops = ReorderBuffer(self.op_rows, horizon)
         self._segs = ReorderBuffer(self.seg_rows, horizon)
-        self._props_limit = PROPOSAL_KEYS * self.chunk
+        self.limit = self.chunk
+        self.props_limit = PROPOSAL_KEYS * self.chunk
         self._rollbacks = PickleSpill()
         self.n_sequence = 0
         self.n_rollbacks = 0
-        self._now = 0  # start of the latest issued op: a lower bound of the engine's now
-        self._seg_end = 0  # latest end among the segments handed over
         self.paths: dict = {}
         self.index: dict = {}
         # Parquet goes through pyarrow (threads) in this process: no fork then
@@ -64,30 +63,13 @@ class StreamRecorder(Recorder):
             raise
 
     # ------------------------------------------------------------- recording
-    def started(self, op) -> None:
-        super().started(op)
-        self._now = op.start
-        if len(self.sequence) >= self.chunk:
-            self._flush(False)
+    def due(self) -> None:
+        self._flush(False)
 
-    def segment(self, die, plane, row) -> None:
-        start, end, base, state, uid, name = row
-        self.seg_rows.append((start, end, die, plane, base, state, uid, name))
-        if end > self._seg_end:
-            self._seg_end = end
-
-    def proposal(self, tick, die, plane, key_used, key, op_name) -> None:
-        props = self.proposals
-        props[(tick, die, plane, op_name, key_used, key)] += 1
-        if len(props) >= self._props_limit:  # many refusals, few issued ops
-            self._flush(False)
-
-    def rollback(self, tick, die, plane, key, op_name, base, reason, detail) -> None:
-        self.rollbacks.append((tick, die, plane, key, op_name, base, reason, detail))
-        if len(self.rollbacks) >= self.chunk:
-            self._rollbacks.add(self.rollbacks)
-            self.n_rollbacks += len(self.rollbacks)
-            self.rollbacks = []
+    def rollbacks_due(self) -> None:
+        self._rollbacks.add(self.rollbacks)
+        self.n_rollbacks += len(self.rollbacks)
+        self.rollbacks = []
 
     # ---------------------------------------------------------------- writing
     def _flush(self, final: bool) -> None:
@@ -100,13 +82,13 @@ class StreamRecorder(Recorder):
             self.outs["operation_sequence"].write_raw(seq, sequence_rows, us(seq[0][1]), jobs)
             self.sequence = []
         if final or len(self.op_rows) >= self.chunk:
-            rows, w = self._ops.ready(None if final else self._now)
+            rows, w = self._ops.ready(None if final else self.last_start)
             if rows:
                 self.outs["operation_timeline"].write_raw(rows, below(op_chunk, w),
                                                           us(self._ops.first), jobs,
                                                           self._ops.count)
         if final or len(self.seg_rows) >= self.chunk:
-            rows, w = self._segs.ready(None if final else self._seg_end)
+            rows, w = self._segs.ready(None if final else self.seg_end)
             if rows:
                 self.outs["op_state_timeline"].write_raw(rows, below(seg_chunk, w),
                                                          us(self._segs.first), jobs,
@@ -120,7 +102,7 @@ class StreamRecorder(Recorder):
         tick or later (a short tail, counted on) stay; the writer takes the
         counter and keeps the keys before that tick."""
         props = self.proposals
-        floor = (1 << 62) if final else self._now
+        floor = (1 << 62) if final else self.last_start
         tail = []
         for kv in reversed(props.items()):
             if kv[0][0] < floor:

@@ -82,6 +82,8 @@ def main() -> int:
     p.add_argument("--ops", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     p.add_argument("--configs", nargs="+", default=["project", "flat"])
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--modes", nargs="+", default=["uniform", "directed"],
+                   choices=["uniform", "directed"])
     p.add_argument("--json", default=None)
     p.add_argument("--plot", default=None, help="closure curves of the largest size (PNG)")
     p.add_argument("--from", dest="sources", nargs="+", default=None, metavar="JSON",
@@ -100,6 +102,8 @@ def main() -> int:
         cfg = configs()[name]
         for n in args.ops:
             for mode, c in (("uniform", cfg), ("directed", directed(cfg))):
+                if mode not in args.modes:
+                    continue
                 row = {"config": name, "mode": mode, "target_ops": n, "seed": args.seed,
                        **measure(c, args.seed, n)}
                 rows.append(row)

@@ -20,6 +20,7 @@ from .outputs import Recorder
 from .proposer import PhaseSampler, Proposer
 from .resources import ResourceManager
 from .result import RunResult
+from .run_end import flush_read_latches
 from .scheduler import Scheduler
 from .scheduler import commit as commit_mod
 
@@ -114,7 +115,7 @@ class Simulation:
             return None
         from .coverage import DirectedSteer, build_space
         steer = DirectedSteer(self.cfg, self.sampler, self.rm,
-                              build_space(self.cfg, self.phase_table), knobs)
+                              build_space(self.cfg, self.phase_table), knobs, self.am)
         self.proposer.steer = steer
         return steer
 
@@ -168,6 +169,8 @@ class Simulation:
         try:
             with deferred_full_gc():  # the engine makes no cycles (core/gcdefer.py)
                 summary = s.run(None, max_hooks=max_hooks, progress=progress)
+                if s.q.peek_tick() is None and flush_read_latches(self):  # rule 15 (run_end.py)
+                    summary = {**s.run(None), "hooks_executed": summary["hooks_executed"]}
             rec.close()
         except BaseException:
             rec.abort()

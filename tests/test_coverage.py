@@ -152,6 +152,7 @@ def test_merged_space_is_reachable_where_any_site_says_so(small_cfg):
     ({"strength": -1}, "policies.coverage_directed.strength"),
     ({"enabled": "yes"}, "policies.coverage_directed.enabled"),
     ({"strenght": 1}, "policies.coverage_directed.strenght"),
+    ({"chain_gain": -2}, "policies.coverage_directed.chain_gain"),
     ("on", "policies.coverage_directed"),
 ])
 def test_bad_directed_knobs_name_the_key(small_cfg, value, path):
@@ -175,9 +176,11 @@ def _plain(value):
 
 def test_directed_knobs_parse(small_cfg):
     on = with_changes(small_cfg, {"policies": {"coverage_directed": {"enabled": True,
-                                                                     "strength": 2}}})
+                                                                     "strength": 2,
+                                                                     "chain_gain": 0}}})
     knobs = on.policies.coverage_directed
     assert knobs.enabled and knobs.strength == 2.0 and knobs.key_gain == 1.0
+    assert knobs.chain_gain == 0.0 and small_cfg.policies.coverage_directed.chain_gain == 4.0
     assert not small_cfg.policies.coverage_directed.enabled
     assert on.config_hash != small_cfg.config_hash
 

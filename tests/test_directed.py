@@ -68,8 +68,11 @@ def test_directed_resume_from_snapshot_equals_uninterrupted_run(tmp_path, dcfg):
 @pytest.mark.parametrize("which", ["project", "flat"])
 def test_directed_soak_zero_violations(which, seed, project_cfg, reference_cfg):
     cfg = directed(project_cfg if which == "project" else flat_mix(reference_cfg))
-    result = Simulation(cfg, seed=seed).run(40_000 if which == "project" else 150_000)
+    # flat mix: long enough for the precondition chains (erase, program, read) to run
+    result = Simulation(cfg, seed=seed).run(40_000 if which == "project" else 1_500_000)
     assert len(result.sequence) >= 1000
+    kinds = {cfg.ops[n].base.role.kind for n in result.sequence["op_name"].unique()}
+    assert {"erase", "program_final", "read"} <= kinds, kinds
     report = check_frames(result.sequence, result.operations, cfg, result.op_states)
     assert report.ok, report.violations.head(10).to_string()
     assert report.summary()["checked"].sum() > 0
@@ -86,7 +89,7 @@ def test_directed_hits_more_cells_than_uniform(reference_cfg):
 
 
 def test_steer_reweights_only_the_candidates_and_rebuilds_on_level_changes(dcfg):
-    cfg = directed(dcfg, key_gain=0, success_gain=0, reset_scale=1, strength=1)
+    cfg = directed(dcfg, key_gain=0, success_gain=0, reset_scale=1, strength=1, chain_gain=0)
     sim = Simulation(cfg, seed=2)
     steer, key = sim.steer, "DEFAULT"
     plain = sim.sampler.dist(key, 0)
@@ -152,3 +155,24 @@ def test_panel_directed_toggle_and_strength(project_cfg):
     assert knobs.enabled and knobs.strength == 2.0
     same = Simulation(directed(with_changes(project_cfg, SMALL), strength=2.0), seed=3).run(4_000)
     assert p.result.sequence.equals(same.sequence)
+
+
+def test_run_end_outputs_read_data_left_in_a_latch(reference_cfg):
+    """A cache_read_end has no DOUT follow-up in the reference config: a run
+    that ends before a proposal outputs its data gets one DOUT per plane at the
+    end (rule 15, docs/decisions.md 95). Without it the checker flags the read."""
+    cfg = directed(flat_mix(reference_cfg))
+    result = Simulation(cfg, seed=0).run(1_500_000)
+    ops = result.operations
+    flushed = set(ops.loc[ops["source"] == "run_end", "op_uid"])
+    assert flushed, "seed 0 ends with read data in a latch"
+    assert {cfg.ops[n].base.role.kind for n in ops.loc[ops["op_uid"].isin(flushed), "op_name"]} \
+        == {"dout"}
+    report = check_frames(result.sequence, ops, cfg, result.op_states)
+    assert report.ok, report.violations.head(10).to_string()
+    seq = result.sequence[~result.sequence["op_uid"].isin(flushed)]
+    states = result.op_states
+    if "op_uid" in states.columns:
+        states = states[~states["op_uid"].isin(flushed)]
+    bare = check_frames(seq, ops[~ops["op_uid"].isin(flushed)], cfg, states)
+    assert "read_latch_dout" in set(bare.violations["rule"]), bare.violations.head()

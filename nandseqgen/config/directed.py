@@ -7,7 +7,7 @@ from .model import Directed
 from .values import boolean, mapping, number
 
 PATH = ("policies", "coverage_directed")
-_NUMBERS = ("strength", "key_gain", "success_gain", "reset_scale")
+_NUMBERS = ("strength", "key_gain", "success_gain", "reset_scale", "chain_gain")
 
 
 def directed_knobs(diag: Diagnostics, raw) -> Directed:

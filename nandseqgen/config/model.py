@@ -35,6 +35,7 @@ class Directed:
     key_gain: float = 1.0  # extra weight for bases whose own keys still have holes
     success_gain: float = 1.0  # weight x 2**(-success_gain * log2(tries / successes))
     reset_scale: float = 0.1  # weight x this for RESET names (they abort ops in progress)
+    chain_gain: float = 4.0  # weight x (1 + this) for names whose address precondition holds
 
 
 @dataclass(frozen=True)

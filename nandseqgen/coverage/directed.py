@@ -7,6 +7,11 @@ every forbidden base, so validity is untouched) toward cells
 
     w(name) = p(name) * 2 ** -(strength * level(cell) + success_gain * miss(name))
                       * (1 + key_gain * hole(base)) * (reset_scale if a RESET name)
+                      * chain(name, hook plane's address context, key)
+
+``chain`` (``chain.py``, ``chain_gain``) boosts the names whose address
+precondition holds on the hook plane (a name so boosted is exempt from
+``miss``), steers erases, and leads planes out of cache loops.
 
 ``level`` is the bit length of the cell's commit count (0 for an empty cell, 1
 for one hit, 2 for 2-3, 3 for 4-7 ...); ``miss`` is floor(log2((tries + 2) /
@@ -27,6 +32,7 @@ from __future__ import annotations
 from itertools import accumulate
 
 from ..config.model import DEFAULT_KEY
+from .chain import chain_factor, plane_context
 
 _HOLE_STEPS = 8
 
@@ -34,9 +40,12 @@ _HOLE_STEPS = 8
 class DirectedSteer:
     """Counts of the proposer's own tries, and the reweighted tables."""
 
-    def __init__(self, cfg, sampler, rm, space, knobs):
-        self.sampler, self.rm, self.space = sampler, rm, space
+    def __init__(self, cfg, sampler, rm, space, knobs, am=None):
+        self.sampler, self.rm, self.space, self.am = sampler, rm, space, am
         self.strength, self.key_gain = knobs.strength, knobs.key_gain
+        self.chain_gain = knobs.chain_gain if am is not None else 0.0
+        self._ct = {n: am.ct_index[s.celltype] for n, s in cfg.ops.items()} if am else {}
+        self._enters = {b.name: b.role.cache_enter for b in cfg.bases.values()}
         self.success_gain, self.reset_scale = knobs.success_gain, knobs.reset_scale
         self._resets = frozenset(n for n, spec in cfg.ops.items() if spec.base.role.kind == "reset")
         self.nbins, self.planes = cfg.policies.input_time_bins, cfg.topology.planes
@@ -65,17 +74,19 @@ class DirectedSteer:
         pos = self.rm.tl[die * self.planes + plane].position(now, key)
         return min(int(pos * self.nbins), self.nbins - 1)
 
-    def dist(self, key: str, forbidden: int, b: int):
-        """(specs, cumulative weights) like ``PhaseSampler.dist``, reweighted."""
+    def dist(self, key: str, forbidden: int, b: int, die: int = 0, plane: int = 0):
+        """(specs, cumulative weights) like ``PhaseSampler.dist``, reweighted;
+        ``die``, ``plane``: the hook's, for the precondition context."""
         sampler = self.sampler
         if sampler.rows is not sampler.base_rows:  # bootstrap overlay: not steered
             return sampler.dist(key, forbidden)
-        ck = (key, forbidden, b)
+        ctx = plane_context(self.am, die, plane) if self.chain_gain else None
+        ck = (key, forbidden, b, ctx)
         stamp = (self.version.get((key, b), 0), self.epoch)
         hit = self._cache.get(ck)
         if hit is not None and hit[0] == stamp:
             return hit[1] or None
-        out = self._build(key, forbidden, b)
+        out = self._build(key, forbidden, b, ctx)
         self._cache[ck] = (stamp, out)
         return out or None
 
@@ -127,7 +138,7 @@ class DirectedSteer:
                 push(t)
 
     # ------------------------------------------------------------ internals
-    def _build(self, key, forbidden, b):
+    def _build(self, key, forbidden, b, ctx):
         plain = self.sampler.dist(key, forbidden)
         if not plain:
             return ()
@@ -135,9 +146,13 @@ class DirectedSteer:
         level, miss, hole, resets = self.level, self.miss, self._hole, self._resets
         s, sg, gain = self.strength, self.success_gain, self.key_gain
         weights, prev = [], 0.0
+        entered = self._enters.get(key.rsplit(".", 1)[0])
         for spec, c in zip(specs, cum):
             name = spec.name
-            w = (c - prev) * 2.0 ** -(s * level.get((key, name, b), 0) + sg * miss.get(name, 0))
+            f, ready = (1.0, False) if ctx is None else chain_factor(
+                spec, self._ct[name], self.am.none_ct, ctx, self.chain_gain, entered)
+            m = 0 if ready else miss.get(name, 0)
+            w = (c - prev) * f * 2.0 ** -(s * level.get((key, name, b), 0) + sg * m)
             prev = c
             if gain:
                 w *= 1.0 + gain * hole.get(spec.base.name, 0) / _HOLE_STEPS

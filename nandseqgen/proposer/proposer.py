@@ -72,7 +72,7 @@ class Proposer:
             dist = self.sampler.dist(used, forbidden)
         else:  # coverage-directed: same candidates, other weights (docs/coverage.md)
             b = steer.bin_of(die, plane, now, key)
-            dist = steer.dist(used, forbidden, b)
+            dist = steer.dist(used, forbidden, b, die, plane)
         if dist is None:
             res.reason = "no_candidate"
             return res

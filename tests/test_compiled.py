@@ -33,13 +33,18 @@ print(json.dumps({"compiled": nandseqgen.compiled(), "manager": manager.__file__
 """
 
 
-def _child(config: str, out: str, until: float, pure: bool) -> dict:
+def _python(code: str, args: list, pure: bool) -> dict:
+    """Run ``code`` in a fresh interpreter (pure or compiled path); -> its last JSON line."""
     env = {k: v for k, v in os.environ.items() if k != "NANDSEQGEN_PURE"}
     if pure:
         env["NANDSEQGEN_PURE"] = "1"
-    run = subprocess.run([sys.executable, "-c", CHILD, config, out, str(until)], env=env,
+    run = subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env,
                          cwd=ROOT, capture_output=True, text=True, check=True)
     return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def _child(config: str, out: str, until: float, pure: bool) -> dict:
+    return _python(CHILD, [config, out, until], pure)
 
 
 def _files(folder: str) -> dict:
@@ -97,12 +102,7 @@ print(json.dumps({"compiled": nandseqgen.compiled(), "sweep": sweep.__file__,
 
 
 def _check_child(out: str, config: str, chunk: int, pure: bool) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "NANDSEQGEN_PURE"}
-    if pure:
-        env["NANDSEQGEN_PURE"] = "1"
-    run = subprocess.run([sys.executable, "-c", CHECK_CHILD, out, config, str(chunk)], env=env,
-                         cwd=ROOT, capture_output=True, text=True, check=True)
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return _python(CHECK_CHILD, [out, config, chunk], pure)
 
 
 def _broken_run(tmp_path) -> str:

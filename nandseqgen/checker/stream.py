@@ -42,6 +42,14 @@ CHUNK_OPS = 5000
 TAIL_SEGMENTS = 3
 
 
+
+def _tick_at(row: list, i: int) -> int | None:
+    """The time cell ``row[i]`` in ticks; None when missing or malformed."""
+    try:
+        return to_tick(row[i])
+    except (IndexError, TypeError, ValueError):
+        return None
+
 class Fallback(Exception):
     """The files cannot be cut into chunks: check them whole instead."""
 
@@ -73,10 +81,7 @@ class CsvStream:
             self.line += 1
             if not row:
                 continue
-            try:
-                t = to_tick(row[ti])
-            except (IndexError, TypeError, ValueError):
-                t = None
+            t = _tick_at(row, ti)
             if t is None:
                 raise Fallback(f"{self.path} line {self.line}: no time")
             self.head = (t, row)
@@ -98,10 +103,7 @@ class CsvStream:
         block.extend(islice(self.reader, n - 1))
         block = [r for r in block if r]
         ti = self.ti
-        try:
-            times = [to_tick(r[ti]) for r in block]
-        except (IndexError, TypeError, ValueError):
-            times = [None]
+        times = [_tick_at(r, ti) for r in block]
         if None in times:
             raise Fallback(f"{self.path} before line {self.reader.line_num}: a row without time")
         self.line = self.reader.line_num
@@ -117,10 +119,7 @@ class CsvStream:
             advance()
             out.append(row)
             if ei is not None:
-                try:
-                    e = to_tick(row[ei])
-                except (IndexError, TypeError, ValueError):
-                    e = None
+                e = _tick_at(row, ei)
                 if e is None:
                     raise Fallback(f"{self.path}: row without end")
                 if e > hz:

@@ -81,21 +81,22 @@ class StreamRecorder(Recorder):
         if seq:
             self.outs["operation_sequence"].write_raw(seq, sequence_rows, us(seq[0][1]), jobs)
             self.sequence = []
-        if final or len(self.op_rows) >= self.chunk:
-            rows, w = self._ops.ready(None if final else self.last_start)
-            if rows:
-                self.outs["operation_timeline"].write_raw(rows, below(op_chunk, w),
-                                                          us(self._ops.first), jobs,
-                                                          self._ops.count)
-        if final or len(self.seg_rows) >= self.chunk:
-            rows, w = self._segs.ready(None if final else self.seg_end)
-            if rows:
-                self.outs["op_state_timeline"].write_raw(rows, below(seg_chunk, w),
-                                                         us(self._segs.first), jobs,
-                                                         self._segs.count)
+        self._flush_timeline("operation_timeline", self._ops, op_chunk, self.last_start,
+                             final, jobs)
+        self._flush_timeline("op_state_timeline", self._segs, seg_chunk, self.seg_end,
+                             final, jobs)
         if final or len(self.proposals) >= self.chunk:
             self._flush_proposals(final, jobs)
         self.writer.submit(jobs)
+
+    def _flush_timeline(self, table: str, buf: ReorderBuffer, convert, floor: int,
+                        final: bool, jobs: list) -> None:
+        """The final rows of a timeline's reorder buffer, once it holds a chunk."""
+        if final or len(buf.rows) >= self.chunk:
+            rows, w = buf.ready(None if final else floor)
+            if rows:
+                self.outs[table].write_raw(rows, below(convert, w), us(buf.first), jobs,
+                                           buf.count)
 
     def _flush_proposals(self, final: bool, jobs: list) -> None:
         """Keys are inserted in time order: those of the latest issued op's

@@ -46,7 +46,7 @@ def test_streamed_run_writes_the_bytes_of_an_in_memory_run(which, fork, tmp_path
                                                            monkeypatch):
     cfg = project_cfg if which == "project" else reference_cfg
     if not fork:
-        monkeypatch.setattr(stream, "ChunkWriter", lambda fork: ChunkWriter(fork=False))
+        monkeypatch.setattr(stream, "ChunkWriter", lambda sinks, fork: ChunkWriter(sinks, fork=False))
     until = 60_000 if which == "project" else 250_000  # a few thousand ops each
     mem = Simulation(cfg, seed=5, keep="memory").run(until)
     mem.write(str(tmp_path / "mem"), "261130")

@@ -1,56 +1,114 @@
-"""Formatting CSV chunks off the engine's core: each chunk of raw rows is
-turned into text and appended by a short-lived forked child, while the
-parent simulates on (docs/performance.md, "Streaming outputs").
+"""Formatting CSV chunks off the engine's core: one writer process, forked at
+the first chunk of a run, turns raw rows into text and appends them while the
+parent simulates on (docs/performance.md, "Streaming outputs";
+docs/decisions.md 100).
 
-One child at a time: the parent waits for the previous one before it forks
-the next, so chunks of a file land in order and the bytes are exactly those
-the parent would write itself. Where ``os.fork`` is missing, or ``inline``
-is asked for, the parent writes them.
+The parent hands a chunk over as bytes: the converters (pickled, a few
+hundred bytes) and the raw rows (``marshal``, the cheapest serialiser of
+tuples of ints and strings) in a memory file, and their lengths through a
+pipe; the child answers one byte per chunk. One chunk in flight: the parent
+waits for the answer before it sends the next, so chunks land in order, a
+file's offset is final when the parent reads it, and the bytes are exactly
+those the parent would write itself. A child forked per chunk (the first
+design) made the engine process pay a copy-on-write fault for every page it
+wrote after each fork. Where ``os.fork`` is missing, or ``fork`` is off, the
+parent writes the chunks itself.
 """
 from __future__ import annotations
 
 import contextlib
 import gc
+import marshal
 import os
+import pickle
 import signal
+import struct
+import sys
+import tempfile
+import traceback
+
+_HEAD = struct.Struct("<QQ")  # converters' length, rows' length (0, 0: stop)
+_OK = b"\x00"
+
+
+def _memory_file() -> int:
+    if hasattr(os, "memfd_create"):
+        return os.memfd_create("nandseqgen-chunks", os.MFD_CLOEXEC)
+    with tempfile.TemporaryFile() as fh:  # pragma: no cover - no memfd (not Linux)
+        return os.dup(fh.fileno())
+
+
+def _read_exact(fd: int, n: int, offset: int | None = None) -> bytes:
+    """``n`` bytes from a pipe (``offset`` None) or a file at ``offset``; fewer at EOF."""
+    parts, got = [], 0
+    while got < n:
+        part = os.read(fd, n - got) if offset is None else os.pread(fd, n - got, offset + got)
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
+def _write_all(fd: int, data, offset: int | None = None) -> None:
+    view = memoryview(data)
+    pos = 0
+    while pos < len(view):
+        part = view[pos:]
+        pos += os.write(fd, part) if offset is None else os.pwrite(fd, part, offset + pos)
 
 
 class ChunkWriter:
-    def __init__(self, fork: bool = True):
+    """``sinks``: name -> object with ``write(rows)``, fixed for the writer's
+    life (the child is forked with them)."""
+
+    def __init__(self, sinks: dict, fork: bool = True):
+        self.sinks = sinks
         self.fork = fork and hasattr(os, "fork")
         self.pid: int | None = None
+        self.pending = False
         self.chunks = 0
-        self.held: list = []
+        self._fds: tuple = ()  # control pipe (write end), answer pipe (read end), memory file
 
     def submit(self, jobs: list) -> None:
-        """``jobs``: ``(sink, convert, raw_rows)``; writes ``sink.write(convert(raw))``."""
+        """``jobs``: ``(name, convert, raw_rows)``; writes ``sinks[name].write(convert(raw))``.
+        ``convert`` must pickle (a module-level function or a ``partial`` of one)
+        and ``raw`` be a list of tuples (or a dict) of ints, strings and None."""
         self.wait()
         if not jobs:
             return
         self.chunks += 1
         if not self.fork:
-            for sink, convert, raw in jobs:
-                sink.write(convert(raw))
+            for name, convert, raw in jobs:
+                self.sinks[name].write(convert(raw))
             return
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child (coverage cannot see it)
-            code = 1
-            try:
-                gc.disable()  # touching every object would copy the parent's pages
-                for sink, convert, raw in jobs:
-                    sink.write(convert(raw))
-                code = 0
-            finally:
-                os._exit(code)
-        self.pid = pid
-        self.held = jobs  # freed once the child is gone (no copy-on-write copies then)
+        if self.pid is None:
+            self._start()
+        head = pickle.dumps([(name, convert) for name, convert, _raw in jobs],
+                            protocol=pickle.HIGHEST_PROTOCOL)
+        body = marshal.dumps([raw if type(raw) is list else dict(raw) for _n, _c, raw in jobs])
+        ctrl, _answer, data = self._fds
+        _write_all(data, head, 0)
+        _write_all(data, body, len(head))
+        self.pending = True
+        _write_all(ctrl, _HEAD.pack(len(head), len(body)))
 
     def wait(self) -> None:
+        """Until the chunk in flight is written (the child's answer)."""
+        if not self.pending:
+            return
+        self.pending = False
+        if os.read(self._fds[1], 1) != _OK:  # EOF: the child is gone
+            status = self._reap()
+            raise RuntimeError(f"output writer process failed (wait status {status})")
+
+    def close(self) -> None:
+        """Wait for the last chunk, then stop the child."""
         if self.pid is None:
             return
-        _pid, status = os.waitpid(self.pid, 0)
-        self.pid = None
-        self.held = []
+        self.wait()
+        _write_all(self._fds[0], _HEAD.pack(0, 0))
+        status = self._reap()
         if status != 0:
             raise RuntimeError(f"output writer process failed (wait status {status})")
 
@@ -59,5 +117,52 @@ class ChunkWriter:
             return
         with contextlib.suppress(OSError):
             os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        self.pid = None
+        self._reap()
+
+    # ----------------------------------------------------------- the child
+    def _start(self) -> None:
+        ctrl_r, ctrl_w = os.pipe()
+        ans_r, ans_w = os.pipe()
+        data = _memory_file()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child (coverage cannot see it)
+            os.close(ctrl_w)
+            os.close(ans_r)
+            self._serve(ctrl_r, ans_w, data)
+        os.close(ctrl_r)
+        os.close(ans_w)
+        self.pid, self._fds = pid, (ctrl_w, ans_r, data)
+
+    def _serve(self, ctrl: int, answer: int, data: int) -> None:  # pragma: no cover - child
+        code = 1
+        try:
+            gc.disable()  # a full collection would touch (and copy) every page shared with the parent
+            while True:
+                head = _read_exact(ctrl, _HEAD.size)
+                n_conv, n_rows = _HEAD.unpack(head) if len(head) == _HEAD.size else (0, 0)
+                if n_conv == 0:  # stop, or EOF: the parent is gone
+                    code = 0 if head else 1
+                    break
+                blob = _read_exact(data, n_conv + n_rows, 0)
+                converters = pickle.loads(blob[:n_conv])
+                raws = marshal.loads(blob[n_conv:])
+                del blob
+                for (name, convert), raw in zip(converters, raws):
+                    self.sinks[name].write(convert(raw))
+                del raws
+                _write_all(answer, _OK)
+        except BaseException:
+            traceback.print_exc(file=sys.stderr)
+        finally:
+            os._exit(code)
+
+    def _reap(self) -> int:
+        pid, self.pid, self.pending = self.pid, None, False
+        for fd in self._fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._fds = ()
+        if pid is None:
+            return 0
+        _pid, status = os.waitpid(pid, 0)
+        return status

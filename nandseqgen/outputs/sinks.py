@@ -47,7 +47,7 @@ def _temp(path: str):
 
 
 class CsvSink:
-    """Written through its raw file descriptor only, so that a forked writer
+    """Written through its raw file descriptor only, so that the forked writer
     (:mod:`.forkwrite`) and the parent share one file offset."""
 
     def __init__(self, path: str, columns: tuple):
@@ -181,9 +181,9 @@ class TableOut:
 
     def write_raw(self, raw, convert, first_us, jobs, n: int | None = None) -> None:
         """Raw rows: the Parquet copy is converted here; the CSV here too when
-        ``jobs`` is None, else ``(sink, convert, raw)`` goes to ``jobs`` for a
-        :class:`.forkwrite.ChunkWriter` (waited for before this call, so the
-        file offset is final). ``first_us``: the first row's time; ``n``: the
+        ``jobs`` is None, else ``(table, convert, raw)`` goes to ``jobs`` for a
+        :class:`.forkwrite.ChunkWriter` whose sink ``table`` is this CSV sink
+        (waited for before this call, so the file offset is final). ``first_us``: the first row's time; ``n``: the
         rows ``convert`` makes of ``raw`` (default ``len(raw)``)."""
         if not raw:
             return
@@ -199,7 +199,7 @@ class TableOut:
             if jobs is None or rows is not None:
                 csv_sink.write(rows if rows is not None else convert(raw))
             else:
-                jobs.append((csv_sink, convert, raw))
+                jobs.append((self.table, convert, raw))
         self.rows += len(raw) if n is None else n
 
     def commit(self) -> dict:

@@ -13,7 +13,7 @@ from .atomic import fsync_dir
 from .recorder import Recorder
 from .sinks import TableOut
 from .forkwrite import ChunkWriter
-from .spill import PickleSpill, ReorderBuffer
+from .spill import RowSpill, ReorderBuffer
 from .tables import (TABLES, below, input_time_rows, op_chunk, proposals_below, seg_chunk,
                      sequence_rows, touch_rows, us)
 
@@ -47,20 +47,22 @@ class StreamRecorder(Recorder):
         self._segs = ReorderBuffer(self.seg_rows, horizon)
         self.limit = self.chunk
         self.props_limit = PROPOSAL_KEYS * self.chunk
-        self._rollbacks = PickleSpill()
+        self._rollbacks = RowSpill()
         self.n_sequence = 0
         self.n_rollbacks = 0
         self.paths: dict = {}
         self.index: dict = {}
-        # Parquet goes through pyarrow (threads) in this process: no fork then
-        self.writer = ChunkWriter(fork=fork and fmt == "csv")
         self.outs: dict = {}
+        self.writer = ChunkWriter({}, fork=False)
         try:
             for t in TABLES:
                 self.outs[t] = TableOut(out_dir, t, date, run_index, fmt)
         except BaseException:
             self.abort()
             raise
+        # Parquet goes through pyarrow (threads) in this process: no fork then
+        self.writer = ChunkWriter({t: out.sinks["csv"] for t, out in self.outs.items()
+                                   if "csv" in out.sinks}, fork=fork and fmt == "csv")
 
     # ------------------------------------------------------------- recording
     def due(self) -> None:
@@ -124,7 +126,7 @@ class StreamRecorder(Recorder):
             self.outs["address_touch_count"].write(touch_rows(self.touch))
             self.outs["op_state_name_input_time_count"].write(
                 input_time_rows(self.input_time, self.bins))
-            self.writer.wait()
+            self.writer.close()
         except BaseException:
             self.abort()
             raise

@@ -6,10 +6,12 @@ docs/decisions.md 100).
 The parent hands a chunk over as bytes: the converters (pickled, a few
 hundred bytes) and the raw rows (``marshal``, the cheapest serialiser of
 tuples of ints and strings) in a memory file, and their lengths through a
-pipe; the child answers one byte per chunk. One chunk in flight: the parent
+pipe; the child answers with the first time and the number of rows it wrote
+per table (the parent keeps the index). One chunk in flight: the parent
 waits for the answer before it sends the next, so chunks land in order, a
 file's offset is final when the parent reads it, and the bytes are exactly
-those the parent would write itself. A child forked per chunk (the first
+those the parent would write itself. The converters may keep state on the
+writer's side (the timelines' reorder buffers, decision 101). A child forked per chunk (the first
 design) made the engine process pay a copy-on-write fault for every page it
 wrote after each fork. Where ``os.fork`` is missing, or ``fork`` is off, the
 parent writes the chunks itself.
@@ -28,7 +30,7 @@ import tempfile
 import traceback
 
 _HEAD = struct.Struct("<QQ")  # converters' length, rows' length (0, 0: stop)
-_OK = b"\x00"
+_SIZE = struct.Struct("<Q")  # length of an answer
 
 
 def _memory_file() -> int:
@@ -59,28 +61,31 @@ def _write_all(fd: int, data, offset: int | None = None) -> None:
 
 
 class ChunkWriter:
-    """``sinks``: name -> object with ``write(rows)``, fixed for the writer's
+    """``outs``: table name -> :class:`.sinks.TableOut`, fixed for the writer's
     life (the child is forked with them)."""
 
-    def __init__(self, sinks: dict, fork: bool = True):
-        self.sinks = sinks
+    def __init__(self, outs: dict, fork: bool = True):
+        self.outs = outs
         self.fork = fork and hasattr(os, "fork")
         self.pid: int | None = None
-        self.pending = False
+        self.inflight: list | None = None  # (table, offset) of the chunk being written
         self.chunks = 0
+        self.state: dict = {}  # table -> the converter's own state (writer side)
         self._fds: tuple = ()  # control pipe (write end), answer pipe (read end), memory file
 
     def submit(self, jobs: list) -> None:
-        """``jobs``: ``(name, convert, raw_rows)``; writes ``sinks[name].write(convert(raw))``.
-        ``convert`` must pickle (a module-level function or a ``partial`` of one)
-        and ``raw`` be a list of tuples (or a dict) of ints, strings and None."""
+        """``jobs``: ``(table, convert, raw)``: ``convert(raw, state)`` gives the rows
+        to write to ``outs[table]`` (``state``: a dict per table, kept where the
+        writing happens). ``convert`` must pickle (module-level functions and
+        ``partial`` of them) and ``raw`` be a list (or dict) of tuples of ints,
+        strings and None."""
         self.wait()
         if not jobs:
             return
         self.chunks += 1
+        offsets = [(name, self.outs[name].offset()) for name, _c, _r in jobs]
         if not self.fork:
-            for name, convert, raw in jobs:
-                self.sinks[name].write(convert(raw))
+            self._note(offsets, self._apply(jobs))
             return
         if self.pid is None:
             self._start()
@@ -90,24 +95,41 @@ class ChunkWriter:
         ctrl, _answer, data = self._fds
         _write_all(data, head, 0)
         _write_all(data, body, len(head))
-        self.pending = True
+        self.inflight = offsets
         _write_all(ctrl, _HEAD.pack(len(head), len(body)))
+
+    def _apply(self, jobs) -> list:
+        """Write the chunk (here, or in the child) -> [(first time, rows)] per job."""
+        done = []
+        for name, convert, raw in jobs:
+            out = self.outs[name]
+            rows = convert(raw, self.state.setdefault(name, {}))
+            out.write_rows(rows)
+            done.append((out.first_time(rows), len(rows)))
+        return done
+
+    def _note(self, offsets: list, done: list) -> None:
+        for (name, offset), (first, n) in zip(offsets, done):
+            self.outs[name].note(first, offset, n)
 
     def wait(self) -> None:
         """Until the chunk in flight is written (the child's answer)."""
-        if not self.pending:
+        if self.inflight is None:
             return
-        self.pending = False
-        if os.read(self._fds[1], 1) != _OK:  # EOF: the child is gone
+        offsets, self.inflight = self.inflight, None
+        size = _read_exact(self._fds[1], _SIZE.size)
+        if len(size) < _SIZE.size:  # EOF: the child is gone
             status = self._reap()
             raise RuntimeError(f"output writer process failed (wait status {status})")
+        self._note(offsets, marshal.loads(_read_exact(self._fds[1], _SIZE.unpack(size)[0])))
 
     def close(self) -> None:
         """Wait for the last chunk, then stop the child."""
         if self.pid is None:
             return
         self.wait()
-        _write_all(self._fds[0], _HEAD.pack(0, 0))
+        with contextlib.suppress(OSError):  # a dead child is reported below
+            _write_all(self._fds[0], _HEAD.pack(0, 0))
         status = self._reap()
         if status != 0:
             raise RuntimeError(f"output writer process failed (wait status {status})")
@@ -147,17 +169,17 @@ class ChunkWriter:
                 converters = pickle.loads(blob[:n_conv])
                 raws = marshal.loads(blob[n_conv:])
                 del blob
-                for (name, convert), raw in zip(converters, raws):
-                    self.sinks[name].write(convert(raw))
+                done = marshal.dumps(self._apply([(name, convert, raw) for (name, convert), raw
+                                                  in zip(converters, raws)]))
                 del raws
-                _write_all(answer, _OK)
+                _write_all(answer, _SIZE.pack(len(done)) + done)
         except BaseException:
             traceback.print_exc(file=sys.stderr)
         finally:
             os._exit(code)
 
     def _reap(self) -> int:
-        pid, self.pid, self.pending = self.pid, None, False
+        pid, self.pid, self.inflight = self.pid, None, None
         for fd in self._fds:
             with contextlib.suppress(OSError):
                 os.close(fd)

@@ -177,30 +177,32 @@ class TableOut:
 
     def write(self, rows: list) -> None:
         """Converted rows, written here and now (counter tables, in-memory runs)."""
-        self.write_raw(rows, _same, None, None)
+        self.note(self.first_time(rows), self.offset(), len(rows))
+        self.write_rows(rows)
 
-    def write_raw(self, raw, convert, first_us, jobs, n: int | None = None) -> None:
-        """Raw rows: the Parquet copy is converted here; the CSV here too when
-        ``jobs`` is None, else ``(table, convert, raw)`` goes to ``jobs`` for a
-        :class:`.forkwrite.ChunkWriter` whose sink ``table`` is this CSV sink
-        (waited for before this call, so the file offset is final). ``first_us``: the first row's time; ``n``: the
-        rows ``convert`` makes of ``raw`` (default ``len(raw)``)."""
-        if not raw:
-            return
+    # The streaming recorder splits ``write`` in two (docs/decisions.md 101):
+    # the writer process formats and writes (``write_rows``), the engine
+    # process keeps the index (``offset`` before the chunk, ``note`` after).
+    def write_rows(self, rows: list) -> None:
+        """Converted rows to every file of the table."""
+        if rows:
+            for sink in self.sinks.values():
+                sink.write(rows)
+
+    def first_time(self, rows: list):
+        """The time of the first of ``rows`` (None: no time axis or no rows)."""
+        return rows[0][self._time_col] if rows and self._time_col is not None else None
+
+    def offset(self) -> int:
+        """Byte offset where the CSV's next row starts (-1: no CSV)."""
         csv_sink = self.sinks.get("csv")
-        if self._time_col is not None and csv_sink is not None:
-            t0 = first_us if first_us is not None else raw[0][self._time_col]
-            self.index.append((t0, csv_sink.offset(), self.rows))
-        rows = None
-        if "parquet" in self.sinks:
-            rows = convert(raw)
-            self.sinks["parquet"].write(rows)
-        if csv_sink is not None:
-            if jobs is None or rows is not None:
-                csv_sink.write(rows if rows is not None else convert(raw))
-            else:
-                jobs.append((self.table, convert, raw))
-        self.rows += len(raw) if n is None else n
+        return csv_sink.offset() if csv_sink is not None else -1
+
+    def note(self, first_time, offset: int, n: int) -> None:
+        """``n`` rows were written from ``offset`` on, the first at ``first_time``."""
+        if n and first_time is not None and offset >= 0:
+            self.index.append((first_time, offset, self.rows))
+        self.rows += n
 
     def commit(self) -> dict:
         return {ext: sink.commit() for ext, sink in self.sinks.items()}
@@ -208,7 +210,3 @@ class TableOut:
     def abort(self) -> None:
         for sink in self.sinks.values():
             sink.abort()
-
-
-def _same(rows: list) -> list:
-    return rows

@@ -8,17 +8,46 @@ from __future__ import annotations
 import os
 from collections import Counter
 from functools import partial
+from operator import itemgetter
 
 from .atomic import fsync_dir
+from .forkwrite import ChunkWriter
 from .recorder import Recorder
 from .sinks import TableOut
-from .forkwrite import ChunkWriter
-from .spill import RowSpill, ReorderBuffer
-from .tables import (TABLES, below, input_time_rows, op_chunk, proposals_below, seg_chunk,
-                     sequence_rows, touch_rows, us)
+from .spill import TAIL, RowSpill
+from .tables import (TABLES, input_time_rows, op_chunk, proposals_below, seg_chunk,
+                     sequence_rows, touch_rows)
 
 CHUNK = 5_000  # raw rows buffered per table before a write
 PROPOSAL_KEYS = 4  # x CHUNK: proposal keys counted before a write is forced
+NEVER = 1 << 62  # a cut after every row (the end of the run)
+_start = itemgetter(0)
+
+
+def plain(convert, raw: list, _state: dict) -> list:
+    """A chunk converter without state on the writer's side."""
+    return convert(raw)
+
+
+def timeline_cut(convert, w: int, raw: list, state: dict) -> list:
+    """The writer's side of a timeline's reorder buffer: ``raw`` joins the rows
+    held back; those starting before ``w`` are final, go out sorted
+    (``convert``), and the rest wait for the next cut. A row starting before
+    a cut already made would break the file's order (an engine bug): raises."""
+    held = state.get("held", [])
+    done_below = state.get("done_below", -NEVER)
+    if raw and min(map(_start, raw)) < done_below:
+        raise RuntimeError("streamed timeline row arrived after its place was written "
+                           "(docs/performance.md, streaming outputs)")
+    rows = held + raw if held else raw
+    if w >= NEVER:
+        ready, held = rows, []
+    else:
+        ready = [r for r in rows if r[0] < w]
+        held = [r for r in rows if r[0] >= w] if len(ready) < len(rows) else []
+        w = max(w, done_below)
+    state["held"], state["done_below"] = held, w
+    return convert(ready)
 
 
 class StreamRecorder(Recorder):
@@ -28,10 +57,13 @@ class StreamRecorder(Recorder):
     segments are recorded when they end: a row is held until no row can come
     before it any more. Every row recorded at ``now`` starts at or after
     ``now - horizon`` (the longest op of the config; a piece or segment never
-    outlasts its op), so rows starting before that are final. Proposals are
-    counted at ``now`` and time only moves forward, so a proposal key older
-    than the latest issued op is final and goes out with the next chunk.
-    Sorting and formatting a chunk happen in the writer child.
+    outlasts its op), so rows starting before that are final. The rows go to
+    the writer as they come; the writer holds back the rest
+    (:func:`timeline_cut`), so the engine process neither scans nor copies
+    them. The newest ``TAIL`` operation rows stay here (``unpiece`` may still
+    remove them). Proposals are counted at ``now`` and time only moves
+    forward, so a proposal key older than the latest issued op is final and
+    goes out with the next chunk. Sorting and formatting happen in the writer.
     """
 
     in_memory = False
@@ -42,9 +74,7 @@ class StreamRecorder(Recorder):
         self.out_dir, self.date, self.run_index, self.fmt = out_dir, date, run_index, fmt
         self.chunk = chunk or CHUNK
         os.makedirs(out_dir, exist_ok=True)
-        horizon = max((spec.ticks for spec in cfg.ops.values()), default=0) + 1
-        self._ops = ReorderBuffer(self.op_rows, horizon)
-        self._segs = ReorderBuffer(self.seg_rows, horizon)
+        self.horizon = max((spec.ticks for spec in cfg.ops.values()), default=0) + 1
         self.limit = self.chunk
         self.props_limit = PROPOSAL_KEYS * self.chunk
         self._rollbacks = RowSpill()
@@ -61,8 +91,7 @@ class StreamRecorder(Recorder):
             self.abort()
             raise
         # Parquet goes through pyarrow (threads) in this process: no fork then
-        self.writer = ChunkWriter({t: out.sinks["csv"] for t, out in self.outs.items()
-                                   if "csv" in out.sinks}, fork=fork and fmt == "csv")
+        self.writer = ChunkWriter(self.outs, fork=fork and fmt == "csv")
 
     # ------------------------------------------------------------- recording
     def due(self) -> None:
@@ -81,31 +110,33 @@ class StreamRecorder(Recorder):
         jobs: list = []
         seq = self.sequence
         if seq:
-            self.outs["operation_sequence"].write_raw(seq, sequence_rows, us(seq[0][1]), jobs)
             self.sequence = []
-        self._flush_timeline("operation_timeline", self._ops, op_chunk, self.last_start,
-                             final, jobs)
-        self._flush_timeline("op_state_timeline", self._segs, seg_chunk, self.seg_end,
-                             final, jobs)
+            jobs.append(("operation_sequence", partial(plain, sequence_rows), seq))
+        rows = self.op_rows
+        if final or len(rows) >= self.chunk and len(rows) > TAIL:
+            w = NEVER
+            if not final:  # the newest rows stay (unpiece); none of them is final
+                self.op_rows = rows[-TAIL:]
+                del rows[-TAIL:]
+                w = min(self.last_start - self.horizon, min(map(_start, self.op_rows)))
+            else:
+                self.op_rows = []
+            jobs.append(("operation_timeline", partial(timeline_cut, op_chunk, w), rows))
+        rows = self.seg_rows
+        if final or len(rows) >= self.chunk:
+            self.seg_rows = []
+            w = NEVER if final else self.seg_end - self.horizon
+            jobs.append(("op_state_timeline", partial(timeline_cut, seg_chunk, w), rows))
         if final or len(self.proposals) >= self.chunk:
             self._flush_proposals(final, jobs)
         self.writer.submit(jobs)
-
-    def _flush_timeline(self, table: str, buf: ReorderBuffer, convert, floor: int,
-                        final: bool, jobs: list) -> None:
-        """The final rows of a timeline's reorder buffer, once it holds a chunk."""
-        if final or len(buf.rows) >= self.chunk:
-            rows, w = buf.ready(None if final else floor)
-            if rows:
-                self.outs[table].write_raw(rows, below(convert, w), us(buf.first), jobs,
-                                           buf.count)
 
     def _flush_proposals(self, final: bool, jobs: list) -> None:
         """Keys are inserted in time order: those of the latest issued op's
         tick or later (a short tail, counted on) stay; the writer takes the
         counter and keeps the keys before that tick."""
         props = self.proposals
-        floor = (1 << 62) if final else self.last_start
+        floor = NEVER if final else self.last_start
         tail = []
         for kv in reversed(props.items()):
             if kv[0][0] < floor:
@@ -114,9 +145,8 @@ class StreamRecorder(Recorder):
         if len(tail) == len(props):
             return
         self.proposals = Counter(dict(reversed(tail)))
-        first = next(iter(props))[0]
-        self.outs["phase_proposal_counts"].write_raw(props, partial(proposals_below, floor),
-                                                     us(first), jobs, len(props) - len(tail))
+        jobs.append(("phase_proposal_counts", partial(plain, partial(proposals_below, floor)),
+                     props))
 
     def close(self) -> dict:
         """End of the run: write what is left, the counter tables, and rename

@@ -10,7 +10,6 @@ arrival order.
 from __future__ import annotations
 
 import json
-from functools import partial
 from operator import itemgetter
 
 from .payload import build_payload
@@ -108,17 +107,6 @@ def op_chunk(raw: list) -> list:
 def seg_chunk(raw: list) -> list:
     """op_state_timeline rows of a time slice, in arrival order -> output rows."""
     return seg_rows(sorted(raw, key=SEG_ROW_KEY))
-
-
-def rows_below(convert, tick: int, raw: list) -> list:
-    """``convert`` applied to the raw timeline rows that start before ``tick``."""
-    return convert([r for r in raw if r[0] < tick])
-
-
-def below(convert, tick: int):
-    """:func:`rows_below` of ``convert`` and ``tick``, as a one-argument
-    converter that pickles (it goes to the writer process)."""
-    return partial(rows_below, convert, tick)
 
 
 def touch_rows(touch) -> list:

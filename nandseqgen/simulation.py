@@ -134,14 +134,15 @@ class Simulation:
         check_run_until(run_until_us)
         s = self.scheduler
         rec = self.recorder = self._recorder(run_until_us, self.run_index + 1)
-        self.rm.segment_sink = rec.segment
+        core = getattr(rec, "core", rec)  # the compiled Recorder a streaming one owns
+        self.rm.segment_sink = core.segment
         self.run_index += 1
         if self.bootstrap is not None:
-            self.bootstrap.begin_run(self.run_index, rec)
+            self.bootstrap.begin_run(self.run_index, core)
         if self.steer is not None:  # fresh tables: a resumed run starts from the same ones
             self.steer.refresh()
         start = s.now
-        s.begin_run(rec, start + us_to_ticks(run_until_us))
+        s.begin_run(core, start + us_to_ticks(run_until_us))
         s.prime(start)
         self._active = (rec, start)
 

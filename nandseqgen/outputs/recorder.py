@@ -21,9 +21,10 @@ except ImportError:  # pure-Python install without mypy_extensions
 @mypyc_attr(allow_interpreted_subclasses=True)
 class Recorder:
     """Keeps every row in memory (``Simulation(keep="memory")``); the streaming
-    variant is :class:`nandseqgen.outputs.stream.StreamRecorder`, which sets
-    the limits below and overrides ``due`` / ``rollbacks_due`` (called only
-    when a buffer is full, so the per-row methods stay compiled)."""
+    :class:`nandseqgen.outputs.stream.StreamRecorder` owns one of these (the
+    engine calls a compiled object of this exact class, docs/decisions.md
+    102), sets the limits below and is called back through ``owner`` when a
+    buffer is full."""
 
     in_memory: ClassVar[bool] = True
 
@@ -46,6 +47,7 @@ class Recorder:
         self.props_limit = 1 << 62  # proposal keys counted before due()
         self.last_start = 0  # start of the latest issued op: a lower bound of now
         self.seg_end = 0  # latest end among the segments recorded
+        self.owner: Any = None  # has due() / rollbacks_due() (the streaming recorder)
 
     # -------------------------------------------------------------- at commit
     def proposal(self, tick: int, die: int, plane: int, key_used: Any, key: Any,
@@ -108,9 +110,13 @@ class Recorder:
     def due(self) -> None:
         """A buffer reached its limit (never in memory: the limits are huge);
         called from OP_START or a hook, never inside a prune."""
+        if self.owner is not None:
+            self.owner.due()
 
     def rollbacks_due(self) -> None:
         """The rollback buffer reached ``limit``."""
+        if self.owner is not None:
+            self.owner.rollbacks_due()
 
     # ------------------------------------------------------------ run end
     @property

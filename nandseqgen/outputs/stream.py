@@ -50,8 +50,13 @@ def timeline_cut(convert, w: int, raw: list, state: dict) -> list:
     return convert(ready)
 
 
-class StreamRecorder(Recorder):
-    """A :class:`Recorder` whose long tables live in files.
+class StreamRecorder:
+    """A recorder whose long tables live in files.
+
+    The engine records into ``core``, a compiled :class:`Recorder` with small
+    buffer limits, which calls ``due`` / ``rollbacks_due`` here when a buffer
+    is full (docs/decisions.md 102); every other attribute (``input_time``,
+    ``touch``, ``bootstrap_rows``, ...) is the core's.
 
     The timelines are written in (start, ...) order although pieces and
     segments are recorded when they end: a row is held until no row can come
@@ -70,15 +75,15 @@ class StreamRecorder(Recorder):
 
     def __init__(self, cfg, out_dir: str, date: str, run_index: int, fmt: str = "csv",
                  chunk: int | None = None, fork: bool = True):
-        super().__init__(cfg)
+        core = self.core = Recorder(cfg)
         self.out_dir, self.date, self.run_index, self.fmt = out_dir, date, run_index, fmt
         self.chunk = chunk or CHUNK
         os.makedirs(out_dir, exist_ok=True)
         self.horizon = max((spec.ticks for spec in cfg.ops.values()), default=0) + 1
-        self.limit = self.chunk
-        self.props_limit = PROPOSAL_KEYS * self.chunk
+        core.limit = self.chunk
+        core.props_limit = PROPOSAL_KEYS * self.chunk
+        core.owner = self
         self._rollbacks = RowSpill()
-        self.n_sequence = 0
         self.n_rollbacks = 0
         self.paths: dict = {}
         self.index: dict = {}
@@ -93,41 +98,52 @@ class StreamRecorder(Recorder):
         # Parquet goes through pyarrow (threads) in this process: no fork then
         self.writer = ChunkWriter(self.outs, fork=fork and fmt == "csv")
 
+    def __getattr__(self, name: str):
+        if name == "core":  # not set yet (a failed __init__)
+            raise AttributeError(name)
+        return getattr(self.core, name)
+
+    @property
+    def ops_issued(self) -> int:
+        return self.core.n_sequence
+
     # ------------------------------------------------------------- recording
     def due(self) -> None:
         self._flush(False)
 
     def rollbacks_due(self) -> None:
-        self._rollbacks.add(self.rollbacks)
-        self.n_rollbacks += len(self.rollbacks)
-        self.rollbacks = []
+        core = self.core
+        self._rollbacks.add(core.rollbacks)
+        self.n_rollbacks += len(core.rollbacks)
+        core.rollbacks = []
 
     # ---------------------------------------------------------------- writing
     def _flush(self, final: bool) -> None:
         """Called from OP_START (never inside a prune, which hands segments
         over plane by plane) and at the end of the run."""
         self.writer.wait()
+        core = self.core
         jobs: list = []
-        seq = self.sequence
+        seq = core.sequence
         if seq:
-            self.sequence = []
+            core.sequence = []
             jobs.append(("operation_sequence", partial(plain, sequence_rows), seq))
-        rows = self.op_rows
+        rows = core.op_rows
         if final or len(rows) >= self.chunk and len(rows) > TAIL:
             w = NEVER
             if not final:  # the newest rows stay (unpiece); none of them is final
-                self.op_rows = rows[-TAIL:]
+                core.op_rows = rows[-TAIL:]
                 del rows[-TAIL:]
-                w = min(self.last_start - self.horizon, min(map(_start, self.op_rows)))
+                w = min(core.last_start - self.horizon, min(map(_start, core.op_rows)))
             else:
-                self.op_rows = []
+                core.op_rows = []
             jobs.append(("operation_timeline", partial(timeline_cut, op_chunk, w), rows))
-        rows = self.seg_rows
+        rows = core.seg_rows
         if final or len(rows) >= self.chunk:
-            self.seg_rows = []
-            w = NEVER if final else self.seg_end - self.horizon
+            core.seg_rows = []
+            w = NEVER if final else core.seg_end - self.horizon
             jobs.append(("op_state_timeline", partial(timeline_cut, seg_chunk, w), rows))
-        if final or len(self.proposals) >= self.chunk:
+        if final or len(core.proposals) >= self.chunk:
             self._flush_proposals(final, jobs)
         self.writer.submit(jobs)
 
@@ -135,8 +151,9 @@ class StreamRecorder(Recorder):
         """Keys are inserted in time order: those of the latest issued op's
         tick or later (a short tail, counted on) stay; the writer takes the
         counter and keeps the keys before that tick."""
-        props = self.proposals
-        floor = NEVER if final else self.last_start
+        core = self.core
+        props = core.proposals
+        floor = NEVER if final else core.last_start
         tail = []
         for kv in reversed(props.items()):
             if kv[0][0] < floor:
@@ -144,7 +161,7 @@ class StreamRecorder(Recorder):
             tail.append(kv)
         if len(tail) == len(props):
             return
-        self.proposals = Counter(dict(reversed(tail)))
+        core.proposals = Counter(dict(reversed(tail)))
         jobs.append(("phase_proposal_counts", partial(plain, partial(proposals_below, floor)),
                      props))
 
@@ -153,9 +170,9 @@ class StreamRecorder(Recorder):
         every file into place. Returns {table: {ext: path}}."""
         try:
             self._flush(True)
-            self.outs["address_touch_count"].write(touch_rows(self.touch))
+            self.outs["address_touch_count"].write(touch_rows(self.core.touch))
             self.outs["op_state_name_input_time_count"].write(
-                input_time_rows(self.input_time, self.bins))
+                input_time_rows(self.core.input_time, self.core.bins))
             self.writer.close()
         except BaseException:
             self.abort()
@@ -172,5 +189,5 @@ class StreamRecorder(Recorder):
             out.abort()
 
     def all_rollbacks(self) -> list:
-        return self._rollbacks.read() + self.rollbacks
+        return self._rollbacks.read() + self.core.rollbacks
 

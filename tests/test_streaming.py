@@ -57,6 +57,7 @@ def test_streamed_run_writes_the_bytes_of_an_in_memory_run(which, fork, tmp_path
     for table in ("operation_sequence", "phase_proposal_counts"):
         assert len(sim.recorder.outs[table].index) > 3, table  # in many chunks
     assert sim.recorder.writer.fork is fork
+    assert sim.recorder.writer.forks == (1 if fork else 0)  # one writer process for the run
     _same_files(tmp_path / "mem", tmp_path / "st", _csvs(tmp_path / "mem"))
     for name in FRAMES:  # lazily read frames equal the in-memory ones, dtypes included
         pd.testing.assert_frame_equal(getattr(mem, name), getattr(st, name), obj=name)
@@ -135,6 +136,34 @@ def test_interrupted_run_leaves_no_file_behind(project_cfg, tmp_path, small_chun
     with pytest.raises(KeyboardInterrupt):
         sim.run(200_000, progress=stop)
     assert os.listdir(tmp_path) == []  # no final file and no temp file
+
+
+def _fail(_raw):
+    raise ValueError("disk on fire")
+
+
+def test_a_failing_writer_process_fails_the_run_and_leaves_no_file(project_cfg, tmp_path,
+                                                                    small_chunks, monkeypatch,
+                                                                    capfd):
+    monkeypatch.setattr(stream, "seg_chunk", _fail)  # pickled by name: the child calls it
+    sim = Simulation(project_cfg, seed=6, keep="files", out_dir=tmp_path)
+    with pytest.raises(RuntimeError, match="output writer process failed"):
+        sim.run(20_000)
+    assert "disk on fire" in capfd.readouterr().err  # the child's traceback
+    assert os.listdir(tmp_path) == []
+    assert sim.recorder.writer.pid is None  # reaped
+
+
+def test_timeline_cut_holds_rows_until_final_and_refuses_late_ones():
+    state: dict = {}
+    first = stream.timeline_cut(sorted, 10, [(12, "a"), (3, "b"), (9, "c")], state)
+    assert first == [(3, "b"), (9, "c")] and state["held"] == [(12, "a")]
+    second = stream.timeline_cut(sorted, 20, [(11, "d"), (25, "e")], state)
+    assert second == [(11, "d"), (12, "a")] and state["held"] == [(25, "e")]
+    with pytest.raises(RuntimeError, match="arrived after its place was written"):
+        stream.timeline_cut(sorted, 30, [(19, "late")], state)
+    assert stream.timeline_cut(sorted, stream.NEVER, [(26, "f")], {"held": [(25, "e")]}) == \
+        [(25, "e"), (26, "f")]
 
 
 def test_keep_auto_streams_long_runs_only(project_cfg, tmp_path, monkeypatch):

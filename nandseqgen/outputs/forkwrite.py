@@ -70,6 +70,7 @@ class ChunkWriter:
         self.pid: int | None = None
         self.inflight: list | None = None  # (table, offset) of the chunk being written
         self.chunks = 0
+        self.forks = 0  # writer processes started (one per run)
         self.state: dict = {}  # table -> the converter's own state (writer side)
         self._fds: tuple = ()  # control pipe (write end), answer pipe (read end), memory file
 
@@ -147,6 +148,7 @@ class ChunkWriter:
         ans_r, ans_w = os.pipe()
         data = _memory_file()
         pid = os.fork()
+        self.forks += 1
         if pid == 0:  # pragma: no cover - runs in the child (coverage cannot see it)
             os.close(ctrl_w)
             os.close(ans_r)

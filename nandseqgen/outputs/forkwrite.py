@@ -92,7 +92,7 @@ class ChunkWriter:
             self._start()
         head = pickle.dumps([(name, convert) for name, convert, _raw in jobs],
                             protocol=pickle.HIGHEST_PROTOCOL)
-        body = marshal.dumps([raw if type(raw) is list else dict(raw) for _n, _c, raw in jobs])
+        body = marshal.dumps([raw if type(raw) in (list, dict) else dict(raw) for _n, _c, raw in jobs])
         ctrl, _answer, data = self._fds
         _write_all(data, head, 0)
         _write_all(data, body, len(head))

@@ -6,7 +6,6 @@ removed if it does not (``abort``). Same bytes as the in-memory
 from __future__ import annotations
 
 import os
-from collections import Counter
 from functools import partial
 from operator import itemgetter
 
@@ -18,7 +17,7 @@ from .spill import TAIL, RowSpill
 from .tables import (TABLES, input_time_rows, op_chunk, proposals_below, seg_chunk,
                      sequence_rows, touch_rows)
 
-CHUNK = 5_000  # raw rows buffered per table before a write
+CHUNK = 2_000  # raw rows buffered per table before a write (docs/decisions.md 101)
 PROPOSAL_KEYS = 4  # x CHUNK: proposal keys counted before a write is forced
 NEVER = 1 << 62  # a cut after every row (the end of the run)
 _start = itemgetter(0)
@@ -112,37 +111,40 @@ class StreamRecorder:
         self._flush(False)
 
     def rollbacks_due(self) -> None:
-        core = self.core
-        self._rollbacks.add(core.rollbacks)
-        self.n_rollbacks += len(core.rollbacks)
-        core.rollbacks = []
+        rows = self.core.rollbacks
+        self._rollbacks.add(rows)
+        self.n_rollbacks += len(rows)
+        rows.clear()
 
     # ---------------------------------------------------------------- writing
+    # The buffers are long-lived objects, emptied in place: a fresh buffer
+    # would be a young container that every young collection of the cyclic GC
+    # walks, row by row, until it is promoted (docs/decisions.md 101).
     def _flush(self, final: bool) -> None:
         """Called from OP_START (never inside a prune, which hands segments
         over plane by plane) and at the end of the run."""
         self.writer.wait()
         core = self.core
         jobs: list = []
-        seq = core.sequence
-        if seq:
-            core.sequence = []
-            jobs.append(("operation_sequence", partial(plain, sequence_rows), seq))
+        rows = core.sequence
+        if rows:
+            jobs.append(("operation_sequence", partial(plain, sequence_rows), rows[:]))
+            rows.clear()
         rows = core.op_rows
         if final or len(rows) >= self.chunk and len(rows) > TAIL:
-            w = NEVER
-            if not final:  # the newest rows stay (unpiece); none of them is final
-                core.op_rows = rows[-TAIL:]
-                del rows[-TAIL:]
-                w = min(core.last_start - self.horizon, min(map(_start, core.op_rows)))
-            else:
-                core.op_rows = []
-            jobs.append(("operation_timeline", partial(timeline_cut, op_chunk, w), rows))
+            if final:
+                out, w = rows[:], NEVER
+                rows.clear()
+            else:  # the newest rows stay (unpiece); none of them is final
+                out = rows[:-TAIL]
+                del rows[:-TAIL]
+                w = min(core.last_start - self.horizon, min(map(_start, rows)))
+            jobs.append(("operation_timeline", partial(timeline_cut, op_chunk, w), out))
         rows = core.seg_rows
         if final or len(rows) >= self.chunk:
-            core.seg_rows = []
             w = NEVER if final else core.seg_end - self.horizon
-            jobs.append(("op_state_timeline", partial(timeline_cut, seg_chunk, w), rows))
+            jobs.append(("op_state_timeline", partial(timeline_cut, seg_chunk, w), rows[:]))
+            rows.clear()
         if final or len(core.proposals) >= self.chunk:
             self._flush_proposals(final, jobs)
         self.writer.submit(jobs)
@@ -150,10 +152,9 @@ class StreamRecorder:
     def _flush_proposals(self, final: bool, jobs: list) -> None:
         """Keys are inserted in time order: those of the latest issued op's
         tick or later (a short tail, counted on) stay; the writer takes the
-        counter and keeps the keys before that tick."""
-        core = self.core
-        props = core.proposals
-        floor = NEVER if final else core.last_start
+        counts and keeps the keys before that tick."""
+        props = self.core.proposals
+        floor = NEVER if final else self.core.last_start
         tail = []
         for kv in reversed(props.items()):
             if kv[0][0] < floor:
@@ -161,9 +162,12 @@ class StreamRecorder:
             tail.append(kv)
         if len(tail) == len(props):
             return
-        core.proposals = Counter(dict(reversed(tail)))
+        out = dict(props)
+        props.clear()
+        for key, n in reversed(tail):
+            props[key] = n
         jobs.append(("phase_proposal_counts", partial(plain, partial(proposals_below, floor)),
-                     props))
+                     out))
 
     def close(self) -> dict:
         """End of the run: write what is left, the counter tables, and rename

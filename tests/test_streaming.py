@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import io
 import os
+from functools import partial
 
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ import nandseqgen.simulation as simulation
 from nandseqgen.cli import main
 from nandseqgen.outputs.forkwrite import ChunkWriter
 from nandseqgen.outputs.lazy import open_run
+from nandseqgen.outputs.spill import RowSpill
 from nandseqgen.simulation import Simulation
 
 FRAMES = ("sequence", "operations", "op_states", "touches", "input_time", "proposals",
@@ -164,6 +166,53 @@ def test_timeline_cut_holds_rows_until_final_and_refuses_late_ones():
         stream.timeline_cut(sorted, 30, [(19, "late")], state)
     assert stream.timeline_cut(sorted, stream.NEVER, [(26, "f")], {"held": [(25, "e")]}) == \
         [(25, "e"), (26, "f")]
+
+
+class _FileOut:
+    """The part of a TableOut a ChunkWriter uses, writing plain lines."""
+
+    def __init__(self, path):
+        self.path, self.noted = path, []
+
+    def offset(self):
+        return os.path.getsize(self.path) if os.path.exists(self.path) else 0
+
+    def write_rows(self, rows):
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write("".join(f"{t},{v}\n" for t, v in rows))
+
+    def first_time(self, rows):
+        return rows[0][0] if rows else None
+
+    def note(self, first, offset, n):
+        self.noted.append((first, offset, n))
+
+
+def test_writer_process_writes_in_order_and_keeps_the_index(tmp_path):
+    out = _FileOut(str(tmp_path / "t.csv"))
+    writer = ChunkWriter({"t": out}, fork=True)
+    writer.submit([("t", partial(stream.plain, sorted), [(7, "b"), (5, "a")])])
+    writer.submit([("t", partial(stream.plain, list), [(9, "c")])])
+    writer.close()
+    assert (tmp_path / "t.csv").read_text() == "5,a\n7,b\n9,c\n"
+    assert out.noted == [(5, 0, 2), (9, 8, 1)] and writer.forks == 1 and writer.pid is None
+
+
+def test_rows_marshal_would_turn_into_bytes_are_refused(tmp_path, capfd):
+    """marshal writes a numpy integer as bytes: never silently into a file."""
+    import numpy as np
+    writer = ChunkWriter({"t": _FileOut(str(tmp_path / "t.csv"))}, fork=True)
+    writer.submit([("t", partial(stream.plain, list), [(np.int64(5), "a")])])
+    with pytest.raises(RuntimeError, match="output writer process failed"):
+        writer.close()
+    assert "numpy integer" in capfd.readouterr().err
+    assert not (tmp_path / "t.csv").exists()
+    spill = RowSpill()
+    spill.add([(1, "x", None)])
+    assert spill.read() == [(1, "x", None)]
+    spill.add([(np.int64(2), "y", None)])
+    with pytest.raises(TypeError, match="numpy integer"):
+        spill.read()
 
 
 def test_keep_auto_streams_long_runs_only(project_cfg, tmp_path, monkeypatch):

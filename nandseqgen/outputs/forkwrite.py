@@ -5,22 +5,23 @@ docs/decisions.md 100).
 
 The parent hands a chunk over as bytes: the converters (pickled, a few
 hundred bytes) and the raw rows (``marshal``, the cheapest serialiser of
-tuples of ints and strings) in a memory file, and their lengths through a
+tuples of ints and strings; pickle if a value is not one marshal takes,
+:func:`.spill.dumps_rows`) in a memory file, and their lengths through a
 pipe; the child answers with the first time and the number of rows it wrote
 per table (the parent keeps the index). One chunk in flight: the parent
 waits for the answer before it sends the next, so chunks land in order, a
 file's offset is final when the parent reads it, and the bytes are exactly
 those the parent would write itself. The converters may keep state on the
-writer's side (the timelines' reorder buffers, decision 101). A child forked per chunk (the first
-design) made the engine process pay a copy-on-write fault for every page it
-wrote after each fork. Where ``os.fork`` is missing, or ``fork`` is off, the
-parent writes the chunks itself.
+writer's side (the timelines' reorder buffers, decision 101). A child
+forked per chunk (the first design) made the engine process pay a
+copy-on-write fault for every page it wrote after each fork. Where
+``os.fork`` is missing, or ``fork`` is off, the parent writes the chunks
+itself.
 """
 from __future__ import annotations
 
 import contextlib
 import gc
-import marshal
 import os
 import pickle
 import signal
@@ -29,8 +30,10 @@ import sys
 import tempfile
 import traceback
 
-_HEAD = struct.Struct("<QQ")  # converters' length, rows' length (0, 0: stop)
-_SIZE = struct.Struct("<Q")  # length of an answer
+from .spill import dumps_rows, loads_rows
+
+_HEAD = struct.Struct("<QQB")  # converters' length, rows' length (0, 0: stop), rows' codec
+_ANSWER = struct.Struct("<QB")  # an answer's length and codec
 
 
 def _memory_file() -> int:
@@ -78,8 +81,8 @@ class ChunkWriter:
         """``jobs``: ``(table, convert, raw)``: ``convert(raw, state)`` gives the rows
         to write to ``outs[table]`` (``state``: a dict per table, kept where the
         writing happens). ``convert`` must pickle (module-level functions and
-        ``partial`` of them) and ``raw`` be a list (or dict) of tuples of ints,
-        strings and None."""
+        ``partial`` of them); ``raw`` is a list (or dict) of tuples, fastest
+        with ints, strings and None only."""
         self.wait()
         if not jobs:
             return
@@ -92,12 +95,13 @@ class ChunkWriter:
             self._start()
         head = pickle.dumps([(name, convert) for name, convert, _raw in jobs],
                             protocol=pickle.HIGHEST_PROTOCOL)
-        body = marshal.dumps([raw if type(raw) in (list, dict) else dict(raw) for _n, _c, raw in jobs])
+        codec, body = dumps_rows([raw if type(raw) in (list, dict) else dict(raw)
+                                  for _n, _c, raw in jobs])
         ctrl, _answer, data = self._fds
         _write_all(data, head, 0)
         _write_all(data, body, len(head))
         self.inflight = offsets
-        _write_all(ctrl, _HEAD.pack(len(head), len(body)))
+        _write_all(ctrl, _HEAD.pack(len(head), len(body), codec))
 
     def _apply(self, jobs) -> list:
         """Write the chunk (here, or in the child) -> [(first time, rows)] per job."""
@@ -118,11 +122,12 @@ class ChunkWriter:
         if self.inflight is None:
             return
         offsets, self.inflight = self.inflight, None
-        size = _read_exact(self._fds[1], _SIZE.size)
-        if len(size) < _SIZE.size:  # EOF: the child is gone
+        head = _read_exact(self._fds[1], _ANSWER.size)
+        if len(head) < _ANSWER.size:  # EOF: the child is gone
             status = self._reap()
             raise RuntimeError(f"output writer process failed (wait status {status})")
-        self._note(offsets, marshal.loads(_read_exact(self._fds[1], _SIZE.unpack(size)[0])))
+        size, codec = _ANSWER.unpack(head)
+        self._note(offsets, loads_rows(codec, _read_exact(self._fds[1], size)))
 
     def close(self) -> None:
         """Wait for the last chunk, then stop the child."""
@@ -130,7 +135,7 @@ class ChunkWriter:
             return
         self.wait()
         with contextlib.suppress(OSError):  # a dead child is reported below
-            _write_all(self._fds[0], _HEAD.pack(0, 0))
+            _write_all(self._fds[0], _HEAD.pack(0, 0, 0))
         status = self._reap()
         if status != 0:
             raise RuntimeError(f"output writer process failed (wait status {status})")
@@ -163,18 +168,19 @@ class ChunkWriter:
             gc.disable()  # a full collection would touch (and copy) every page shared with the parent
             while True:
                 head = _read_exact(ctrl, _HEAD.size)
-                n_conv, n_rows = _HEAD.unpack(head) if len(head) == _HEAD.size else (0, 0)
+                n_conv, n_rows, codec = (_HEAD.unpack(head) if len(head) == _HEAD.size
+                                         else (0, 0, 0))
                 if n_conv == 0:  # stop, or EOF: the parent is gone
                     code = 0 if head else 1
                     break
                 blob = _read_exact(data, n_conv + n_rows, 0)
                 converters = pickle.loads(blob[:n_conv])
-                raws = marshal.loads(blob[n_conv:])
+                raws = loads_rows(codec, blob[n_conv:])
                 del blob
-                done = marshal.dumps(self._apply([(name, convert, raw) for (name, convert), raw
-                                                  in zip(converters, raws)]))
+                codec, done = dumps_rows(self._apply([(name, convert, raw) for (name, convert), raw
+                                                      in zip(converters, raws)]))
                 del raws
-                _write_all(answer, _SIZE.pack(len(done)) + done)
+                _write_all(answer, _ANSWER.pack(len(done), codec) + done)
         except BaseException:
             traceback.print_exc(file=sys.stderr)
         finally:

@@ -3,15 +3,46 @@ rollbacks (docs/performance.md, "Streaming outputs")."""
 from __future__ import annotations
 
 import marshal
+import pickle
+import struct
 import tempfile
+from itertools import chain
 
 TAIL = 4096  # rows Recorder.unpiece may still remove (its lookback)
 
 
+_RECORD = struct.Struct("<BQ")  # codec (0 marshal, 1 pickle), length
+
+
+def dumps_rows(obj) -> tuple:
+    """``(0, marshal bytes)`` of rows of ints, strings and None (about a third
+    of pickle's time to write); ``(1, pickle bytes)`` when a value is not one
+    ``marshal`` takes. Rows never hold bytes: ``marshal`` writes any object
+    with the buffer protocol (a numpy integer, say) as bytes, so
+    :func:`loads_rows` refuses rows that come back with bytes in them."""
+    try:
+        return 0, marshal.dumps(obj)
+    except ValueError:
+        return 1, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def loads_rows(codec: int, data):
+    """What :func:`dumps_rows` made (rows, or a list of row lists or of dicts
+    keyed by rows), checked one level deep for values ``marshal`` turned
+    into bytes (nested tuples, e.g. payload fields, end in JSON, which
+    refuses bytes)."""
+    out = (pickle if codec else marshal).loads(data)
+    if not codec and isinstance(out, list):
+        parts = [p for p in out if isinstance(p, (list, dict))] or [out]
+        if any(bytes in set(map(type, chain.from_iterable(p))) for p in parts):
+            raise TypeError("a streamed row held a value marshal cannot carry as itself "
+                            "(e.g. a numpy integer); rows must hold ints, strings and None")
+    return out
+
+
 class RowSpill:
-    """Append-only list of rows in a temp file, in chunks (rollbacks); rows
-    are tuples of ints, strings and None, stored with ``marshal`` (about a
-    third of pickle's time to write, docs/performance.md)."""
+    """Append-only list of rows in a temp file, in chunks (rollbacks), each
+    chunk stored with :func:`dumps_rows`."""
 
     def __init__(self):
         self.file = tempfile.TemporaryFile()
@@ -19,8 +50,10 @@ class RowSpill:
 
     def add(self, rows: list) -> None:
         if rows:
+            codec, data = dumps_rows(rows)
             self.file.seek(0, 2)
-            marshal.dump(rows, self.file)
+            self.file.write(_RECORD.pack(codec, len(data)))
+            self.file.write(data)
             self.count += len(rows)
 
     def read(self) -> list:
@@ -29,7 +62,8 @@ class RowSpill:
         f.flush()
         f.seek(0)
         while True:
-            try:
-                out += marshal.load(f)
-            except EOFError:
+            head = f.read(_RECORD.size)
+            if len(head) < _RECORD.size:
                 return out
+            codec, n = _RECORD.unpack(head)
+            out += loads_rows(codec, f.read(n))

@@ -72,7 +72,7 @@ def test_buffers_stay_bounded_while_the_run_goes_on(project_cfg, tmp_path, small
     def probe(_tick):
         rec = sim.recorder
         for key, n in (("seq", len(rec.sequence)), ("ops", len(rec.op_rows)),
-                       ("segs", len(rec.seg_rows)), ("props", len(rec.proposals)),
+                       ("segs", len(rec.seg_rows)), ("props", len(rec.proposal_log)),
                        ("rb", len(rec.rollbacks))):
             seen[key] = max(seen[key], n)
     res = sim.run(150_000, progress=probe)
@@ -138,6 +138,17 @@ def test_interrupted_run_leaves_no_file_behind(project_cfg, tmp_path, small_chun
     with pytest.raises(KeyboardInterrupt):
         sim.run(200_000, progress=stop)
     assert os.listdir(tmp_path) == []  # no final file and no temp file
+
+
+def test_proposal_cut_counts_keys_and_writes_them_once_final():
+    state: dict = {}
+    a, b, c = (3, 0, 0, "Read", "K", "K"), (5, 0, 1, "Erase", "K", "K"), (9, 0, 0, "Read", "K", "K")
+    first = stream.proposal_cut(5, [a, a, b, b, c], state)  # keys before tick 5 are final
+    assert first == [("K", "K", 0, 0, 0.03, "Read", 2)]
+    second = stream.proposal_cut(stream.NEVER, [c], state)
+    assert second == [("K", "K", 0, 1, 0.05, "Erase", 2), ("K", "K", 0, 0, 0.09, "Read", 2)]
+    with pytest.raises(RuntimeError, match="arrived after its place was written"):
+        stream.proposal_cut(10, [a], {"done_below": 5})
 
 
 def _fail(_raw):

@@ -40,6 +40,8 @@ class Recorder:
         self.input_time: Counter[tuple] = Counter()  # (key, op_name, bin) -> n
         # (tick, die, plane, op_name, key_used, key_virtual) -> n
         self.proposals: Counter[tuple] = Counter()
+        # streaming: every proposal's key, in time order; the writer counts them
+        self.proposal_log: list | None = None
         self.rollbacks: list = []  # (tick, die, plane, key, op_name, base, reason, detail)
         self.bootstrap_rows: list = []
         self.n_sequence = 0
@@ -52,10 +54,14 @@ class Recorder:
     # -------------------------------------------------------------- at commit
     def proposal(self, tick: int, die: int, plane: int, key_used: Any, key: Any,
                  op_name: str) -> None:
-        props = self.proposals
-        props[(tick, die, plane, op_name, key_used, key)] += 1
-        if len(props) >= self.props_limit:  # many refusals, few issued ops
-            self.due()
+        row = (tick, die, plane, op_name, key_used, key)
+        log = self.proposal_log
+        if log is not None:
+            log.append(row)
+            if len(log) >= self.props_limit:  # many refusals, few issued ops
+                self.due()
+            return
+        self.proposals[row] += 1
 
     def coverage(self, key_used: Any, op_name: str, position: float) -> None:
         b = min(int(position * self.bins), self.bins - 1)

@@ -6,6 +6,7 @@ removed if it does not (``abort``). Same bytes as the in-memory
 from __future__ import annotations
 
 import os
+from collections import Counter
 from functools import partial
 from operator import itemgetter
 
@@ -14,11 +15,11 @@ from .forkwrite import ChunkWriter
 from .recorder import Recorder
 from .sinks import TableOut
 from .spill import TAIL, RowSpill
-from .tables import (TABLES, input_time_rows, op_chunk, proposals_below, seg_chunk,
+from .tables import (TABLES, input_time_rows, op_chunk, proposal_rows, seg_chunk,
                      sequence_rows, touch_rows)
 
 CHUNK = 2_000  # raw rows buffered per table before a write (docs/decisions.md 101)
-PROPOSAL_KEYS = 4  # x CHUNK: proposal keys counted before a write is forced
+PROPOSAL_KEYS = 4  # x CHUNK: proposals logged before a write is forced
 NEVER = 1 << 62  # a cut after every row (the end of the run)
 _start = itemgetter(0)
 
@@ -49,6 +50,26 @@ def timeline_cut(convert, w: int, raw: list, state: dict) -> list:
     return convert(ready)
 
 
+def proposal_cut(floor: int, raw: list, state: dict) -> list:
+    """The writer's side of phase_proposal_counts: ``raw`` (proposal keys in
+    time order) is counted with the keys held back; the keys proposed before
+    ``floor`` are final and go out in order, the rest wait. A key before a
+    cut already made would be counted twice in the file: raises."""
+    counts = state.setdefault("counts", Counter())
+    if raw and raw[0][0] < state.get("done_below", -NEVER):
+        raise RuntimeError("streamed proposal arrived after its place was written "
+                           "(docs/performance.md, streaming outputs)")
+    counts.update(raw)
+    if floor >= NEVER:
+        ready, state["counts"] = list(counts.items()), Counter()
+    else:
+        ready = [kv for kv in counts.items() if kv[0][0] < floor]
+        if ready:
+            state["counts"] = Counter({k: n for k, n in counts.items() if k[0] >= floor})
+        state["done_below"] = max(floor, state.get("done_below", -NEVER))
+    return proposal_rows(sorted(ready))
+
+
 class StreamRecorder:
     """A recorder whose long tables live in files.
 
@@ -65,9 +86,8 @@ class StreamRecorder:
     the writer as they come; the writer holds back the rest
     (:func:`timeline_cut`), so the engine process neither scans nor copies
     them. The newest ``TAIL`` operation rows stay here (``unpiece`` may still
-    remove them). Proposals are counted at ``now`` and time only moves
-    forward, so a proposal key older than the latest issued op is final and
-    goes out with the next chunk. Sorting and formatting happen in the writer.
+    remove them). Proposals are logged here and counted by the writer
+    (:func:`proposal_cut`). Sorting and formatting happen in the writer.
     """
 
     in_memory = False
@@ -81,6 +101,8 @@ class StreamRecorder:
         self.horizon = max((spec.ticks for spec in cfg.ops.values()), default=0) + 1
         core.limit = self.chunk
         core.props_limit = PROPOSAL_KEYS * self.chunk
+        self.proposal_log: list = []
+        core.proposal_log = self.proposal_log
         core.owner = self
         self._rollbacks = RowSpill()
         self.n_rollbacks = 0
@@ -145,29 +167,20 @@ class StreamRecorder:
             w = NEVER if final else core.seg_end - self.horizon
             jobs.append(("op_state_timeline", partial(timeline_cut, seg_chunk, w), rows[:]))
             rows.clear()
-        if final or len(core.proposals) >= self.chunk:
+        if final or len(self.proposal_log) >= self.chunk:
             self._flush_proposals(final, jobs)
         self.writer.submit(jobs)
 
     def _flush_proposals(self, final: bool, jobs: list) -> None:
-        """Keys are inserted in time order: those of the latest issued op's
-        tick or later (a short tail, counted on) stay; the writer takes the
-        counts and keeps the keys before that tick."""
-        props = self.core.proposals
-        floor = NEVER if final else self.core.last_start
-        tail = []
-        for kv in reversed(props.items()):
-            if kv[0][0] < floor:
-                break
-            tail.append(kv)
-        if len(tail) == len(props):
-            return
-        out = dict(props)
-        props.clear()
-        for key, n in reversed(tail):
-            props[key] = n
-        jobs.append(("phase_proposal_counts", partial(plain, partial(proposals_below, floor)),
-                     out))
+        """Every proposal's key since the last chunk goes to the writer, which
+        counts them (:func:`proposal_cut`); a key older than the latest issued
+        op is final (proposals are counted at ``now``, which only moves
+        forward)."""
+        log = self.proposal_log
+        if log:
+            floor = NEVER if final else self.core.last_start
+            jobs.append(("phase_proposal_counts", partial(proposal_cut, floor), log[:]))
+            log.clear()
 
     def close(self) -> dict:
         """End of the run: write what is left, the counter tables, and rename

@@ -94,11 +94,6 @@ def proposal_chunk(items: list) -> list:
     return proposal_rows(sorted(items))
 
 
-def proposals_below(tick: int, counter) -> list:
-    """The rows of the keys of ``counter`` proposed before ``tick``, in order."""
-    return proposal_rows(sorted(kv for kv in counter.items() if kv[0][0] < tick))
-
-
 def op_chunk(raw: list) -> list:
     """operation_timeline rows of a time slice, in arrival order -> output rows."""
     return op_rows(sorted(raw, key=OP_ROW_KEY))

@@ -25,7 +25,7 @@ import logging
 import sys
 from dataclasses import dataclass
 
-from .check import check_tables
+from .check import carry_tables, check_tables
 from .load import CheckInputError
 from .report import Collector
 from .rows import RowTable
@@ -147,6 +147,7 @@ class Files:
     carried: set = dataclasses.field(default_factory=set)  # uids suspended at the last cut
     foreign: set = dataclasses.field(default_factory=set)  # suspended before this file began
     open_suspends: dict = dataclasses.field(default_factory=dict)  # die -> not resumed
+    index: int = 0  # chunks of this file done
 
     def close(self) -> None:
         for f in (self.seq, self.tl, self.st):
@@ -171,14 +172,20 @@ def _settled(rp, t: int) -> bool:
     return all(run.fate == "suspended" or run.end <= t for run in rp.runs)
 
 
-def _check_chunk(cfg, f: Files, state, cut: int | None):
-    """Check the gathered rows; (collector, Checked), or None when ``cut`` is not quiet."""
+def _check_chunk(cfg, f: Files, state, cut: int | None, carry: bool = False):
+    """Check the gathered rows; (collector, Checked), or None when ``cut`` is
+    not quiet. ``carry``: only the state the chunk leaves, no rules
+    (:func:`.check.carry_tables`; an empty collector)."""
     col = Collector()
     col.carried = f.carried
-    res = check_tables(cfg, RowTable(f.seq.header, f.rows), RowTable(f.tl.header, f.tl_rows),
-                       RowTable(f.st.header, f.st_rows) if f.st is not None else None,
-                       (f.seq.header, f.rows, f.first_line), col, (), state, False,
-                       final=False, prev_row=f.prev_row)
+    if carry:
+        res = carry_tables(cfg, RowTable(f.seq.header, f.rows), RowTable(f.tl.header, f.tl_rows),
+                           state, f.prev_row)
+    else:
+        res = check_tables(cfg, RowTable(f.seq.header, f.rows), RowTable(f.tl.header, f.tl_rows),
+                           RowTable(f.st.header, f.st_rows) if f.st is not None else None,
+                           (f.seq.header, f.rows, f.first_line), col, (), state, False,
+                           final=False, prev_row=f.prev_row)
     if cut is not None and not _settled(res.replay, cut):
         log.debug("cut at %d is not quiet in the replay: chunk grows", cut)
         return None
@@ -233,14 +240,14 @@ def _count_suspends(f: Files, cfg, row: list) -> None:
         f.open_suspends[die] = 0
 
 
-def _emit(f: Files, into: Collector | None, bar, got, state=None) -> None:
-    """Take a checked chunk's violations; keep the rows of the ops suspended
-    at the cut for the next chunk (their resumed remainder is checked there)."""
+def _emit(f: Files, into: Collector | None, plan: Plan, got, state=None) -> None:
+    """Take a checked chunk's violations (``into`` None: a carried chunk);
+    keep the rows of the ops suspended at the cut for the next chunk (their
+    resumed remainder is checked there)."""
     col, res = got
     if into is not None:
         _merge(into, col)
-    if bar is not None:
-        bar.update(len(f.rows))
+        plan.done(len(f.rows))
     f.first_line += len(f.rows)
     f.prev_row = res.last_row
     runs = [run for fr in (state.frames if state is not None else ()) for run in
@@ -296,11 +303,41 @@ def _segment_rows(stream: CsvStream, rows: list, runs: list) -> list:
     return out
 
 
-def check_file_set(cfg, paths: dict, state, into: Collector | None, bar,
-                   chunk_ops: int = CHUNK_OPS) -> tuple:
+class Plan:
+    """Which chunks of the checked run this process checks: all of them
+    (:mod:`.parallel` gives a worker a share)."""
+
+    carries_all = False  # every chunk carried: an earlier run replayed for its state
+
+    def take(self, index: int, rows_before: int) -> str:
+        """``"check"`` chunk ``index`` (``rows_before`` sequence rows precede
+        it), ``"carry"`` only its state, or ``"stop"``: it is another's."""
+        return "check"
+
+    def done(self, rows: int) -> None:
+        """``rows`` more sequence rows checked (progress)."""
+
+
+#: an earlier run replayed for its state only
+CARRY_ALL = type("CarryAll", (Plan,), {"take": lambda self, index, rows_before: "carry",
+                                        "carries_all": True})()
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What checking one run's files left: the last chunk's check (None when
+    the plan stopped first), the run's first time tick, whether this process
+    checked the run's last chunk."""
+
+    last: object
+    first_tick: int | None
+    final: bool
+
+
+def check_file_set(cfg, paths: dict, state, into: Collector, chunk_ops: int = CHUNK_OPS,
+                   plan: Plan = Plan()) -> FileResult:
     """Check one run's files chunk by chunk from ``state``; violations go to
-    ``into`` (None: an earlier run replayed for its state only). Returns the
-    last chunk's :class:`.check.Checked` and the run's first time tick."""
+    ``into``, for the chunks ``plan`` gives this process to check."""
     f = _open(paths)
     if state is not None:  # its ops are not this run's to report (as with a start snapshot)
         f.foreign = {m.rec.uid for fr in state.frames for m in fr.members}
@@ -323,10 +360,14 @@ def check_file_set(cfg, paths: dict, state, into: Collector | None, bar,
                 if f.horizon <= t and (not any(f.open_suspends.values()) or len(f.rows) >= 2 * chunk_ops):
                     if f.st is not None:
                         f.st.take_before(t, f.st_rows)
-                    got = _check_chunk(cfg, f, state, t)
+                    mode = plan.take(f.index, f.first_line - 2)
+                    if mode == "stop":
+                        return FileResult(None, first_tick, False)
+                    got = _check_chunk(cfg, f, state, t, mode == "carry")
                     if got is not None:
                         state = next_state(got[1], t)
-                        _emit(f, into, bar, got, state)
+                        _emit(f, into if mode == "check" else None, plan, got, state)
+                        f.index += 1
                         continue
             row = f.seq.take()[1]
             _count_suspends(f, cfg, row)
@@ -335,47 +376,72 @@ def check_file_set(cfg, paths: dict, state, into: Collector | None, bar,
         f.tl.take_before(1 << 62, f.tl_rows)
         if f.st is not None:
             f.st.take_before(1 << 62, f.st_rows)
-        got = _check_chunk(cfg, f, state, None)
-        if into is None and not _settled(got[1].replay, 1 << 61):
+        mode = plan.take(f.index, f.first_line - 2)
+        if mode == "stop" or (mode == "carry" and not plan.carries_all):
+            return FileResult(None, first_tick, False)  # nothing of this run was ours
+        got = _check_chunk(cfg, f, state, None, mode == "carry")
+        if mode == "carry" and not _settled(got[1].replay, 1 << 61):
             raise Fallback(f"{paths['operation_sequence']}: ops still running at its end")
-        last = got[1]
-        _emit(f, into, bar, got)
-        return last, first_tick
+        _emit(f, into if mode == "check" else None, plan, got)
+        return FileResult(got[1], first_tick, mode == "check")
     finally:
         f.close()
 
 
+class _Progress(Plan):
+    """Every chunk checked here, counted on a progress bar (or None)."""
+
+    def __init__(self, bar) -> None:
+        self.bar = bar
+
+    def done(self, rows: int) -> None:
+        if self.bar is not None:
+            self.bar.update(rows)
+
+
+def check_part(cfg, runs: list, start, chunk_ops: int = CHUNK_OPS,
+               plan: Plan = Plan()) -> Collector:
+    """The violations of the chunks of the last of ``runs`` that ``plan``
+    gives this process (the earlier runs are carried for their state only),
+    with the reads left unread at the end when it checked the last chunk."""
+    out, state = Collector(), start
+    for paths in runs[:-1]:
+        state = next_state(check_file_set(cfg, paths, state, out, chunk_ops, CARRY_ALL).last,
+                           1 << 61)
+    got = check_file_set(cfg, runs[-1], state, out, chunk_ops, plan)
+    if got.final:
+        tail = Collector()
+        if len(runs) > 1 or start is not None:
+            tail.limit_to((), got.first_tick)  # reads of earlier runs are not this run's to report
+        leftover_latches(got.last.sweep, tail)
+        _merge(out, tail)
+    return out
+
+
 def check_runs(cfg, runs: list, start, progress: bool = False,
-               chunk_ops: int = CHUNK_OPS):
+               chunk_ops: int = CHUNK_OPS, jobs: int = 1):
     """Check the last of ``runs`` ({table: path} each, earlier runs first,
-    replayed for their state only) from ``start``; a :class:`.report.CheckReport`."""
-    out = Collector()
-    bar = progress_bar(_count_rows(runs[-1]["operation_sequence"]) if _shown(progress) else 0,
+    replayed for their state only) from ``start``; a :class:`.report.CheckReport`.
+    ``jobs`` > 1: that many processes share the chunks (:mod:`.parallel`)."""
+    if jobs > 1:
+        from .parallel import check_parallel
+        return check_parallel(cfg, runs, start, progress, chunk_ops, jobs)
+    bar = progress_bar(count_rows(runs[-1]["operation_sequence"]) if shown(progress) else 0,
                        "check", progress)
-    state, last, first = start, None, None
     try:
-        for k, paths in enumerate(runs):
-            reported = k == len(runs) - 1
-            last, first = check_file_set(cfg, paths, state, out if reported else None,
-                                         bar if reported else None, chunk_ops)
-            state = next_state(last, 1 << 61)
+        out = check_part(cfg, runs, start, chunk_ops, _Progress(bar))
     finally:
         if bar is not None:
             bar.close()
-    tail = Collector()
-    if len(runs) > 1 or start is not None:
-        tail.limit_to((), first)  # reads of earlier runs are not this run's to report
-    assert last is not None, "check_runs needs at least one run"
-    leftover_latches(last.sweep, tail)
-    _merge(out, tail)
     return out.report()
 
 
-def _shown(progress: bool) -> bool:
+def shown(progress: bool) -> bool:
     """A bar will be drawn (tqdm shows it only on a terminal): worth counting rows."""
     return progress and sys.stderr is not None and sys.stderr.isatty()
 
 
-def _count_rows(path: str) -> int:
+def count_rows(path: str) -> int:
+    """Data rows of a CSV file (its lines but the header)."""
     with open(path, "rb") as fh:
         return max(0, sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b"")) - 1)

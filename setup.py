@@ -69,6 +69,7 @@ CHECKER = [
     "nandseqgen/checker/seq_rules.py",
     "nandseqgen/checker/consistency.py",
     "nandseqgen/checker/check.py",
+    "nandseqgen/checker/csvstream.py",
 ]
 COMPILED = HOT + CHECKER
 

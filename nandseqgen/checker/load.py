@@ -286,3 +286,8 @@ def build_records(seq_df: pd.DataFrame, tl: dict, cfg, col: Collector) -> list:
             out.append(rec)
     log.debug("loaded %d op records", len(out))
     return out
+
+
+def forget() -> None:
+    """Empty the parsed-payload memo (a check is over)."""
+    _PARSED.clear()

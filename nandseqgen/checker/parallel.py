@@ -22,7 +22,7 @@ import resource
 from dataclasses import dataclass
 
 from .report import Collector
-from .stream import CHUNK_OPS, Plan, check_part, count_rows, shown
+from .stream import CHUNK_OPS, Plan, check_part, count_rows, give_back_memory, shown
 from .sweep import progress_bar
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,7 @@ def _part(col: Collector) -> Part:
 
 def _worker(conn, cfg, runs, start, chunk_ops, board, j) -> None:
     """A child's whole life: check its share, send it (or the error) back."""
+    got: tuple[str, object]
     try:
         got = ("ok", _part(check_part(cfg, runs, start, chunk_ops, WorkerPlan(board, j))))
     except BaseException as exc:  # sent to worker 0, which raises it
@@ -179,6 +180,7 @@ def check_parallel(cfg, runs: list, start, progress: bool = False,
         if bar is not None:
             bar.close()
     LAST_WORKERS[:] = [(part.peak_kib, part.cpu_s) for part in parts]
+    give_back_memory()
     out = Collector()
     for part in parts:  # in chunk order: worker j's chunks follow worker j - 1's
         out.rows.extend(part.rows)

@@ -70,6 +70,7 @@ CHECKER = [
     "nandseqgen/checker/consistency.py",
     "nandseqgen/checker/check.py",
     "nandseqgen/checker/csvstream.py",
+    "nandseqgen/checker/gather.py",
 ]
 COMPILED = HOT + CHECKER
 

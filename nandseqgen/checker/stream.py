@@ -20,19 +20,18 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import gc
-import json
 import logging
 import sys
 from dataclasses import dataclass
 
 from .check import Checked, carry_tables, check_tables
 from .csvstream import CsvStream, Fallback
+from .gather import Files, next_cut, rows_of, segment_rows, take_head
 from .report import Collector
 from .rows import RowTable
 from .start_state import Carried, CarriedFrame, StartState
 from .sweep import leftover_latches, progress_bar
 from . import load, seq_rules, values
-from .values import to_int, to_tick
 
 log = logging.getLogger(__name__)
 
@@ -41,32 +40,6 @@ SEQUENCE_HEADER = ["seq", "time", "op_id", "op_name", "op_uid", "payload"]
 CHUNK_OPS = 5000
 #: tail segments kept per (die, plane) for the phase keys of the next chunk
 TAIL_SEGMENTS = 3
-
-
-
-@dataclass(slots=True)
-class Files:
-    """The open files of one run and the rows of the chunk being gathered."""
-
-    seq: CsvStream
-    tl: CsvStream
-    st: CsvStream | None
-    rows: list = dataclasses.field(default_factory=list)
-    tl_rows: list = dataclasses.field(default_factory=list)
-    st_rows: list = dataclasses.field(default_factory=list)
-    first_line: int = 2
-    prev_row: tuple = (None, None)
-    horizon: int = -1  # greatest end of the operation_timeline rows taken so far
-    last_t: int = -1  # time tick of the last gathered sequence row
-    carried: set = dataclasses.field(default_factory=set)  # uids suspended at the last cut
-    foreign: set = dataclasses.field(default_factory=set)  # suspended before this file began
-    open_suspends: dict = dataclasses.field(default_factory=dict)  # die -> not resumed
-    index: int = 0  # chunks of this file done
-
-    def close(self) -> None:
-        for f in (self.seq, self.tl, self.st):
-            if f is not None:
-                f.close()
 
 
 def _open(paths: dict) -> Files:
@@ -125,35 +98,6 @@ def _merge(into: Collector, col: Collector) -> None:
     into.merge(col)
 
 
-def _cuts(cfg, row: list) -> bool:
-    """A suspend or reset: it cuts the ops running at its time, so the
-    timeline looks quiet there while the chunk before it would not be."""
-    spec = cfg.ops.get(row[3]) if len(row) > 3 else None
-    return spec is not None and spec.base.role.kind in ("suspend", "reset")
-
-
-def _count_suspends(f: Files, cfg, row: list) -> None:
-    """Track suspends not yet resumed per die from the names and payloads
-    (only to prefer cuts with nothing suspended; the replay decides)."""
-    spec = cfg.ops.get(row[3]) if len(row) > 5 else None
-    if spec is None or spec.base.role.kind not in ("suspend", "resume", "reset"):
-        return
-    kind = spec.base.role.kind
-    try:
-        items = json.loads(row[5])
-        die = (items[0] if isinstance(items, list) else items).get("die")
-    except (ValueError, TypeError, IndexError, AttributeError):
-        die = None
-    if kind == "suspend":
-        f.open_suspends[die] = f.open_suspends.get(die, 0) + 1
-    elif kind == "resume":
-        f.open_suspends[die] = max(0, f.open_suspends.get(die, 0) - 1)
-    elif spec.base.role.reset_scope == "all":
-        f.open_suspends.clear()
-    else:
-        f.open_suspends[die] = 0
-
-
 def _emit(f: Files, into: Collector | None, plan: Plan, got, state=None) -> None:
     """Take a checked chunk's violations (``into`` None: a carried chunk);
     keep the rows of the ops suspended at the cut for the next chunk (their
@@ -168,53 +112,9 @@ def _emit(f: Files, into: Collector | None, plan: Plan, got, state=None) -> None
             (res.replay.by_uid.get(m.rec.uid) for m in fr.members) if run is not None]
     runs = [run for run in runs if run.rec.uid not in f.foreign]
     f.carried = {run.rec.uid for run in runs}
-    f.tl_rows = _rows_of(f.tl, f.tl_rows, f.carried)
-    f.st_rows = _segment_rows(f.st, f.st_rows, runs) if f.st is not None else []
+    f.tl_rows = rows_of(f.tl, f.tl_rows, f.carried)
+    f.st_rows = segment_rows(f.st, f.st_rows, runs) if f.st is not None else []
     f.rows = []
-
-
-def _rows_of(stream: CsvStream, rows: list, uids: set) -> list:
-    """The operation_timeline ``rows`` of the ops ``uids``."""
-    if not uids:
-        return []
-    i = stream.header.index("op_uid")
-    return [r for r in rows if i < len(r) and _int(r[i]) in uids]
-
-
-def _int(text):
-    try:
-        return to_int(text)
-    except (TypeError, ValueError):
-        return None
-
-
-def _segment_rows(stream: CsvStream, rows: list, runs: list) -> list:
-    """The op_state_timeline ``rows`` of the replayed segments of ``runs``."""
-    keys: set[tuple] = set()
-    for run in runs:
-        rec = run.rec
-        if rec.base.affect_state:
-            keys.update((s.start, s.end, rec.die, p, f"{rec.base.name}.{s.state}", rec.name)
-                        for s in run.segs() for p in rec.occupied)
-    if not keys:
-        return []
-    names = {k[5] for k in keys}
-    h = stream.header
-    try:
-        idx = [h.index(c) for c in ("start", "end", "die", "plane", "op_state", "op_name")]
-    except ValueError:
-        return []
-    out = []
-    for r in rows:
-        if len(r) > idx[5] and r[idx[5]] in names:
-            try:
-                key = (to_tick(r[idx[0]]), to_tick(r[idx[1]]), to_int(r[idx[2]]),
-                       to_int(r[idx[3]]), r[idx[4]], r[idx[5]])
-            except (TypeError, ValueError):
-                continue
-            if key in keys:
-                out.append(r)
-    return out
 
 
 class Plan:
@@ -259,34 +159,17 @@ def check_file_set(cfg, paths: dict, state, into: Collector, chunk_ops: int = CH
     special = {name for name, spec in cfg.ops.items()
                if spec.base.role.kind in ("suspend", "resume", "reset")}
     try:
-        while f.seq.head is not None:
-            if len(f.rows) + 1 < chunk_ops:  # far from a cut: a block of rows at once
-                k = len(f.rows)
-                t_last = f.seq.take_many(chunk_ops - 1 - k, f.rows)
-                f.last_t = f.last_t if t_last is None else t_last
-                for row in f.rows[k:]:
-                    if len(row) > 5 and row[3] in special:
-                        _count_suspends(f, cfg, row)
+        while (t := next_cut(f, cfg, chunk_ops, special)) is not None:
+            mode = plan.take(f.index, f.first_line - 2)
+            if mode == "stop":
+                return FileResult(None, first_tick, False)
+            got = _check_chunk(cfg, f, state, t, mode == "carry")
+            if got is None:  # not quiet in the replay: the chunk grows past t
+                take_head(f, cfg)
                 continue
-            t = f.seq.head[0]
-            if len(f.rows) >= chunk_ops and t > f.last_t and not _cuts(cfg, f.seq.head[1]):
-                f.horizon = max(f.horizon, f.tl.take_before(t, f.tl_rows))
-                if f.horizon <= t and (not any(f.open_suspends.values()) or len(f.rows) >= 2 * chunk_ops):
-                    if f.st is not None:
-                        f.st.take_before(t, f.st_rows)
-                    mode = plan.take(f.index, f.first_line - 2)
-                    if mode == "stop":
-                        return FileResult(None, first_tick, False)
-                    got = _check_chunk(cfg, f, state, t, mode == "carry")
-                    if got is not None:
-                        state = next_state(got[1], t)
-                        _emit(f, into if mode == "check" else None, plan, got, state)
-                        f.index += 1
-                        continue
-            row = f.seq.take()[1]
-            _count_suspends(f, cfg, row)
-            f.rows.append(row)
-            f.last_t = t
+            state = next_state(got[1], t)
+            _emit(f, into if mode == "check" else None, plan, got, state)
+            f.index += 1
         f.tl.take_before(1 << 62, f.tl_rows)
         if f.st is not None:
             f.st.take_before(1 << 62, f.st_rows)

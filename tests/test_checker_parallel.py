@@ -192,3 +192,26 @@ def test_carried_chunks_leave_the_checked_state(bad_dir, project_cfg, monkeypatc
     assert len(checked) >= 10 and states == checked
     assert any(e[3] for d in checked for held in d[3].values() for e in held.values()), \
         "no read latch reported at a cut: weak test"
+
+
+class _Bar:
+    def __init__(self, total: int) -> None:
+        self.total, self.n, self.closed = total, 0, False
+
+    def update(self, n: int) -> None:
+        self.n += n
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_progress_counts_every_worker_rows(run_dir, project_cfg, monkeypatch):
+    from nandseqgen.checker import parallel
+    bars: list = []
+    monkeypatch.setattr(parallel, "shown", lambda progress: progress)
+    monkeypatch.setattr(parallel, "progress_bar",
+                        lambda total, desc, progress: bars.append(_Bar(total)) or bars[-1])
+    report = check_parallel(project_cfg, [find_run_files(run_dir, 1)], None, True, CHUNK, 2, (5,))
+    assert report.ok, describe(report)
+    (bar,) = bars
+    assert bar.closed and bar.n == bar.total == report.checked["time_order"] > 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import multiprocessing as mp
 import os
 import re
 from collections.abc import Iterator
@@ -112,8 +113,9 @@ ROW_BYTES = 100
 def auto_jobs(paths: dict, chunk_ops: int = CHUNK_OPS) -> int:
     """Processes for a check when not told: :func:`.parallel.default_jobs` for a
     run of more than about 8 chunks, else 1 (a second process would mostly
-    carry state it never checks)."""
-    if not can_fork() or os.path.getsize(paths["operation_sequence"]) < 8 * chunk_ops * ROW_BYTES:
+    carry state it never checks); 1 in a daemonic process (a pool worker)."""
+    if (not can_fork() or mp.current_process().daemon  # a daemon may not fork workers
+            or os.path.getsize(paths["operation_sequence"]) < 8 * chunk_ops * ROW_BYTES):
         return 1
     return default_jobs()
 

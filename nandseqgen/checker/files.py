@@ -15,7 +15,7 @@ from .load import CheckInputError
 from .report import CheckReport
 from .rows import RowTable, read_csv_rows
 from .start_state import find_snapshot, read_start_state, snapshot_run_index
-from .parallel import can_fork, default_jobs
+from .parallel import can_fork, check_parallel, default_jobs
 from .stream import CHUNK_OPS, Fallback, check_runs
 
 log = logging.getLogger(__name__)
@@ -97,8 +97,11 @@ def check_dir(out_dir, config, run_index: int | None = None, *,
              snap or "an empty device")
     with few_collections():
         try:
-            return check_runs(cfg, [runs[r] for r in earlier] + [paths], start, progress,
-                              chunk_ops, auto_jobs(paths, chunk_ops) if jobs is None else jobs)
+            listed = [runs[r] for r in earlier] + [paths]
+            jobs = auto_jobs(paths, chunk_ops) if jobs is None else jobs
+            if jobs > 1:
+                return check_parallel(cfg, listed, start, progress, chunk_ops, jobs)
+            return check_runs(cfg, listed, start, progress, chunk_ops)
         except Fallback as exc:
             log.info("checking the files whole: %s", exc)
         tables = [_read_tables(runs[r])[:3] for r in earlier]

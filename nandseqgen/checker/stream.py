@@ -217,13 +217,10 @@ def check_part(cfg, runs: list, start, chunk_ops: int = CHUNK_OPS,
 
 
 def check_runs(cfg, runs: list, start, progress: bool = False,
-               chunk_ops: int = CHUNK_OPS, jobs: int = 1):
+               chunk_ops: int = CHUNK_OPS):
     """Check the last of ``runs`` ({table: path} each, earlier runs first,
     replayed for their state only) from ``start``; a :class:`.report.CheckReport`.
-    ``jobs`` > 1: that many processes share the chunks (:mod:`.parallel`)."""
-    if jobs > 1:
-        from .parallel import check_parallel
-        return check_parallel(cfg, runs, start, progress, chunk_ops, jobs)
+    (:func:`.parallel.check_parallel`: the same with several processes.)"""
     bar = progress_bar(count_rows(runs[-1]["operation_sequence"]) if shown(progress) else 0,
                        "check", progress)
     try:

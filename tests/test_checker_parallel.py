@@ -5,7 +5,9 @@ it claims and checks from there. The report (violations, their order, the
 per-rule counts, the skipped rules) must be the single-process report of the
 same chunks, wherever the workers' boundary falls: clean and corrupted runs,
 an op suspended across the boundary with a violation in its resumed part,
-an earlier run replayed as history, two and three workers.
+an earlier run replayed as history, two and three workers; the carried
+state equals the checked state at every cut; progress counts every worker's
+rows; a worker's error reaches the caller (and the whole-file fallback).
 """
 from __future__ import annotations
 
@@ -215,3 +217,27 @@ def test_progress_counts_every_worker_rows(run_dir, project_cfg, monkeypatch):
     assert report.ok, describe(report)
     (bar,) = bars
     assert bar.closed and bar.n == bar.total == report.checked["time_order"] > 0
+
+
+def test_a_file_that_cannot_be_cut_is_checked_whole_either_way(run_dir, project_cfg, tmp_path):
+    """A timeline row without an end late in the file: the worker that meets
+    it (carrying or checking) stops the chunked check, and the run is checked
+    whole, as one process does."""
+    part = str(tmp_path / "part")
+    shutil.copytree(run_dir, part)
+    for name in glob.glob(os.path.join(part, "*_0000002.csv")):
+        os.remove(name)
+    tl = glob.glob(os.path.join(part, "operation_timeline_*_0000001.csv"))[0]
+
+    def no_end(lines):
+        i = 9 * len(lines) // 10
+        cells = lines[i].split(",")
+        cells[1] = ""
+        lines[i] = ",".join(cells)
+        return lines
+    _edit(tl, no_end)
+    serial = check_dir(part, project_cfg, 1, chunk_ops=CHUNK, jobs=1)
+    assert not serial.ok and serial.checked["time_order"] > 0
+    _same(check_dir(part, project_cfg, 1, chunk_ops=CHUNK, jobs=2), serial)
+    with pytest.raises(stream.Fallback):  # met by worker 1 only: raised here
+        _split(project_cfg, [find_run_files(part, 1)], (2,))

@@ -19,8 +19,11 @@ import logging
 import multiprocessing as mp
 import os
 import resource
+import traceback
 from dataclasses import dataclass
 
+from .csvstream import Fallback
+from .load import CheckInputError
 from .report import Collector
 from .stream import CHUNK_OPS, Plan, check_part, count_rows, give_back_memory, shown
 from .sweep import progress_bar
@@ -130,8 +133,12 @@ def _worker(conn, cfg, runs, start, chunk_ops, board, j) -> None:
     got: tuple[str, object]
     try:
         got = ("ok", _part(check_part(cfg, runs, start, chunk_ops, WorkerPlan(board, j))))
-    except BaseException as exc:  # sent to worker 0, which raises it
-        got = ("error", exc)
+    except Fallback as exc:  # sent as text (compiled exception classes do not pickle)
+        got = ("fallback", str(exc))
+    except CheckInputError as exc:
+        got = ("input", str(exc))
+    except BaseException as exc:
+        got = ("error", "".join(traceback.format_exception(exc)))
     try:
         conn.send(got)
     finally:
@@ -202,6 +209,10 @@ def _collect(proc, conn, update) -> Part:
     except EOFError:
         raise RuntimeError(f"check worker {proc.pid} died (exit code {proc.exitcode})") from None
     update()
+    if status == "fallback":
+        raise Fallback(got)
+    if status == "input":
+        raise CheckInputError(got)
     if status == "error":
-        raise got
+        raise RuntimeError(f"check worker {proc.pid} failed:\n{got}")
     return got

@@ -69,6 +69,8 @@ CHECKER = [
     "nandseqgen/checker/seq_rules.py",
     "nandseqgen/checker/consistency.py",
     "nandseqgen/checker/check.py",
+    "nandseqgen/checker/csvstream.py",
+    "nandseqgen/checker/gather.py",
 ]
 COMPILED = HOT + CHECKER
 

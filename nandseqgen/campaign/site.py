@@ -61,7 +61,8 @@ def _check(tmp: str, cfg, runs: list) -> dict:
     from ..checker import COLUMNS, RULES, check_dir
     frames = []
     for run in runs:
-        report = check_dir(tmp, cfg, run_index=run["run_index"])
+        # one process: the campaign already runs its sites in parallel
+        report = check_dir(tmp, cfg, run_index=run["run_index"], jobs=1)
         frames.append(report.violations.assign(run_index=run["run_index"]))
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     df = df.reindex(columns=["run_index", *COLUMNS])

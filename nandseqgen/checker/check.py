@@ -1,11 +1,14 @@
 """Check in-memory tables (and one chunk of a run's files, :mod:`.stream`)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import logging
 import os
 from dataclasses import dataclass
 
-import pandas as pd
+if TYPE_CHECKING:  # imported where a DataFrame is built: check workers stay small
+    import pandas as pd
 
 from ..config import Config, load_config
 from .consistency import by_lane, check_op_states, check_operation_timeline, op_state_rows
@@ -14,8 +17,8 @@ from .values import to_int, to_tick
 from .replay import Replay, replay
 from .report import CheckReport, Collector
 from .seq_rules import (check_csv_json_file, check_csv_json_frame, check_exp_val,
-                        check_own_fields, check_time_order)
-from .start_rules import FrameIndex, StartContext, check_start
+                        check_own_fields, check_time_order, last_in_order)
+from .start_rules import FrameIndex, StartContext, check_start, mark_latches
 from .columns import column_tuples
 from .rows import RowTable
 from .start_state import read_start_state
@@ -60,6 +63,7 @@ def _concat(frames: list):
         return frames[-1]
     if all(isinstance(f, RowTable) for f in kept) and len({tuple(f.columns) for f in kept}) == 1:
         return RowTable(kept[0].columns, [r for f in kept for r in f.rows])
+    import pandas as pd
     return pd.concat([f.frame() if isinstance(f, RowTable) else f for f in kept],
                      ignore_index=True)
 
@@ -126,6 +130,26 @@ def check_tables(cfg: Config, seq_df, ops_df, states_df, seq_file, col: Collecto
     st = run_sweep(rp, cfg, ctx, col, check_start, start, progress, final)
     _timeline_rules(rp, records, segments, tl, op_state_rows(states_df, col), col)
     log.debug("checked %d ops: %d violations", len(records), len(col.rows))
+    return Checked(rp, st, segments, last_row)
+
+
+def carry_tables(cfg: Config, seq_df, ops_df, start, prev_row=(None, None)) -> Checked:
+    """What :func:`check_tables` leaves for the next chunk, without its rules:
+    records, replay and the sweep's state effects only (about a third of the
+    work; :mod:`.parallel` uses it to reach a worker's first chunk). The
+    state is the same as check_tables' by construction: the rules only read
+    it, except the latch rule's "reported" mark, which
+    :func:`.start_rules.mark_latches` repeats."""
+    col = Collector()  # what the loaders flag is reported by the worker checking the chunk
+    last_row = last_in_order(seq_df, prev_row)
+    tl = timeline_rows(ops_df, col)
+    records = build_records(seq_df, tl, cfg, col)
+    for rec in records:
+        rec.payload, rec.payload_text = None, ""
+    rp = replay(records, cfg, col, start)
+    segments = build_segments(rp, start.tails if start is not None else None)
+    ctx = StartContext(cfg, {}, {}, FrameIndex(()))
+    st = run_sweep(rp, cfg, ctx, col, mark_latches, start, False, False)
     return Checked(rp, st, segments, last_row)
 
 

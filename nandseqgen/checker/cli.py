@@ -22,6 +22,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--from-snapshot", metavar="SNAPSHOT", default=None,
                    help="state_snapshot_*.json the checked runs started from (default: found "
                         "in OUT_DIR/snapshots when the folder's first run is not run 1)")
+    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                   help="processes sharing the check (same report; default: one per CPU, at "
+                        "most 2, for runs of more than ~40,000 ops; each holds its own chunk)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (it is shown only when stderr is a terminal)")
     return p
@@ -33,9 +36,13 @@ def main(argv=None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help is 0, a usage error 2
         return int(exc.code or 0)
+    if args.jobs is not None and args.jobs < 1:
+        print("--jobs must be at least 1", file=sys.stderr)
+        return 2
     try:
         report = check_dir(args.out_dir, args.config, args.run, history=not args.no_history,
-                           from_snapshot=args.from_snapshot, progress=not args.no_progress)
+                           from_snapshot=args.from_snapshot, progress=not args.no_progress,
+                           jobs=args.jobs)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2

@@ -2,11 +2,10 @@
 a :class:`.rows.RowTable` (CSV cells, no boxing) or a DataFrame alike."""
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
-
-import pandas as pd
 
 
 def column_tuples(table: Any, names: Sequence[str]) -> Iterable[tuple]:
@@ -15,7 +14,8 @@ def column_tuples(table: Any, names: Sequence[str]) -> Iterable[tuple]:
     present = [n for n in names if n in table.columns]
     if not present:
         return ((None,) * len(names) for _ in range(len(table)))
-    if not isinstance(table, pd.DataFrame):  # a .rows.RowTable
+    pandas = sys.modules.get("pandas")  # not imported: the table cannot be a DataFrame
+    if pandas is None or not isinstance(table, pandas.DataFrame):  # a .rows.RowTable
         idx = [table.columns.index(n) for n in present]
         got: Iterable[tuple] = (map(itemgetter(*idx), table.rows) if len(idx) > 1
                                 else ((r[idx[0]],) for r in table.rows))

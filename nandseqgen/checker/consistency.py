@@ -2,11 +2,12 @@
 ``op_state_timeline`` agree with the replay (pieces and segments)."""
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TYPE_CHECKING
 
 from collections import Counter
 
-import pandas as pd
+if TYPE_CHECKING:  # imported where a DataFrame is built: check workers stay small
+    import pandas as pd
 
 from .load import RESUME, OP_STATE_COLUMNS, require_columns
 from .replay import RESUME_PIECE, OpRun, Replay

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import multiprocessing as mp
 import os
 import re
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from .load import CheckInputError
 from .report import CheckReport
 from .rows import RowTable, read_csv_rows
 from .start_state import find_snapshot, read_start_state, snapshot_run_index
+from .parallel import can_fork, check_parallel, default_jobs
 from .stream import CHUNK_OPS, Fallback, check_runs
 
 log = logging.getLogger(__name__)
@@ -60,7 +62,7 @@ def _read_tables(paths: dict) -> tuple:
 
 def check_dir(out_dir, config, run_index: int | None = None, *,
               history: bool = True, from_snapshot=None, progress: bool = False,
-              chunk_ops: int = CHUNK_OPS) -> CheckReport:
+              chunk_ops: int = CHUNK_OPS, jobs: int | None = None) -> CheckReport:
     """Check the CSV files of one run in ``out_dir`` (see :func:`find_run_files`).
 
     Runs continue from each other's state, so with ``history`` the earlier
@@ -72,7 +74,8 @@ def check_dir(out_dir, config, run_index: int | None = None, *,
     otherwise from an empty device. ``progress``: a ``tqdm.auto`` bar over
     the ops (shown only on a terminal). The files are read in chunks of
     about ``chunk_ops`` sequence rows cut at quiet times (:mod:`.stream`), so
-    memory does not grow with the run's length.
+    memory does not grow with the run's length. ``jobs``: processes sharing
+    the chunks (:mod:`.parallel`; same report); None: :func:`auto_jobs`.
     """
     cfg = _config(config)
     paths = find_run_files(out_dir, run_index)
@@ -94,13 +97,30 @@ def check_dir(out_dir, config, run_index: int | None = None, *,
              snap or "an empty device")
     with few_collections():
         try:
-            return check_runs(cfg, [runs[r] for r in earlier] + [paths], start, progress,
-                              chunk_ops)
+            listed = [runs[r] for r in earlier] + [paths]
+            jobs = auto_jobs(paths, chunk_ops) if jobs is None else jobs
+            if jobs > 1:
+                return check_parallel(cfg, listed, start, progress, chunk_ops, jobs)
+            return check_runs(cfg, listed, start, progress, chunk_ops)
         except Fallback as exc:
             log.info("checking the files whole: %s", exc)
         tables = [_read_tables(runs[r])[:3] for r in earlier]
         seq, tl, st, raw = _read_tables(paths)
         return _check(cfg, seq, tl, st, raw, tables, start, progress)
+
+
+#: bytes of an operation_sequence row, about (to size a run without reading it)
+ROW_BYTES = 100
+
+
+def auto_jobs(paths: dict, chunk_ops: int = CHUNK_OPS) -> int:
+    """Processes for a check when not told: :func:`.parallel.default_jobs` for a
+    run of more than about 8 chunks, else 1 (a second process would mostly
+    carry state it never checks); 1 in a daemonic process (a pool worker)."""
+    if (not can_fork() or mp.current_process().daemon  # a daemon may not fork workers
+            or os.path.getsize(paths["operation_sequence"]) < 8 * chunk_ops * ROW_BYTES):
+        return 1
+    return default_jobs()
 
 
 @contextlib.contextmanager

@@ -8,13 +8,14 @@ collector (rules ``csv_json``, ``multiplane_group``, ``timeline_consistency``).
 """
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TYPE_CHECKING
 
 import json
 import logging
 from dataclasses import dataclass, field
 
-import pandas as pd
+if TYPE_CHECKING:  # imported where a DataFrame is built: check workers stay small
+    import pandas as pd
 
 from ..config import OpBase, OpSpec, Role
 from .report import Collector
@@ -285,3 +286,8 @@ def build_records(seq_df: pd.DataFrame, tl: dict, cfg, col: Collector) -> list:
             out.append(rec)
     log.debug("loaded %d op records", len(out))
     return out
+
+
+def forget() -> None:
+    """Empty the parsed-payload memo (a check is over)."""
+    _PARSED.clear()

@@ -5,9 +5,12 @@
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass, field
 
-import pandas as pd
+if TYPE_CHECKING:  # imported where a DataFrame is built: check workers stay small
+    import pandas as pd
 
 #: Every rule the checker knows, in report order (docs/validation.md).
 RULES = (
@@ -87,6 +90,7 @@ class Collector:
         return uid is None
 
     def report(self) -> "CheckReport":
+        import pandas as pd
         df = pd.DataFrame(self.rows, columns=list(COLUMNS))
         for col in _INT_COLUMNS:
             df[col] = df[col].astype("Int64")
@@ -126,6 +130,7 @@ class CheckReport:
         ``checked`` is the number of items the rule examined, or <NA> when the
         rule was skipped because a table it needs was not given.
         """
+        import pandas as pd
         counts = self.violations["rule"].value_counts() if len(self.violations) else {}
         rows = [(r, None if r in self.skipped else int(self.checked.get(r, 0)),
                  int(counts.get(r, 0))) for r in RULES]
@@ -137,6 +142,7 @@ class CheckReport:
     def format_summary(self, max_violations: int = 0) -> str:
         """A fixed-width text table of :meth:`summary` (plus the first
         ``max_violations`` violations) for the command line."""
+        import pandas as pd
         lines = [f"{'rule':<22} {'checked':>9} {'violations':>10}"]
         for rule, checked, n in self.summary().itertuples(index=False):
             shown = "skipped" if pd.isna(checked) else str(int(checked))

@@ -1,9 +1,12 @@
 """A CSV file's rows as plain lists of strings (no DataFrame boxing)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import csv
 
-import pandas as pd
+if TYPE_CHECKING:  # imported where a DataFrame is built: check workers stay small
+    import pandas as pd
 
 from .load import CheckInputError
 
@@ -49,5 +52,6 @@ class RowTable:
         return [dict(zip(cols, row)) for row in self.rows]
 
     def frame(self) -> pd.DataFrame:
+        import pandas as pd
         return pd.DataFrame(self.rows, columns=self.columns, dtype=object)
 

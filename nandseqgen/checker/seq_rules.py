@@ -2,13 +2,14 @@
 ``time_order``, ``multiplane_group``, ``payload``, ``csv_json``, ``exp_val``."""
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TYPE_CHECKING
 
 import csv
 import io
 import json
 
-import pandas as pd
+if TYPE_CHECKING:  # imported where a DataFrame is built: check workers stay small
+    import pandas as pd
 
 from .report import Collector
 from .columns import column_tuples
@@ -46,6 +47,21 @@ def check_time_order(seq_df: pd.DataFrame, col: Collector, prev=(None, None)) ->
         prev_seq, prev_t = seq, t
     col.check("time_order", n)
     return prev_seq, prev_t
+
+
+def last_in_order(seq_df, prev=(None, None)) -> tuple:
+    """What :func:`check_time_order` returns, without its checks: (seq, time
+    tick) of the last row whose cells convert, else ``prev``."""
+    rows: list[tuple] = list(column_tuples(seq_df, ("seq", "op_uid", "time")))
+    for i in range(len(rows) - 1, -1, -1):
+        seq_cell, uid_cell, time_cell = rows[i]
+        try:
+            seq, _uid, t = to_int(seq_cell), to_int(uid_cell), to_tick(time_cell)
+        except (TypeError, ValueError):
+            continue
+        if seq is not None and t is not None:
+            return seq, t
+    return prev
 
 
 # ------------------------------------------------- per op's own fields
@@ -262,3 +278,8 @@ def check_exp_val(rec: OpRecord, cfg, segments, col: Collector) -> None:
     want = expected_status(rec, cfg, segments)
     if rec.exp_val != want:
         col.flag("exp_val", rec, f"exp_val {rec.exp_val!r}, expected {want!r}")
+
+
+def forget() -> None:
+    """Empty the compact-JSON memo (a check is over)."""
+    _COMPACT_SEEN.clear()

@@ -184,10 +184,16 @@ def check_op_state(rec: OpRecord, ctx: StartContext, col: Collector) -> None:
                      plane=p)
 
 
+def _loses_read_data(rec: OpRecord, p: int) -> bool:
+    """``rec`` erases/programs plane ``p`` without taking its read data out."""
+    role = rec.role
+    return ((role.kind == "erase" or role.is_program)
+            and not (role.consumes_read_latch and p in rec.planes))
+
+
 def check_latch(rec: OpRecord, st: SweepState, ctx: StartContext, col: Collector) -> None:
     col.check("latch", rec=rec)
     table, role, base = ctx.cfg.exclusions.by_latch, rec.role, rec.base.name
-    erases = role.kind == "erase" or role.is_program
     for p in rec.occupied:
         held = st.latches.get((rec.die, p))
         if not held:
@@ -195,7 +201,7 @@ def check_latch(rec: OpRecord, st: SweepState, ctx: StartContext, col: Collector
         for kind, entry in sorted(held.items()):
             if base in table.get(kind, ()):
                 col.flag("latch", rec, f"{base} forbidden while {kind} is set on plane {p}", plane=p)
-            if kind == READ_LATCH and erases and not (role.consumes_read_latch and p in rec.planes):
+            if kind == READ_LATCH and _loses_read_data(rec, p):
                 readers = [r.rec.uid for r in entry.readers]
                 col.flag("latch", rec, f"{role.kind} starts on plane {p} holding read data of "
                          f"{readers} not yet output by a DOUT", plane=p)
@@ -204,6 +210,18 @@ def check_latch(rec: OpRecord, st: SweepState, ctx: StartContext, col: Collector
                     for r in entry.readers:
                         col.flag("read_latch_dout", r.rec, f"plane {p} erased/programmed by op "
                                  f"{rec.uid} before its DOUT", plane=p)
+
+
+def mark_latches(run: OpRun, st: SweepState, ctx: StartContext, col: Collector) -> None:
+    """The one state change of the start rules, without the rules: a read
+    latch lost by ``run`` is marked reported (as :func:`check_latch` does), so
+    its reads are not reported again (a state-only pass, :func:`.check.carry_tables`)."""
+    rec = run.rec
+    for p in rec.occupied:
+        held = st.latches.get((rec.die, p))
+        entry = held.get(READ_LATCH) if held else None
+        if entry is not None and _loses_read_data(rec, p):
+            entry.flagged = True
 
 
 def check_cache(rec: OpRecord, st: SweepState, ctx: StartContext, col: Collector) -> None:

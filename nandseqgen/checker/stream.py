@@ -17,21 +17,21 @@ time. See docs/validation.md "Chunked check".
 """
 from __future__ import annotations
 
-import csv
+import ctypes
 import dataclasses
-from itertools import islice
-import json
+import gc
 import logging
 import sys
 from dataclasses import dataclass
 
-from .check import check_tables
-from .load import CheckInputError
+from .check import Checked, carry_tables, check_tables
+from .csvstream import CsvStream, Fallback
+from .gather import Files, next_cut, rows_of, segment_rows, take_head
 from .report import Collector
 from .rows import RowTable
 from .start_state import Carried, CarriedFrame, StartState
 from .sweep import leftover_latches, progress_bar
-from .values import to_int, to_tick
+from . import load, seq_rules, values
 
 log = logging.getLogger(__name__)
 
@@ -40,118 +40,6 @@ SEQUENCE_HEADER = ["seq", "time", "op_id", "op_name", "op_uid", "payload"]
 CHUNK_OPS = 5000
 #: tail segments kept per (die, plane) for the phase keys of the next chunk
 TAIL_SEGMENTS = 3
-
-
-
-def _tick_at(row: list, i: int) -> int | None:
-    """The time cell ``row[i]`` in ticks; None when missing or malformed."""
-    try:
-        return to_tick(row[i])
-    except (IndexError, TypeError, ValueError):
-        return None
-
-class Fallback(Exception):
-    """The files cannot be cut into chunks: check them whole instead."""
-
-
-class CsvStream:
-    """A CSV file read row by row (lists of strings), with each row's time in ticks."""
-
-    def __init__(self, path: str, time_column: str, end_column: str | None = None):
-        self.path = path
-        self.fh = open(path, newline="", encoding="utf-8")
-        self.reader = csv.reader(self.fh)
-        header = next(self.reader, None)
-        if header is None:
-            self.fh.close()
-            raise CheckInputError(f"{path} is empty")
-        self.header: list[str] = header
-        if time_column not in header or (end_column and end_column not in header):
-            self.fh.close()
-            raise Fallback(f"{path}: no {time_column}/{end_column} column")
-        self.ti = header.index(time_column)
-        self.ei = header.index(end_column) if end_column else None
-        self.line = 1
-        self.head: tuple[int, list[str]] | None = None  # (time tick, row) read ahead
-        self._advance()
-
-    def _advance(self) -> None:
-        ti = self.ti
-        for row in self.reader:
-            self.line += 1
-            if not row:
-                continue
-            t = _tick_at(row, ti)
-            if t is None:
-                raise Fallback(f"{self.path} line {self.line}: no time")
-            self.head = (t, row)
-            return
-        self.head = None
-
-    def take(self) -> tuple[int, list[str]]:
-        got = self.head
-        assert got is not None, "take() past the end"
-        self._advance()
-        return got
-
-    def take_many(self, n: int, out: list) -> int | None:
-        """Move the head row and up to ``n - 1`` rows after it to ``out``
-        (in one block: no per-row bookkeeping); the time of the last one."""
-        if self.head is None or n <= 0:
-            return None
-        block = [self.head[1]]
-        block.extend(islice(self.reader, n - 1))
-        block = [r for r in block if r]
-        ti = self.ti
-        times = [_tick_at(r, ti) for r in block]
-        if None in times:
-            raise Fallback(f"{self.path} before line {self.reader.line_num}: a row without time")
-        self.line = self.reader.line_num
-        out.extend(block)
-        self._advance()
-        return times[-1]
-
-    def take_before(self, t: int, out: list) -> int:
-        """Move the rows starting before ``t`` to ``out``; returns their greatest end."""
-        hz, ei, advance = -1, self.ei, self._advance
-        while self.head is not None and self.head[0] < t:
-            row = self.head[1]
-            advance()
-            out.append(row)
-            if ei is not None:
-                e = _tick_at(row, ei)
-                if e is None:
-                    raise Fallback(f"{self.path}: row without end")
-                if e > hz:
-                    hz = e
-        return hz
-
-    def close(self) -> None:
-        self.fh.close()
-
-
-@dataclass(slots=True)
-class Files:
-    """The open files of one run and the rows of the chunk being gathered."""
-
-    seq: CsvStream
-    tl: CsvStream
-    st: CsvStream | None
-    rows: list = dataclasses.field(default_factory=list)
-    tl_rows: list = dataclasses.field(default_factory=list)
-    st_rows: list = dataclasses.field(default_factory=list)
-    first_line: int = 2
-    prev_row: tuple = (None, None)
-    horizon: int = -1  # greatest end of the operation_timeline rows taken so far
-    last_t: int = -1  # time tick of the last gathered sequence row
-    carried: set = dataclasses.field(default_factory=set)  # uids suspended at the last cut
-    foreign: set = dataclasses.field(default_factory=set)  # suspended before this file began
-    open_suspends: dict = dataclasses.field(default_factory=dict)  # die -> not resumed
-
-    def close(self) -> None:
-        for f in (self.seq, self.tl, self.st):
-            if f is not None:
-                f.close()
 
 
 def _open(paths: dict) -> Files:
@@ -171,14 +59,20 @@ def _settled(rp, t: int) -> bool:
     return all(run.fate == "suspended" or run.end <= t for run in rp.runs)
 
 
-def _check_chunk(cfg, f: Files, state, cut: int | None):
-    """Check the gathered rows; (collector, Checked), or None when ``cut`` is not quiet."""
+def _check_chunk(cfg, f: Files, state, cut: int | None, carry: bool = False):
+    """Check the gathered rows; (collector, Checked), or None when ``cut`` is
+    not quiet. ``carry``: only the state the chunk leaves, no rules
+    (:func:`.check.carry_tables`; an empty collector)."""
     col = Collector()
     col.carried = f.carried
-    res = check_tables(cfg, RowTable(f.seq.header, f.rows), RowTable(f.tl.header, f.tl_rows),
-                       RowTable(f.st.header, f.st_rows) if f.st is not None else None,
-                       (f.seq.header, f.rows, f.first_line), col, (), state, False,
-                       final=False, prev_row=f.prev_row)
+    if carry:
+        res = carry_tables(cfg, RowTable(f.seq.header, f.rows), RowTable(f.tl.header, f.tl_rows),
+                           state, f.prev_row)
+    else:
+        res = check_tables(cfg, RowTable(f.seq.header, f.rows), RowTable(f.tl.header, f.tl_rows),
+                           RowTable(f.st.header, f.st_rows) if f.st is not None else None,
+                           (f.seq.header, f.rows, f.first_line), col, (), state, False,
+                           final=False, prev_row=f.prev_row)
     if cut is not None and not _settled(res.replay, cut):
         log.debug("cut at %d is not quiet in the replay: chunk grows", cut)
         return None
@@ -204,103 +98,60 @@ def _merge(into: Collector, col: Collector) -> None:
     into.merge(col)
 
 
-def _cuts(cfg, row: list) -> bool:
-    """A suspend or reset: it cuts the ops running at its time, so the
-    timeline looks quiet there while the chunk before it would not be."""
-    spec = cfg.ops.get(row[3]) if len(row) > 3 else None
-    return spec is not None and spec.base.role.kind in ("suspend", "reset")
-
-
-def _count_suspends(f: Files, cfg, row: list) -> None:
-    """Track suspends not yet resumed per die from the names and payloads
-    (only to prefer cuts with nothing suspended; the replay decides)."""
-    spec = cfg.ops.get(row[3]) if len(row) > 5 else None
-    if spec is None or spec.base.role.kind not in ("suspend", "resume", "reset"):
-        return
-    kind = spec.base.role.kind
-    try:
-        items = json.loads(row[5])
-        die = (items[0] if isinstance(items, list) else items).get("die")
-    except (ValueError, TypeError, IndexError, AttributeError):
-        die = None
-    if kind == "suspend":
-        f.open_suspends[die] = f.open_suspends.get(die, 0) + 1
-    elif kind == "resume":
-        f.open_suspends[die] = max(0, f.open_suspends.get(die, 0) - 1)
-    elif spec.base.role.reset_scope == "all":
-        f.open_suspends.clear()
-    else:
-        f.open_suspends[die] = 0
-
-
-def _emit(f: Files, into: Collector | None, bar, got, state=None) -> None:
-    """Take a checked chunk's violations; keep the rows of the ops suspended
-    at the cut for the next chunk (their resumed remainder is checked there)."""
+def _emit(f: Files, into: Collector | None, plan: Plan, got, state=None) -> None:
+    """Take a checked chunk's violations (``into`` None: a carried chunk);
+    keep the rows of the ops suspended at the cut for the next chunk (their
+    resumed remainder is checked there)."""
     col, res = got
     if into is not None:
         _merge(into, col)
-    if bar is not None:
-        bar.update(len(f.rows))
+        plan.done(len(f.rows))
     f.first_line += len(f.rows)
     f.prev_row = res.last_row
     runs = [run for fr in (state.frames if state is not None else ()) for run in
             (res.replay.by_uid.get(m.rec.uid) for m in fr.members) if run is not None]
     runs = [run for run in runs if run.rec.uid not in f.foreign]
     f.carried = {run.rec.uid for run in runs}
-    f.tl_rows = _rows_of(f.tl, f.tl_rows, f.carried)
-    f.st_rows = _segment_rows(f.st, f.st_rows, runs) if f.st is not None else []
+    f.tl_rows = rows_of(f.tl, f.tl_rows, f.carried)
+    f.st_rows = segment_rows(f.st, f.st_rows, runs) if f.st is not None else []
     f.rows = []
 
 
-def _rows_of(stream: CsvStream, rows: list, uids: set) -> list:
-    """The operation_timeline ``rows`` of the ops ``uids``."""
-    if not uids:
-        return []
-    i = stream.header.index("op_uid")
-    return [r for r in rows if i < len(r) and _int(r[i]) in uids]
+class Plan:
+    """Which chunks of the checked run this process checks: all of them
+    (:mod:`.parallel` gives a worker a share)."""
+
+    carries_all = False  # every chunk carried: an earlier run replayed for its state
+
+    def take(self, index: int, rows_before: int) -> str:
+        """``"check"`` chunk ``index`` (``rows_before`` sequence rows precede
+        it), ``"carry"`` only its state, or ``"stop"``: it is another's."""
+        return "check"
+
+    def done(self, rows: int) -> None:
+        """``rows`` more sequence rows checked (progress)."""
 
 
-def _int(text):
-    try:
-        return to_int(text)
-    except (TypeError, ValueError):
-        return None
+#: an earlier run replayed for its state only
+CARRY_ALL = type("CarryAll", (Plan,), {"take": lambda self, index, rows_before: "carry",
+                                        "carries_all": True})()
 
 
-def _segment_rows(stream: CsvStream, rows: list, runs: list) -> list:
-    """The op_state_timeline ``rows`` of the replayed segments of ``runs``."""
-    keys: set[tuple] = set()
-    for run in runs:
-        rec = run.rec
-        if rec.base.affect_state:
-            keys.update((s.start, s.end, rec.die, p, f"{rec.base.name}.{s.state}", rec.name)
-                        for s in run.segs() for p in rec.occupied)
-    if not keys:
-        return []
-    names = {k[5] for k in keys}
-    h = stream.header
-    try:
-        idx = [h.index(c) for c in ("start", "end", "die", "plane", "op_state", "op_name")]
-    except ValueError:
-        return []
-    out = []
-    for r in rows:
-        if len(r) > idx[5] and r[idx[5]] in names:
-            try:
-                key = (to_tick(r[idx[0]]), to_tick(r[idx[1]]), to_int(r[idx[2]]),
-                       to_int(r[idx[3]]), r[idx[4]], r[idx[5]])
-            except (TypeError, ValueError):
-                continue
-            if key in keys:
-                out.append(r)
-    return out
+@dataclass(slots=True)
+class FileResult:
+    """What checking one run's files left: the last chunk's check (None when
+    the plan stopped first), the run's first time tick, whether this process
+    checked the run's last chunk."""
+
+    last: Checked | None
+    first_tick: int | None
+    final: bool
 
 
-def check_file_set(cfg, paths: dict, state, into: Collector | None, bar,
-                   chunk_ops: int = CHUNK_OPS) -> tuple:
+def check_file_set(cfg, paths: dict, state, into: Collector, chunk_ops: int = CHUNK_OPS,
+                   plan: Plan = Plan()) -> FileResult:
     """Check one run's files chunk by chunk from ``state``; violations go to
-    ``into`` (None: an earlier run replayed for its state only). Returns the
-    last chunk's :class:`.check.Checked` and the run's first time tick."""
+    ``into``, for the chunks ``plan`` gives this process to check."""
     f = _open(paths)
     if state is not None:  # its ops are not this run's to report (as with a start snapshot)
         f.foreign = {m.rec.uid for fr in state.frames for m in fr.members}
@@ -308,74 +159,98 @@ def check_file_set(cfg, paths: dict, state, into: Collector | None, bar,
     special = {name for name, spec in cfg.ops.items()
                if spec.base.role.kind in ("suspend", "resume", "reset")}
     try:
-        while f.seq.head is not None:
-            if len(f.rows) + 1 < chunk_ops:  # far from a cut: a block of rows at once
-                k = len(f.rows)
-                t_last = f.seq.take_many(chunk_ops - 1 - k, f.rows)
-                f.last_t = f.last_t if t_last is None else t_last
-                for row in f.rows[k:]:
-                    if len(row) > 5 and row[3] in special:
-                        _count_suspends(f, cfg, row)
+        while (t := next_cut(f, cfg, chunk_ops, special)) is not None:
+            mode = plan.take(f.index, f.first_line - 2)
+            if mode == "stop":
+                return FileResult(None, first_tick, False)
+            got = _check_chunk(cfg, f, state, t, mode == "carry")
+            if got is None:  # not quiet in the replay: the chunk grows past t
+                take_head(f, cfg)
                 continue
-            t = f.seq.head[0]
-            if len(f.rows) >= chunk_ops and t > f.last_t and not _cuts(cfg, f.seq.head[1]):
-                f.horizon = max(f.horizon, f.tl.take_before(t, f.tl_rows))
-                if f.horizon <= t and (not any(f.open_suspends.values()) or len(f.rows) >= 2 * chunk_ops):
-                    if f.st is not None:
-                        f.st.take_before(t, f.st_rows)
-                    got = _check_chunk(cfg, f, state, t)
-                    if got is not None:
-                        state = next_state(got[1], t)
-                        _emit(f, into, bar, got, state)
-                        continue
-            row = f.seq.take()[1]
-            _count_suspends(f, cfg, row)
-            f.rows.append(row)
-            f.last_t = t
+            state = next_state(got[1], t)
+            _emit(f, into if mode == "check" else None, plan, got, state)
+            f.index += 1
         f.tl.take_before(1 << 62, f.tl_rows)
         if f.st is not None:
             f.st.take_before(1 << 62, f.st_rows)
-        got = _check_chunk(cfg, f, state, None)
-        if into is None and not _settled(got[1].replay, 1 << 61):
+        mode = plan.take(f.index, f.first_line - 2)
+        if mode == "stop" or (mode == "carry" and not plan.carries_all):
+            return FileResult(None, first_tick, False)  # nothing of this run was ours
+        got = _check_chunk(cfg, f, state, None, mode == "carry")
+        if mode == "carry" and not _settled(got[1].replay, 1 << 61):
             raise Fallback(f"{paths['operation_sequence']}: ops still running at its end")
-        last = got[1]
-        _emit(f, into, bar, got)
-        return last, first_tick
+        _emit(f, into if mode == "check" else None, plan, got)
+        return FileResult(got[1], first_tick, mode == "check")
     finally:
         f.close()
+
+
+class _Progress(Plan):
+    """Every chunk checked here, counted on a progress bar (or None)."""
+
+    def __init__(self, bar) -> None:
+        self.bar = bar
+
+    def done(self, rows: int) -> None:
+        if self.bar is not None:
+            self.bar.update(rows)
+
+
+def check_part(cfg, runs: list, start, chunk_ops: int = CHUNK_OPS,
+               plan: Plan = Plan()) -> Collector:
+    """The violations of the chunks of the last of ``runs`` that ``plan``
+    gives this process (the earlier runs are carried for their state only),
+    with the reads left unread at the end when it checked the last chunk."""
+    out, state = Collector(), start
+    for paths in runs[:-1]:
+        state = next_state(check_file_set(cfg, paths, state, out, chunk_ops, CARRY_ALL).last,
+                           1 << 61)
+    got = check_file_set(cfg, runs[-1], state, out, chunk_ops, plan)
+    if got.final:
+        tail = Collector()
+        if len(runs) > 1 or start is not None:
+            tail.limit_to((), got.first_tick)  # reads of earlier runs are not this run's to report
+        assert got.last is not None  # the last chunk was checked here
+        leftover_latches(got.last.sweep, tail)
+        _merge(out, tail)
+    return out
 
 
 def check_runs(cfg, runs: list, start, progress: bool = False,
                chunk_ops: int = CHUNK_OPS):
     """Check the last of ``runs`` ({table: path} each, earlier runs first,
-    replayed for their state only) from ``start``; a :class:`.report.CheckReport`."""
-    out = Collector()
-    bar = progress_bar(_count_rows(runs[-1]["operation_sequence"]) if _shown(progress) else 0,
+    replayed for their state only) from ``start``; a :class:`.report.CheckReport`.
+    (:func:`.parallel.check_parallel`: the same with several processes.)"""
+    bar = progress_bar(count_rows(runs[-1]["operation_sequence"]) if shown(progress) else 0,
                        "check", progress)
-    state, last, first = start, None, None
     try:
-        for k, paths in enumerate(runs):
-            reported = k == len(runs) - 1
-            last, first = check_file_set(cfg, paths, state, out if reported else None,
-                                         bar if reported else None, chunk_ops)
-            state = next_state(last, 1 << 61)
+        out = check_part(cfg, runs, start, chunk_ops, _Progress(bar))
     finally:
         if bar is not None:
             bar.close()
-    tail = Collector()
-    if len(runs) > 1 or start is not None:
-        tail.limit_to((), first)  # reads of earlier runs are not this run's to report
-    assert last is not None, "check_runs needs at least one run"
-    leftover_latches(last.sweep, tail)
-    _merge(out, tail)
+    give_back_memory()
     return out.report()
 
 
-def _shown(progress: bool) -> bool:
+def give_back_memory() -> None:
+    """Return the freed chunk memory to the system before the report imports
+    pandas (~95 MiB), so that the peak RSS is the larger of the two, not their
+    sum: the memo tables emptied, then glibc's ``malloc_trim`` (nothing elsewhere)."""
+    for module in (values, load, seq_rules):
+        module.forget()
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+def shown(progress: bool) -> bool:
     """A bar will be drawn (tqdm shows it only on a terminal): worth counting rows."""
     return progress and sys.stderr is not None and sys.stderr.isatty()
 
 
-def _count_rows(path: str) -> int:
+def count_rows(path: str) -> int:
+    """Data rows of a CSV file (its lines but the header)."""
     with open(path, "rb") as fh:
         return max(0, sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b"")) - 1)

@@ -120,3 +120,10 @@ def to_str(value) -> str | None:
             return got_str
         return _remember(_STRS, value, None if is_missing(value) else value)
     return None if is_missing(value) else str(value)
+
+
+def forget() -> None:
+    """Empty the memo tables (a check is over: their memory can go back)."""
+    _INTS.clear()
+    _TICKS.clear()
+    _STRS.clear()

@@ -89,7 +89,8 @@ def test_directed_hits_more_cells_than_uniform(reference_cfg):
 
 
 def test_steer_reweights_only_the_candidates_and_rebuilds_on_level_changes(dcfg):
-    cfg = directed(dcfg, key_gain=0, success_gain=0, reset_scale=1, strength=1, chain_gain=0)
+    cfg = directed(dcfg, key_gain=0, success_gain=0, reset_scale=1, strength=1, chain_gain=0,
+                   rest=False)
     sim = Simulation(cfg, seed=2)
     steer, key = sim.steer, "DEFAULT"
     plain = sim.sampler.dist(key, 0)

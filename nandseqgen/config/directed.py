@@ -7,6 +7,7 @@ from .model import Directed
 from .values import boolean, mapping, number
 
 PATH = ("policies", "coverage_directed")
+_FLAGS = ("enabled", "rest")
 _NUMBERS = ("strength", "key_gain", "success_gain", "reset_scale", "chain_gain")
 
 
@@ -19,13 +20,14 @@ def directed_knobs(diag: Diagnostics, raw) -> Directed:
         return Directed()
     default = Directed()
     for key in raw:
-        if key not in ("enabled",) + _NUMBERS:
+        if key not in _FLAGS + _NUMBERS:
             diag.error("unknown_key", PATH + (key,), raw[key],
-                       "expected one of enabled, " + ", ".join(_NUMBERS))
+                       "expected one of enabled, rest, " + ", ".join(_NUMBERS))
     enabled = boolean(diag, PATH + ("enabled",), raw.get("enabled"), default.enabled)
+    rest = boolean(diag, PATH + ("rest",), raw.get("rest"), default.rest)
     knobs: dict[str, float] = {}
     for key in _NUMBERS:
         if key in raw:
             v = number(diag, PATH + (key,), raw[key], minimum=0)
             knobs[key] = v if v is not None else getattr(default, key)
-    return Directed(enabled, **knobs)
+    return Directed(enabled, rest=rest, **knobs)

@@ -32,7 +32,7 @@ from __future__ import annotations
 from itertools import accumulate
 
 from ..config.model import DEFAULT_KEY
-from .chain import chain_factor, plane_context
+from .chain import EXIT, chain_factor, plane_context
 
 _HOLE_STEPS = 8
 
@@ -56,6 +56,9 @@ class DirectedSteer:
         self.bin_hits: dict = {}  # (key, bin) -> commits
         self.version: dict = {}  # (key, bin) -> bumps
         self.epoch = 0
+        self.rest_on = knobs.rest and cfg.policies.admission_window > 0
+        self.window = cfg.policies.admission_window
+        self.go, self.busy = 1.0, False  # of the latest dist() ("Resting")
         self._cache: dict = {}
         self._keys_of = {}  # base -> its reachable keys
         self._open = {}  # key -> reachable cells not hit yet
@@ -68,27 +71,40 @@ class DirectedSteer:
         for key in self._size:
             self._keys_of.setdefault(key.rsplit(".", 1)[0], []).append(key)
         self._hole = {b: self._hole_of(b) for b in self._keys_of}
+        self._exit_cells = _exit_cells(cfg, space)
+        self._exits = frozenset(c for cells in self._exit_cells.values() for c in cells)
 
     # ------------------------------------------------------------- hot path
     def bin_of(self, die: int, plane: int, now: int, key: str) -> int:
         pos = self.rm.tl[die * self.planes + plane].position(now, key)
         return min(int(pos * self.nbins), self.nbins - 1)
 
-    def dist(self, key: str, forbidden: int, b: int, die: int = 0, plane: int = 0):
+    def dist(self, key: str, forbidden: int, b: int, die: int = 0, plane: int = 0,
+             now: int = -1):
         """(specs, cumulative weights) like ``PhaseSampler.dist``, reweighted;
-        ``die``, ``plane``: the hook's, for the precondition context."""
+        ``die``, ``plane``: the hook's, for the precondition context; ``now``:
+        the hook's tick, to tell a busy plane from a free one ("Resting")."""
         sampler = self.sampler
+        self.busy = False
         if sampler.rows is not sampler.base_rows:  # bootstrap overlay: not steered
             return sampler.dist(key, forbidden)
         ctx = plane_context(self.am, die, plane) if self.chain_gain else None
-        ck = (key, forbidden, b, ctx)
+        if self.rest_on and now >= 0:
+            self.busy = self.rm.lanes[die * self.planes + plane].frontier() >= now + self.window
+        ck = (key, forbidden, b, ctx, self.busy)
         stamp = (self.version.get((key, b), 0), self.epoch)
         hit = self._cache.get(ck)
-        if hit is not None and hit[0] == stamp:
-            return hit[1] or None
-        out = self._build(key, forbidden, b, ctx)
-        self._cache[ck] = (stamp, out)
-        return out or None
+        if hit is None or hit[0] != stamp:
+            hit = self._cache[ck] = (stamp, *self._build(key, forbidden, b, ctx, self.busy))
+        self.go = hit[2]
+        return hit[1] or None
+
+    def rests(self, rng) -> bool:
+        """True when this hook proposes nothing (docs/coverage.md, "Resting"):
+        the hook plane is taken past the admission window (latest
+        :meth:`dist`), so only instant candidates could commit, and the
+        freshest of their cells is hit often: proposed with probability ``go``."""
+        return self.busy and self.go < 1.0 and rng.random() >= self.go
 
     def note(self, key: str, spec, b: int, committed: bool) -> None:
         """One try of ``spec`` at (key, bin): committed or refused."""
@@ -106,6 +122,8 @@ class DirectedSteer:
             if n & (n - 1) == 0:  # a power of two: the level moved
                 self.level[cell] = n.bit_length()
                 self.version[(key, b)] = self.version.get((key, b), 0) + 1
+                if cell in self._exits:  # the names entering its loop are reweighted
+                    self.epoch += 1
             kb = (key, b)
             self.bin_hits[kb] = self.bin_hits.get(kb, 0) + 1
         m = ((t[0] + 2) // (t[1] + 1)).bit_length() - 1
@@ -138,28 +156,39 @@ class DirectedSteer:
                 push(t)
 
     # ------------------------------------------------------------ internals
-    def _build(self, key, forbidden, b, ctx):
+    def _build(self, key, forbidden, b, ctx, busy):
         plain = self.sampler.dist(key, forbidden)
         if not plain:
-            return ()
+            return (), 1.0
         specs, cum = plain
+        go = 0.0
         level, miss, hole, resets = self.level, self.miss, self._hole, self._resets
         s, sg, gain = self.strength, self.success_gain, self.key_gain
         weights, prev = [], 0.0
         entered = self._enters.get(key.rsplit(".", 1)[0])
         for spec, c in zip(specs, cum):
             name = spec.name
-            f, ready = (1.0, False) if ctx is None else chain_factor(
+            f, ready = (1.0, 0) if ctx is None else chain_factor(
                 spec, self._ct[name], self.am.none_ct, ctx, self.chain_gain, entered)
             m = 0 if ready else miss.get(name, 0)
-            w = (c - prev) * f * 2.0 ** -(s * level.get((key, name, b), 0) + sg * m)
+            lv = 0 if ready == EXIT else level.get((key, name, b), 0)
+            exits = self._exit_cells.get(name)
+            if exits is not None and spec.base.role.cache_enter != entered:
+                lv += min(level.get(c, 0) for c in exits)  # the exit this entry will cost
+            w = (c - prev) * f * 2.0 ** -(s * lv + sg * m)
             prev = c
             if gain:
                 w *= 1.0 + gain * hole.get(spec.base.name, 0) / _HOLE_STEPS
             if name in resets:
                 w *= self.reset_scale
+            if busy:  # only instant candidates can commit: how fresh is the best of them
+                if spec.base.instant_resv or spec.status_mode == "lun":
+                    fresh = 2.0 ** -(s * level.get((key, name, b), 0) + sg * m)
+                    go = max(go, fresh * self.reset_scale if name in resets else fresh)
+            elif self.rest_on and not spec.base.affect_state:  # a free plane: staying costs more
+                w *= 2.0 ** -(s * level.get((key, name, b), 0))
             weights.append(w)
-        return specs, list(accumulate(weights))
+        return (specs, list(accumulate(weights))), (go if go > 0.0 else 1.0)
 
     def _hole_of(self, base: str) -> int:
         keys = self._keys_of[base]
@@ -195,3 +224,22 @@ class DirectedSteer:
             if key in self._open:
                 self._open[key] -= 1
         self._hole = {b: self._hole_of(b) for b in self._keys_of}
+
+
+def _exit_cells(cfg, space) -> dict:
+    """op name entering a cache loop -> the cells ``(B.END, exit name, 0)`` of
+    the names that end it (role ``cache_enter`` / ``cache_exit``, never op
+    names): every entry is followed by one exit commit, so an entry pays the
+    level of its cheapest exit cell (docs/coverage.md, "Loop exits")."""
+    exits_of: dict = {}
+    for name, spec in cfg.ops.items():
+        for state in spec.base.role.cache_exit:
+            exits_of.setdefault(state, []).append(name)
+    out = {}
+    for name, spec in cfg.ops.items():
+        state = spec.base.role.cache_enter
+        key = f"{spec.base.name}.END"
+        cells = tuple((key, x, 0) for x in exits_of.get(state, ()) if (key, x) in space.pairs)
+        if state and cells:
+            out[name] = cells
+    return out

@@ -164,10 +164,13 @@ def test_run_end_outputs_read_data_left_in_a_latch(reference_cfg):
     that ends before a proposal outputs its data gets one DOUT per plane at the
     end (rule 15, docs/decisions.md 95). Without it the checker flags the read."""
     cfg = directed(flat_mix(reference_cfg))
-    result = Simulation(cfg, seed=3).run(1_500_000)
-    ops = result.operations
-    flushed = set(ops.loc[ops["source"] == "run_end", "op_uid"])
-    assert flushed, "seed 3 ends with read data in a latch"
+    for seed in range(12):  # the first seed whose run ends with read data in a latch
+        result = Simulation(cfg, seed=seed).run(1_500_000)
+        ops = result.operations
+        flushed = set(ops.loc[ops["source"] == "run_end", "op_uid"])
+        if flushed:
+            break
+    assert flushed, "some seed ends with read data in a latch"
     assert {cfg.ops[n].base.role.kind for n in ops.loc[ops["op_uid"].isin(flushed), "op_name"]} \
         == {"dout"}
     report = check_frames(result.sequence, ops, cfg, result.op_states)

@@ -157,38 +157,49 @@ class DirectedSteer:
 
     # ------------------------------------------------------------ internals
     def _build(self, key, forbidden, b, ctx, busy):
+        """-> ((specs, cumulative weights), go) of a hook in (key, bin)."""
         plain = self.sampler.dist(key, forbidden)
         if not plain:
             return (), 1.0
         specs, cum = plain
-        go = 0.0
-        level, miss, hole, resets = self.level, self.miss, self._hole, self._resets
-        s, sg, gain = self.strength, self.success_gain, self.key_gain
-        weights, prev = [], 0.0
         entered = self._enters.get(key.rsplit(".", 1)[0])
-        for spec, c in zip(specs, cum):
-            name = spec.name
-            f, ready = (1.0, 0) if ctx is None else chain_factor(
-                spec, self._ct[name], self.am.none_ct, ctx, self.chain_gain, entered)
-            m = 0 if ready else miss.get(name, 0)
-            lv = 0 if ready == EXIT else level.get((key, name, b), 0)
-            exits = self._exit_cells.get(name)
-            if exits is not None and spec.base.role.cache_enter != entered:
-                lv += min(level.get(c, 0) for c in exits)  # the exit this entry will cost
-            w = (c - prev) * f * 2.0 ** -(s * lv + sg * m)
-            prev = c
-            if gain:
-                w *= 1.0 + gain * hole.get(spec.base.name, 0) / _HOLE_STEPS
-            if name in resets:
-                w *= self.reset_scale
-            if busy:  # only instant candidates can commit: how fresh is the best of them
-                if spec.base.instant_resv or spec.status_mode == "lun":
-                    fresh = 2.0 ** -(s * level.get((key, name, b), 0) + sg * m)
-                    go = max(go, fresh * self.reset_scale if name in resets else fresh)
-            elif self.rest_on and not spec.base.affect_state:  # a free plane: staying costs more
-                w *= 2.0 ** -(s * level.get((key, name, b), 0))
-            weights.append(w)
-        return (specs, list(accumulate(weights))), (go if go > 0.0 else 1.0)
+        rows = [(spec, self._weight(spec, c - p, key, b, ctx, entered))
+                for spec, p, c in zip(specs, (0.0, *cum[:-1]), cum)]
+        go = 1.0
+        if busy:  # only instant candidates can commit here (docs/decisions.md 106, 109)
+            now = [(spec, w) for spec, w in rows
+                   if spec.base.instant_resv or spec.status_mode == "lun"]
+            if now:
+                rows, go = now, max(self._fresh(spec, key, b) for spec, _w in now)
+        elif self.rest_on:  # a free plane: staying in the key pays twice (decision 107)
+            lv, st = self.level, self.strength
+            rows = [(spec, w if spec.base.affect_state
+                     else w * 2.0 ** -(st * lv.get((key, spec.name, b), 0))) for spec, w in rows]
+        return (tuple(spec for spec, _w in rows), list(accumulate(w for _s, w in rows))), go
+
+    def _weight(self, spec, p: float, key: str, b: int, ctx, entered) -> float:
+        """The reweighted probability ``p`` of one candidate (module docstring)."""
+        name = spec.name
+        f, ready = (1.0, 0) if ctx is None else chain_factor(
+            spec, self._ct[name], self.am.none_ct, ctx, self.chain_gain, entered)
+        level = self.level
+        m = 0 if ready else self.miss.get(name, 0)
+        lv = 0 if ready == EXIT else level.get((key, name, b), 0)
+        exits = self._exit_cells.get(name)
+        if exits is not None and spec.base.role.cache_enter != entered:
+            lv += min(level.get(c, 0) for c in exits)  # the exit this entry will cost
+        w = p * f * 2.0 ** -(self.strength * lv + self.success_gain * m)
+        if self.key_gain:
+            w *= 1.0 + self.key_gain * self._hole.get(spec.base.name, 0) / _HOLE_STEPS
+        return w * self.reset_scale if name in self._resets else w
+
+    def _fresh(self, spec, key: str, b: int) -> float:
+        """How fresh an instant candidate's cell is: the chance a busy plane's
+        hook proposes when it is the best one (decision 106)."""
+        name = spec.name
+        f = 2.0 ** -(self.strength * self.level.get((key, name, b), 0)
+                     + self.success_gain * self.miss.get(name, 0))
+        return f * self.reset_scale if name in self._resets else f
 
     def _hole_of(self, base: str) -> int:
         keys = self._keys_of[base]

@@ -167,3 +167,43 @@ def test_an_entry_pays_the_level_of_its_loop_exit(reference_cfg):
     assert after[entry] == pytest.approx(before[entry] / 8)
     plain = [n for n in names if n not in entries and n != entry]
     assert plain and all(after[n] == pytest.approx(before[n]) for n in plain)
+
+
+def _state_key(sim, nbins):
+    """A state key with every input-time bin and its base's first op name."""
+    for key, bins in sim.steer.space.bins.items():
+        base = key.rsplit(".", 1)[0]
+        if len(bins) == nbins and not key.endswith(".END") and base in sim.cfg.bases:
+            names = [n for n in sim.cfg.groups_by_base.get(base, ())]
+            if names:
+                return key, base, names[0]
+    raise AssertionError("no state key with every bin")
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_state_hooks_go_to_the_bins_with_the_most_open_cells(project_cfg, count):
+    from types import SimpleNamespace
+    sim = Simulation(directed(with_changes(project_cfg, SMALL), state_hooks=count), seed=3)
+    steer, nb = sim.steer, sim.cfg.policies.input_time_bins
+    key, base, name = _state_key(sim, nb)
+    state = key.rsplit(".", 1)[1]
+    names = [n for (k, n), r in steer.space.pairs.items() if k == key and r is None]
+    for b in range(nb - count):  # every bin but the last ``count`` filled
+        for n in names:
+            steer.note(key, sim.cfg.ops[n], b, True)
+    op = SimpleNamespace(spec=sim.cfg.ops[name], segs=[("ISSUE", 0, 50, 0),
+                                                       (state, 50, 50 + 100 * nb, 0)])
+    pushed = []
+    steer.extra_hooks(SimpleNamespace(now=0, run_until=10**9), op, Stream(3), pushed.append)
+    bins = sorted((t - 50) * nb // (100 * nb) for t in pushed)
+    assert bins == list(range(nb - count, nb))
+    # a resumed steer (counts only) knows the same open bins
+    twin = Simulation(directed(with_changes(project_cfg, SMALL), state_hooks=count), seed=3)
+    twin.steer.restore(steer.state())
+    assert twin.steer._open_bin == steer._open_bin
+
+
+def test_state_hooks_must_be_a_whole_number(project_cfg):
+    from nandseqgen.config import ConfigError
+    with pytest.raises(ConfigError, match="state_hooks"):
+        directed(project_cfg, state_hooks=2.5)

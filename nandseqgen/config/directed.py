@@ -8,7 +8,7 @@ from .values import boolean, mapping, number
 
 PATH = ("policies", "coverage_directed")
 _FLAGS = ("enabled", "rest")
-_NUMBERS = ("strength", "key_gain", "success_gain", "reset_scale", "chain_gain")
+_NUMBERS = ("strength", "key_gain", "success_gain", "reset_scale", "chain_gain", "state_hooks")
 
 
 def directed_knobs(diag: Diagnostics, raw) -> Directed:
@@ -30,4 +30,10 @@ def directed_knobs(diag: Diagnostics, raw) -> Directed:
         if key in raw:
             v = number(diag, PATH + (key,), raw[key], minimum=0)
             knobs[key] = v if v is not None else getattr(default, key)
+    hooks = knobs.get("state_hooks")
+    if hooks is not None and hooks != int(hooks):
+        diag.error("not_an_integer", PATH + ("state_hooks",), raw["state_hooks"],
+                   "expected a whole number of hooks per state")
+    elif hooks is not None:
+        knobs["state_hooks"] = int(hooks)
     return Directed(enabled, rest=rest, **knobs)

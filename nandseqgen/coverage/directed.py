@@ -61,16 +61,14 @@ class DirectedSteer:
         self.go, self.busy = 1.0, False  # of the latest dist() ("Resting")
         self._cache: dict = {}
         self._keys_of = {}  # base -> its reachable keys
-        self._open = {}  # key -> reachable cells not hit yet
-        self._size = {}
-        for (key, name), reason in space.pairs.items():
-            if reason is None and key != DEFAULT_KEY:
-                n = len(space.bins[key])
-                self._open[key] = self._open.get(key, 0) + n
-                self._size[key] = self._size.get(key, 0) + n
+        self._open: dict = {}  # key -> reachable cells not hit yet
+        self._size: dict = {}
+        self._open_bin: dict = {}  # (key, bin) -> reachable cells not hit yet
+        self._init_open()
         for key in self._size:
             self._keys_of.setdefault(key.rsplit(".", 1)[0], []).append(key)
         self._hole = {b: self._hole_of(b) for b in self._keys_of}
+        self.state_hooks = int(knobs.state_hooks)
         self._exit_cells = _exit_cells(cfg, space)
         self._exits = frozenset(c for cells in self._exit_cells.values() for c in cells)
 
@@ -119,6 +117,8 @@ class DirectedSteer:
             n = self.hits[cell] = self.hits.get(cell, 0) + 1
             if n == 1:
                 self._closed(key)
+                if (key, b) in self._open_bin:
+                    self._open_bin[(key, b)] -= 1
             if n & (n - 1) == 0:  # a power of two: the level moved
                 self.level[cell] = n.bit_length()
                 self.version[(key, b)] = self.version.get((key, b), 0) + 1
@@ -138,10 +138,12 @@ class DirectedSteer:
         self.epoch += 1
 
     def extra_hooks(self, s, op, rng, push) -> None:
-        """One more hook inside each state of a newly placed ``op``, at a random
-        tick of the state's least-hit input-time bin (ties: the lowest bin), so
-        that bins the fixed hooks miss (they sit at state ends) are reached."""
-        nb, hits, until = self.nbins, self.bin_hits, s.run_until
+        """``state_hooks`` more hooks inside each state of a newly placed ``op``,
+        each at a random tick of one of the state's bins with the most cells not
+        hit yet (ties: the least-hit bin, then the lowest), so that bins the
+        fixed hooks miss (they sit at state ends) are reached."""
+        nb, hits, until, n = self.nbins, self.bin_hits, s.run_until, self.state_hooks
+        opened = self._open_bin
         base = op.spec.base.name
         for name, start, end, _bus in op.segs:
             dur = end - start
@@ -149,11 +151,13 @@ class DirectedSteer:
                 continue
             key = f"{base}.{name}"
             bins = self.space.bins.get(key) or range(nb)
-            b = min(bins, key=lambda i: (hits.get((key, i), 0), i))
-            lo, hi = start + (b * dur + nb - 1) // nb, start + ((b + 1) * dur + nb - 1) // nb
-            t = lo + rng.below(max(1, hi - lo))
-            if s.now <= t < until:
-                push(t)
+            order = sorted(bins, key=lambda i: (-opened.get((key, i), 0), hits.get((key, i), 0), i))
+            for b in order[:n]:
+                lo = start + (b * dur + nb - 1) // nb
+                hi = start + ((b + 1) * dur + nb - 1) // nb
+                t = lo + rng.below(max(1, hi - lo))
+                if s.now <= t < until:
+                    push(t)
 
     # ------------------------------------------------------------ internals
     def _build(self, key, forbidden, b, ctx, busy):
@@ -201,6 +205,19 @@ class DirectedSteer:
                      + self.success_gain * self.miss.get(name, 0))
         return f * self.reset_scale if name in self._resets else f
 
+    def _init_open(self) -> None:
+        """Open (reachable, not hit) cells per key and per (key, bin), all open."""
+        space = self.space
+        self._open.clear(), self._size.clear(), self._open_bin.clear()
+        for (key, name), reason in space.pairs.items():
+            if reason is None and key != DEFAULT_KEY:
+                n = len(space.bins[key])
+                self._open[key] = self._open.get(key, 0) + n
+                self._size[key] = self._size.get(key, 0) + n
+        for key, _name, b, reason in space.cells():
+            if reason is None:
+                self._open_bin[(key, b)] = self._open_bin.get((key, b), 0) + 1
+
     def _hole_of(self, base: str) -> int:
         keys = self._keys_of[base]
         frac = sum(self._open[k] for k in keys) / max(1, sum(self._size[k] for k in keys))
@@ -231,9 +248,12 @@ class DirectedSteer:
         self.version, self._cache, self.bin_hits = {}, {}, {}
         for (key, _name, b), c in self.hits.items():
             self.bin_hits[(key, b)] = self.bin_hits.get((key, b), 0) + c
-        for key, _name, _b in self.hits:
+        self._init_open()
+        for key, _name, b in self.hits:
             if key in self._open:
                 self._open[key] -= 1
+            if (key, b) in self._open_bin:
+                self._open_bin[(key, b)] -= 1
         self._hole = {b: self._hole_of(b) for b in self._keys_of}
 
 

@@ -12,7 +12,7 @@ from helpers import PROJECT_CONFIG, SMALL
 from nandseqgen.checker import check_frames
 from nandseqgen.cli import main
 from nandseqgen.config import with_changes
-from nandseqgen.coverage import build_space, closure, flat_mix
+from nandseqgen.coverage import build_space, closure, closure_curve, flat_mix
 from nandseqgen.coverage.variants import directed
 from nandseqgen.simulation import Simulation
 from nandseqgen.snapshot import load_snapshot, save_snapshot
@@ -82,14 +82,16 @@ def test_directed_hits_more_cells_than_uniform(reference_cfg):
     flat = flat_mix(reference_cfg)
     hits = {}
     for mode, cfg in (("uniform", flat), ("directed", directed(flat))):
-        sim = Simulation(cfg, seed=1)
-        result = sim.run(300_000)
-        hits[mode] = closure(build_space(cfg, sim.phase_table), result.recorder.input_time).hit
+        # the same number of ops (issue 12 compares at equal ops: a directed
+        # run rests at some hooks, so it commits fewer ops per simulated us)
+        _curve, result, space = closure_curve(cfg, 1, 5_000, 2)
+        hits[mode] = closure(space, result.recorder.input_time).hit
     assert hits["directed"] >= 1.3 * hits["uniform"], hits
 
 
 def test_steer_reweights_only_the_candidates_and_rebuilds_on_level_changes(dcfg):
-    cfg = directed(dcfg, key_gain=0, success_gain=0, reset_scale=1, strength=1, chain_gain=0)
+    cfg = directed(dcfg, key_gain=0, success_gain=0, reset_scale=1, strength=1, chain_gain=0,
+                   rest=False)
     sim = Simulation(cfg, seed=2)
     steer, key = sim.steer, "DEFAULT"
     plain = sim.sampler.dist(key, 0)
@@ -162,10 +164,13 @@ def test_run_end_outputs_read_data_left_in_a_latch(reference_cfg):
     that ends before a proposal outputs its data gets one DOUT per plane at the
     end (rule 15, docs/decisions.md 95). Without it the checker flags the read."""
     cfg = directed(flat_mix(reference_cfg))
-    result = Simulation(cfg, seed=0).run(1_500_000)
-    ops = result.operations
-    flushed = set(ops.loc[ops["source"] == "run_end", "op_uid"])
-    assert flushed, "seed 0 ends with read data in a latch"
+    for seed in range(12):  # the first seed whose run ends with read data in a latch
+        result = Simulation(cfg, seed=seed).run(1_500_000)
+        ops = result.operations
+        flushed = set(ops.loc[ops["source"] == "run_end", "op_uid"])
+        if flushed:
+            break
+    assert flushed, "some seed ends with read data in a latch"
     assert {cfg.ops[n].base.role.kind for n in ops.loc[ops["op_uid"].isin(flushed), "op_name"]} \
         == {"dout"}
     report = check_frames(result.sequence, ops, cfg, result.op_states)

@@ -96,7 +96,7 @@ def test_precondition_steering_reaches_program_and_read_keys(reference_cfg):
     flat = flat_mix(reference_cfg)
     visited = {}
     for gain in (0.0, GAIN):
-        cfg = directed(flat, chain_gain=gain)
+        cfg = directed(flat, chain_gain=gain, rest=False)  # precondition steering alone
         sim = Simulation(cfg, seed=1)
         result = sim.run(2_500_000)  # about 20,000 ops
         keys = {k for k, _n, _b in result.recorder.input_time

@@ -7,7 +7,8 @@ from .model import Directed
 from .values import boolean, mapping, number
 
 PATH = ("policies", "coverage_directed")
-_NUMBERS = ("strength", "key_gain", "success_gain", "reset_scale", "chain_gain")
+_FLAGS = ("enabled", "rest")
+_NUMBERS = ("strength", "key_gain", "success_gain", "reset_scale", "chain_gain", "state_hooks")
 
 
 def directed_knobs(diag: Diagnostics, raw) -> Directed:
@@ -19,13 +20,20 @@ def directed_knobs(diag: Diagnostics, raw) -> Directed:
         return Directed()
     default = Directed()
     for key in raw:
-        if key not in ("enabled",) + _NUMBERS:
+        if key not in _FLAGS + _NUMBERS:
             diag.error("unknown_key", PATH + (key,), raw[key],
-                       "expected one of enabled, " + ", ".join(_NUMBERS))
+                       "expected one of enabled, rest, " + ", ".join(_NUMBERS))
     enabled = boolean(diag, PATH + ("enabled",), raw.get("enabled"), default.enabled)
+    rest = boolean(diag, PATH + ("rest",), raw.get("rest"), default.rest)
     knobs: dict[str, float] = {}
     for key in _NUMBERS:
         if key in raw:
             v = number(diag, PATH + (key,), raw[key], minimum=0)
             knobs[key] = v if v is not None else getattr(default, key)
-    return Directed(enabled, **knobs)
+    hooks = knobs.get("state_hooks")
+    if hooks is not None and hooks != int(hooks):
+        diag.error("not_an_integer", PATH + ("state_hooks",), raw["state_hooks"],
+                   "expected a whole number of hooks per state")
+    elif hooks is not None:
+        knobs["state_hooks"] = int(hooks)
+    return Directed(enabled, rest=rest, **knobs)

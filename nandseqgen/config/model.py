@@ -36,6 +36,8 @@ class Directed:
     success_gain: float = 1.0  # weight x 2**(-success_gain * log2(tries / successes))
     reset_scale: float = 0.1  # weight x this for RESET names (they abort ops in progress)
     chain_gain: float = 4.0  # weight x (1 + this) for names whose address precondition holds
+    rest: bool = True  # a hook on a busy plane may propose nothing when its cells are hit often
+    state_hooks: int = 1  # extra hooks inside each state of a placed op, in its most open bins
 
 
 @dataclass(frozen=True)

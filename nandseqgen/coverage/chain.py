@@ -21,6 +21,9 @@ from __future__ import annotations
 from ..address.manager import BAD, ERASED, NOT_ABORTED, AddressManager
 
 READY_ADDRESSES = frozenset({"program", "block", "read"})
+#: chain_factor's second value: 0 no precondition known to hold, READY it holds
+#: (no ``miss``), EXIT the name ends the key's cache loop (no ``miss``, no ``level``).
+READY, EXIT = 1, 2
 
 
 def plane_context(am: AddressManager, die: int, plane: int) -> tuple[int, int, bool]:
@@ -58,29 +61,35 @@ def plane_context(am: AddressManager, die: int, plane: int) -> tuple[int, int, b
 
 
 def chain_factor(spec, ct: int, none_ct: int, ctx: tuple[int, int, bool],
-                 gain: float, entered: str | None = None) -> tuple[float, bool]:
-    """-> (weight factor, precondition holds) of ``spec`` (cell type index
-    ``ct``) in context ``ctx``. A name whose precondition holds is not
+                 gain: float, entered: str | None = None) -> tuple[float, int]:
+    """-> (weight factor, 0 / READY / EXIT) of ``spec`` (cell type index
+    ``ct``) in context ``ctx``. A READY name's precondition holds: it is not
     penalised for its past refusals (see the module docstring). ``entered``:
     the cache state the key's base enters (role ``cache_enter``), if any:
-    inside it, names that end it are boosted and names that continue it
+    inside it, names that end it are boosted and EXIT (not damped by their
+    cell's count either, docs/decisions.md 108), names that continue it
     damped, so a plane does not stay in the few keys of a cache loop."""
     role = spec.base.role
     if entered is not None:
         if entered in role.cache_exit:
-            return 1.0 + gain, False
-        if role.cache_enter == entered:
-            return 1.0 / (1.0 + gain), True
-    addr = role.address
+            return 1.0 + gain, EXIT
+        if role.cache_enter == entered:  # continues the loop: damped, and still needs its target
+            return 1.0 / (1.0 + gain), _address_factor(role.address, ct, none_ct, ctx, gain)[1]
+    return _address_factor(role.address, ct, none_ct, ctx, gain)
+
+
+def _address_factor(addr: str | None, ct: int, none_ct: int, ctx: tuple[int, int, bool],
+                    gain: float) -> tuple[float, int]:
+    """The precondition part of :func:`chain_factor`."""
     prog, read, unready = ctx
     if addr == "erase":
         if unready:
-            return 1.0 + gain, False
-        return (1.0 / (1.0 + gain) if (prog or read) else 1.0), False
+            return 1.0 + gain, 0
+        return (1.0 / (1.0 + gain) if (prog or read) else 1.0), 0
     if addr in ("program", "block"):
         ready = bool(prog >> ct & 1) if ct != none_ct else False
     elif addr == "read":
         ready = bool(read >> ct & 1) if ct != none_ct else bool(read)
     else:
-        return 1.0, False
-    return (1.0 + gain if ready else 1.0), ready
+        return 1.0, 0
+    return (1.0 + gain, READY) if ready else (1.0, 0)

@@ -32,7 +32,7 @@ from __future__ import annotations
 from itertools import accumulate
 
 from ..config.model import DEFAULT_KEY
-from .chain import chain_factor, plane_context
+from .chain import EXIT, chain_factor, plane_context
 
 _HOLE_STEPS = 8
 
@@ -56,39 +56,53 @@ class DirectedSteer:
         self.bin_hits: dict = {}  # (key, bin) -> commits
         self.version: dict = {}  # (key, bin) -> bumps
         self.epoch = 0
+        self.rest_on = knobs.rest and cfg.policies.admission_window > 0
+        self.window = cfg.policies.admission_window
+        self.go, self.busy = 1.0, False  # of the latest dist() ("Resting")
         self._cache: dict = {}
         self._keys_of = {}  # base -> its reachable keys
-        self._open = {}  # key -> reachable cells not hit yet
-        self._size = {}
-        for (key, name), reason in space.pairs.items():
-            if reason is None and key != DEFAULT_KEY:
-                n = len(space.bins[key])
-                self._open[key] = self._open.get(key, 0) + n
-                self._size[key] = self._size.get(key, 0) + n
+        self._open: dict = {}  # key -> reachable cells not hit yet
+        self._size: dict = {}
+        self._open_bin: dict = {}  # (key, bin) -> reachable cells not hit yet
+        self._init_open()
         for key in self._size:
             self._keys_of.setdefault(key.rsplit(".", 1)[0], []).append(key)
         self._hole = {b: self._hole_of(b) for b in self._keys_of}
+        self.state_hooks = int(knobs.state_hooks)
+        self._exit_cells = _exit_cells(cfg, space)
+        self._exits = frozenset(c for cells in self._exit_cells.values() for c in cells)
 
     # ------------------------------------------------------------- hot path
     def bin_of(self, die: int, plane: int, now: int, key: str) -> int:
         pos = self.rm.tl[die * self.planes + plane].position(now, key)
         return min(int(pos * self.nbins), self.nbins - 1)
 
-    def dist(self, key: str, forbidden: int, b: int, die: int = 0, plane: int = 0):
+    def dist(self, key: str, forbidden: int, b: int, die: int = 0, plane: int = 0,
+             now: int = -1):
         """(specs, cumulative weights) like ``PhaseSampler.dist``, reweighted;
-        ``die``, ``plane``: the hook's, for the precondition context."""
+        ``die``, ``plane``: the hook's, for the precondition context; ``now``:
+        the hook's tick, to tell a busy plane from a free one ("Resting")."""
         sampler = self.sampler
+        self.busy = False
         if sampler.rows is not sampler.base_rows:  # bootstrap overlay: not steered
             return sampler.dist(key, forbidden)
         ctx = plane_context(self.am, die, plane) if self.chain_gain else None
-        ck = (key, forbidden, b, ctx)
+        if self.rest_on and now >= 0:
+            self.busy = self.rm.lanes[die * self.planes + plane].frontier() >= now + self.window
+        ck = (key, forbidden, b, ctx, self.busy)
         stamp = (self.version.get((key, b), 0), self.epoch)
         hit = self._cache.get(ck)
-        if hit is not None and hit[0] == stamp:
-            return hit[1] or None
-        out = self._build(key, forbidden, b, ctx)
-        self._cache[ck] = (stamp, out)
-        return out or None
+        if hit is None or hit[0] != stamp:
+            hit = self._cache[ck] = (stamp, *self._build(key, forbidden, b, ctx, self.busy))
+        self.go = hit[2]
+        return hit[1] or None
+
+    def rests(self, rng) -> bool:
+        """True when this hook proposes nothing (docs/coverage.md, "Resting"):
+        the hook plane is taken past the admission window (latest
+        :meth:`dist`), so only instant candidates could commit, and the
+        freshest of their cells is hit often: proposed with probability ``go``."""
+        return self.busy and self.go < 1.0 and rng.random() >= self.go
 
     def note(self, key: str, spec, b: int, committed: bool) -> None:
         """One try of ``spec`` at (key, bin): committed or refused."""
@@ -103,9 +117,13 @@ class DirectedSteer:
             n = self.hits[cell] = self.hits.get(cell, 0) + 1
             if n == 1:
                 self._closed(key)
+                if (key, b) in self._open_bin:
+                    self._open_bin[(key, b)] -= 1
             if n & (n - 1) == 0:  # a power of two: the level moved
                 self.level[cell] = n.bit_length()
                 self.version[(key, b)] = self.version.get((key, b), 0) + 1
+                if cell in self._exits:  # the names entering its loop are reweighted
+                    self.epoch += 1
             kb = (key, b)
             self.bin_hits[kb] = self.bin_hits.get(kb, 0) + 1
         m = ((t[0] + 2) // (t[1] + 1)).bit_length() - 1
@@ -120,10 +138,12 @@ class DirectedSteer:
         self.epoch += 1
 
     def extra_hooks(self, s, op, rng, push) -> None:
-        """One more hook inside each state of a newly placed ``op``, at a random
-        tick of the state's least-hit input-time bin (ties: the lowest bin), so
-        that bins the fixed hooks miss (they sit at state ends) are reached."""
-        nb, hits, until = self.nbins, self.bin_hits, s.run_until
+        """``state_hooks`` more hooks inside each state of a newly placed ``op``,
+        each at a random tick of one of the state's bins with the most cells not
+        hit yet (ties: the least-hit bin, then the lowest), so that bins the
+        fixed hooks miss (they sit at state ends) are reached."""
+        nb, hits, until, n = self.nbins, self.bin_hits, s.run_until, self.state_hooks
+        opened = self._open_bin
         base = op.spec.base.name
         for name, start, end, _bus in op.segs:
             dur = end - start
@@ -131,35 +151,72 @@ class DirectedSteer:
                 continue
             key = f"{base}.{name}"
             bins = self.space.bins.get(key) or range(nb)
-            b = min(bins, key=lambda i: (hits.get((key, i), 0), i))
-            lo, hi = start + (b * dur + nb - 1) // nb, start + ((b + 1) * dur + nb - 1) // nb
-            t = lo + rng.below(max(1, hi - lo))
-            if s.now <= t < until:
-                push(t)
+            order = sorted(bins, key=lambda i: (-opened.get((key, i), 0), hits.get((key, i), 0), i))
+            for b in order[:n]:
+                lo = start + (b * dur + nb - 1) // nb
+                hi = start + ((b + 1) * dur + nb - 1) // nb
+                t = lo + rng.below(max(1, hi - lo))
+                if s.now <= t < until:
+                    push(t)
 
     # ------------------------------------------------------------ internals
-    def _build(self, key, forbidden, b, ctx):
+    def _build(self, key, forbidden, b, ctx, busy):
+        """-> ((specs, cumulative weights), go) of a hook in (key, bin)."""
         plain = self.sampler.dist(key, forbidden)
         if not plain:
-            return ()
+            return (), 1.0
         specs, cum = plain
-        level, miss, hole, resets = self.level, self.miss, self._hole, self._resets
-        s, sg, gain = self.strength, self.success_gain, self.key_gain
-        weights, prev = [], 0.0
         entered = self._enters.get(key.rsplit(".", 1)[0])
-        for spec, c in zip(specs, cum):
-            name = spec.name
-            f, ready = (1.0, False) if ctx is None else chain_factor(
-                spec, self._ct[name], self.am.none_ct, ctx, self.chain_gain, entered)
-            m = 0 if ready else miss.get(name, 0)
-            w = (c - prev) * f * 2.0 ** -(s * level.get((key, name, b), 0) + sg * m)
-            prev = c
-            if gain:
-                w *= 1.0 + gain * hole.get(spec.base.name, 0) / _HOLE_STEPS
-            if name in resets:
-                w *= self.reset_scale
-            weights.append(w)
-        return specs, list(accumulate(weights))
+        rows = [(spec, self._weight(spec, c - p, key, b, ctx, entered))
+                for spec, p, c in zip(specs, (0.0, *cum[:-1]), cum)]
+        go = 1.0
+        if busy:  # only instant candidates can commit here (docs/decisions.md 106, 109)
+            now = [(spec, w) for spec, w in rows
+                   if spec.base.instant_resv or spec.status_mode == "lun"]
+            if now:
+                rows, go = now, max(self._fresh(spec, key, b) for spec, _w in now)
+        elif self.rest_on:  # a free plane: staying in the key pays twice (decision 107)
+            lv, st = self.level, self.strength
+            rows = [(spec, w if spec.base.affect_state
+                     else w * 2.0 ** -(st * lv.get((key, spec.name, b), 0))) for spec, w in rows]
+        return (tuple(spec for spec, _w in rows), list(accumulate(w for _s, w in rows))), go
+
+    def _weight(self, spec, p: float, key: str, b: int, ctx, entered) -> float:
+        """The reweighted probability ``p`` of one candidate (module docstring)."""
+        name = spec.name
+        f, ready = (1.0, 0) if ctx is None else chain_factor(
+            spec, self._ct[name], self.am.none_ct, ctx, self.chain_gain, entered)
+        level = self.level
+        m = 0 if ready else self.miss.get(name, 0)
+        lv = 0 if ready == EXIT else level.get((key, name, b), 0)
+        exits = self._exit_cells.get(name)
+        if exits is not None and spec.base.role.cache_enter != entered:
+            lv += min(level.get(c, 0) for c in exits)  # the exit this entry will cost
+        w = p * f * 2.0 ** -(self.strength * lv + self.success_gain * m)
+        if self.key_gain:
+            w *= 1.0 + self.key_gain * self._hole.get(spec.base.name, 0) / _HOLE_STEPS
+        return w * self.reset_scale if name in self._resets else w
+
+    def _fresh(self, spec, key: str, b: int) -> float:
+        """How fresh an instant candidate's cell is: the chance a busy plane's
+        hook proposes when it is the best one (decision 106)."""
+        name = spec.name
+        f = 2.0 ** -(self.strength * self.level.get((key, name, b), 0)
+                     + self.success_gain * self.miss.get(name, 0))
+        return f * self.reset_scale if name in self._resets else f
+
+    def _init_open(self) -> None:
+        """Open (reachable, not hit) cells per key and per (key, bin), all open."""
+        space = self.space
+        self._open.clear(), self._size.clear(), self._open_bin.clear()
+        for (key, name), reason in space.pairs.items():
+            if reason is None and key != DEFAULT_KEY:
+                n = len(space.bins[key])
+                self._open[key] = self._open.get(key, 0) + n
+                self._size[key] = self._size.get(key, 0) + n
+        for key, _name, b, reason in space.cells():
+            if reason is None:
+                self._open_bin[(key, b)] = self._open_bin.get((key, b), 0) + 1
 
     def _hole_of(self, base: str) -> int:
         keys = self._keys_of[base]
@@ -191,7 +248,29 @@ class DirectedSteer:
         self.version, self._cache, self.bin_hits = {}, {}, {}
         for (key, _name, b), c in self.hits.items():
             self.bin_hits[(key, b)] = self.bin_hits.get((key, b), 0) + c
-        for key, _name, _b in self.hits:
+        self._init_open()
+        for key, _name, b in self.hits:
             if key in self._open:
                 self._open[key] -= 1
+            if (key, b) in self._open_bin:
+                self._open_bin[(key, b)] -= 1
         self._hole = {b: self._hole_of(b) for b in self._keys_of}
+
+
+def _exit_cells(cfg, space) -> dict:
+    """op name entering a cache loop -> the cells ``(B.END, exit name, 0)`` of
+    the names that end it (role ``cache_enter`` / ``cache_exit``, never op
+    names): every entry is followed by one exit commit, so an entry pays the
+    level of its cheapest exit cell (docs/coverage.md, "Loop exits")."""
+    exits_of: dict = {}
+    for name, spec in cfg.ops.items():
+        for state in spec.base.role.cache_exit:
+            exits_of.setdefault(state, []).append(name)
+    out = {}
+    for name, spec in cfg.ops.items():
+        state = spec.base.role.cache_enter
+        key = f"{spec.base.name}.END"
+        cells = tuple((key, x, 0) for x in exits_of.get(state, ()) if (key, x) in space.pairs)
+        if state and cells:
+            out[name] = cells
+    return out

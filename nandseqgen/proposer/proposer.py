@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 
 class Proposal:
-    __slots__ = ("txn", "ops", "reason", "detail", "key", "key_used", "first", "spec", "chunker")
+    __slots__ = ("txn", "ops", "reason", "detail", "key", "key_used", "first", "spec", "chunker",
+                 "rested")
 
     def __init__(self, key: Any, key_used: Any) -> None:
         self.txn: Txn | None = None
@@ -38,6 +39,7 @@ class Proposal:
         self.key_used: Any = key_used  # the key whose distribution was used
         self.first: Op | None = None
         self.spec: OpSpec | None = None
+        self.rested = False  # the coverage-directed steer proposed nothing (docs/coverage.md)
         self.chunker: Chunker | None = None  # checkpoint chunks of the planned batch
 
 
@@ -72,7 +74,10 @@ class Proposer:
             dist = self.sampler.dist(used, forbidden)
         else:  # coverage-directed: same candidates, other weights (docs/coverage.md)
             b = steer.bin_of(die, plane, now, key)
-            dist = steer.dist(used, forbidden, b, die, plane)
+            dist = steer.dist(used, forbidden, b, die, plane, now)
+            if dist is not None and steer.rests(rng):
+                res.rested = True
+                return res
         if dist is None:
             res.reason = "no_candidate"
             return res

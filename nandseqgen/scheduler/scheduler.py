@@ -183,6 +183,9 @@ class Scheduler:
         m, now = self.metrics, self.clock.now
         m.hooks_executed += 1
         prop = self.proposer.propose(now, die, plane, rng)
+        if prop.rested:  # coverage-directed rest: no proposal, no rollback (docs/coverage.md)
+            self.last = (False, False, None)
+            return False
         if prop.spec is not None:
             m.proposals += 1
             self.rec.proposal(now, die, plane, prop.key_used, prop.key, prop.spec.name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from nandseqgen.address.manager import ERASED, PROGRAM_ABORTED, UNERASED, AddressManager
-from nandseqgen.coverage import build_space, closure, flat_mix
+from nandseqgen.coverage import closure, closure_curve, flat_mix
 from nandseqgen.coverage.chain import chain_factor, plane_context
 from nandseqgen.coverage.variants import directed
 from nandseqgen.simulation import Simulation
@@ -92,18 +92,19 @@ def test_chain_factor_leaves_cache_loops(am_cfg):
     assert chain_factor(enter, am.ct_index[enter.celltype], am.none_ct, ctx, GAIN)[0] == 5.0
 
 
-def test_precondition_steering_reaches_program_and_read_keys(reference_cfg):
+def test_precondition_steering_reaches_more_cells(reference_cfg):
+    """Measured at seed 1, 50,000 ops: 6,278 cells without precondition steering,
+    7,468 with it (before resting and loop pricing, decisions 106-109, it was
+    also what took a run to the program and read keys at all: 7 -> 32 keys in
+    2,500,000 us; resting now visits them either way)."""
     flat = flat_mix(reference_cfg)
     visited = {}
     for gain in (0.0, GAIN):
-        cfg = directed(flat, chain_gain=gain, rest=False)  # precondition steering alone
-        sim = Simulation(cfg, seed=1)
-        result = sim.run(2_500_000)  # about 20,000 ops
+        cfg = directed(flat, chain_gain=gain)
+        _curve, result, space = closure_curve(cfg, 1, 20_000, 2)
         keys = {k for k, _n, _b in result.recorder.input_time
                 if k.rsplit(".", 1)[0] in cfg.bases
                 and cfg.bases[k.rsplit(".", 1)[0]].role.kind in ("read", "program_final")}
-        hit = closure(build_space(cfg, sim.phase_table), result.recorder.input_time).hit
-        visited[gain] = (len(keys), hit)
-    # measured at seed 1: 7 -> 32 keys, 1,521 -> 3,255 cells
-    assert visited[GAIN][0] >= 3 * visited[0.0][0], visited
-    assert visited[GAIN][1] >= 1.5 * visited[0.0][1], visited
+        visited[gain] = (len(keys), closure(space, result.recorder.input_time).hit)
+    assert visited[GAIN][1] >= 1.1 * visited[0.0][1], visited
+    assert visited[GAIN][0] >= 0.8 * visited[0.0][0], visited

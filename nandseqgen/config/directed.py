@@ -30,10 +30,8 @@ def directed_knobs(diag: Diagnostics, raw) -> Directed:
         if key in raw:
             v = number(diag, PATH + (key,), raw[key], minimum=0)
             knobs[key] = v if v is not None else getattr(default, key)
-    hooks = knobs.get("state_hooks")
-    if hooks is not None and hooks != int(hooks):
+    hooks = knobs.pop("state_hooks", default.state_hooks)
+    if hooks != int(hooks):
         diag.error("not_an_integer", PATH + ("state_hooks",), raw["state_hooks"],
                    "expected a whole number of hooks per state")
-    elif hooks is not None:
-        knobs["state_hooks"] = int(hooks)
-    return Directed(enabled, rest=rest, **knobs)
+    return Directed(enabled, rest=rest, state_hooks=int(hooks), **knobs)

@@ -208,7 +208,9 @@ class DirectedSteer:
     def _init_open(self) -> None:
         """Open (reachable, not hit) cells per key and per (key, bin), all open."""
         space = self.space
-        self._open.clear(), self._size.clear(), self._open_bin.clear()
+        self._open.clear()
+        self._size.clear()
+        self._open_bin.clear()
         for (key, name), reason in space.pairs.items():
             if reason is None and key != DEFAULT_KEY:
                 n = len(space.bins[key])

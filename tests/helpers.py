@@ -50,3 +50,18 @@ def FirstChoiceRng():  # noqa: N802 (reads like the class it used to be)
     no stand-in of another type."""
     from nandseqgen.core.rng import FirstChoice
     return FirstChoice(0)
+
+
+def stretch_last_resume(uid):
+    """An editor of operation_timeline CSV lines (a list of str): the last
+    resumed piece of the suspended op ``uid`` lasts 1 us more."""
+    def edit(lines):
+        hits = [i for i, ln in enumerate(lines) if f",resume,{uid}," in ln]
+        last = lines[hits[-1]].split(",")[0]
+        for i in hits:
+            cells = lines[i].split(",")
+            if cells[0] == last:
+                cells[1] = f"{float(cells[1]) + 1:.2f}"
+                lines[i] = ",".join(cells)
+        return lines
+    return edit

@@ -17,7 +17,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from helpers import PROJECT_CONFIG
+from helpers import PROJECT_CONFIG, stretch_last_resume
 from test_checker_kit import describe
 
 from nandseqgen.checker import check_dir, find_run_files, main, stream
@@ -115,18 +115,8 @@ def bad_dir(run_dir, project_cfg, tmp_path_factory):
         os.remove(name)
     seq = glob.glob(os.path.join(bad, "operation_sequence_*_0000001.csv"))[0]
     _edit(seq, _drop_ops)
-
-    def stretch_last_resume(lines):
-        hits = [i for i, ln in enumerate(lines) if f",resume,{uids[0]}," in ln]
-        last = lines[hits[-1]].split(",")[0]
-        for i in hits:
-            cells = lines[i].split(",")
-            if cells[0] == last:
-                cells[1] = f"{float(cells[1]) + 1:.2f}"
-                lines[i] = ",".join(cells)
-        return lines
     _edit(glob.glob(os.path.join(bad, "operation_timeline_*_0000001.csv"))[0],
-          stretch_last_resume)
+          stretch_last_resume(uids[0]))
     return bad, uids[0]
 
 

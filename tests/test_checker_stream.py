@@ -12,6 +12,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from helpers import stretch_last_resume
 from test_checker_kit import describe
 
 from nandseqgen.checker import check_dir, stream
@@ -77,18 +78,8 @@ def test_chunked_check_of_a_corrupted_run_equals_the_whole_check(run_dir, projec
     shutil.copytree(run_dir, bad)
     seq = glob.glob(os.path.join(bad, "operation_sequence_*_0000001.csv"))[0]
     _edit(seq, lambda lines: lines[:301] + lines[302:])  # one op missing mid-file
-
-    def stretch_last_resume(lines):  # the suspended op's last resumed piece lasts 1 us more
-        hits = [i for i, ln in enumerate(lines) if f",resume,{uid}," in ln]
-        last = lines[hits[-1]].split(",")[0]
-        for i in hits:
-            cells = lines[i].split(",")
-            if cells[0] == last:
-                cells[1] = f"{float(cells[1]) + 1:.2f}"
-                lines[i] = ",".join(cells)
-        return lines
     tl = glob.glob(os.path.join(bad, "operation_timeline_*_0000001.csv"))[0]
-    _edit(tl, stretch_last_resume)
+    _edit(tl, stretch_last_resume(uid))  # its last resumed piece lasts 1 us more
     chunked = check_dir(bad, project_cfg, 1, chunk_ops=100)
     whole = check_dir(bad, project_cfg, 1, chunk_ops=WHOLE)
     assert not chunked.ok

@@ -65,3 +65,13 @@ def stretch_last_resume(uid):
                 lines[i] = ",".join(cells)
         return lines
     return edit
+
+
+def two_run_dir(tmp_path_factory, cfg, name: str, run_until_us: int) -> str:
+    """A folder with two runs of ``cfg`` (seed 42) written by ``run_job``: what
+    the chunked and parallel checker tests check."""
+    from nandseqgen.runner import run_job
+    out = tmp_path_factory.mktemp(name) / "run"
+    run_job(cfg, out_dir=str(out), seed=42, run_until_us=run_until_us, date="261130",
+            num_runs=2)
+    return str(out)

@@ -17,24 +17,20 @@ import shutil
 
 import pandas as pd
 import pytest
-from helpers import PROJECT_CONFIG, stretch_last_resume
+from helpers import PROJECT_CONFIG, stretch_last_resume, two_run_dir
 from test_checker_kit import describe
 
 from nandseqgen.checker import check_dir, find_run_files, main, stream
 from nandseqgen.checker.files import few_collections
 from nandseqgen.checker.parallel import check_parallel
 from nandseqgen.checker.report import Collector
-from nandseqgen.runner import run_job
 
 CHUNK = 100
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory, project_cfg):
-    out = tmp_path_factory.mktemp("parallel") / "run"
-    run_job(project_cfg, out_dir=str(out), seed=42, run_until_us=60_000, date="261130",
-            num_runs=2)
-    return str(out)
+    return two_run_dir(tmp_path_factory, project_cfg, "parallel", 60_000)
 
 
 def _same(a, b) -> None:

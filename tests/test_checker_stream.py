@@ -12,21 +12,17 @@ import shutil
 
 import pandas as pd
 import pytest
-from helpers import stretch_last_resume
+from helpers import stretch_last_resume, two_run_dir
 from test_checker_kit import describe
 
 from nandseqgen.checker import check_dir, stream
-from nandseqgen.runner import run_job
 
 WHOLE = 10 ** 9  # chunk_ops larger than any test run: one chunk, the whole files
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory, project_cfg):
-    out = tmp_path_factory.mktemp("stream") / "run"
-    run_job(project_cfg, out_dir=str(out), seed=42, run_until_us=30_000, date="261130",
-            num_runs=2)
-    return str(out)
+    return two_run_dir(tmp_path_factory, project_cfg, "stream", 30_000)
 
 
 def _spy(monkeypatch) -> list:

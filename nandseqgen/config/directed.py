@@ -15,14 +15,15 @@ def directed_knobs(diag: Diagnostics, raw) -> Directed:
     """-> Directed; ``true``/``false`` alone toggles it with default knobs."""
     if isinstance(raw, bool):
         return Directed(enabled=raw)
-    raw = mapping(diag, PATH, raw, "a mapping (enabled, " + ", ".join(_NUMBERS) + ")")
+    known = _FLAGS + _NUMBERS
+    raw = mapping(diag, PATH, raw, "a mapping (" + ", ".join(known) + ")")
     if not raw:
         return Directed()
     default = Directed()
     for key in raw:
-        if key not in _FLAGS + _NUMBERS:
+        if key not in known:
             diag.error("unknown_key", PATH + (key,), raw[key],
-                       "expected one of enabled, rest, " + ", ".join(_NUMBERS))
+                       "expected one of " + ", ".join(known))
     enabled = boolean(diag, PATH + ("enabled",), raw.get("enabled"), default.enabled)
     rest = boolean(diag, PATH + ("rest",), raw.get("rest"), default.rest)
     knobs: dict[str, float] = {}

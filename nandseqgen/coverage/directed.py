@@ -116,9 +116,7 @@ class DirectedSteer:
             cell = (key, name, b)
             n = self.hits[cell] = self.hits.get(cell, 0) + 1
             if n == 1:
-                self._closed(key)
-                if (key, b) in self._open_bin:
-                    self._open_bin[(key, b)] -= 1
+                self._closed(key, b)
             if n & (n - 1) == 0:  # a power of two: the level moved
                 self.level[cell] = n.bit_length()
                 self.version[(key, b)] = self.version.get((key, b), 0) + 1
@@ -171,8 +169,8 @@ class DirectedSteer:
                 for spec, p, c in zip(specs, (0.0, *cum[:-1]), cum)]
         go = 1.0
         if busy:  # only instant candidates can commit here (docs/decisions.md 106, 109)
-            now = [(spec, w) for spec, w in rows
-                   if spec.base.instant_resv or spec.status_mode == "lun"]
+            windowed = self.space.windowed  # the names the window applies to
+            now = [(spec, w) for spec, w in rows if spec.name not in windowed]
             if now:
                 rows, go = now, max(self._fresh(spec, key, b) for spec, _w in now)
         elif self.rest_on:  # a free plane: staying in the key pays twice (decision 107)
@@ -225,7 +223,10 @@ class DirectedSteer:
         frac = sum(self._open[k] for k in keys) / max(1, sum(self._size[k] for k in keys))
         return int(frac * _HOLE_STEPS + 0.5)
 
-    def _closed(self, key: str) -> None:
+    def _closed(self, key: str, b: int) -> None:
+        """The first commit in (key, any name, bin ``b``): one open cell fewer."""
+        if (key, b) in self._open_bin:
+            self._open_bin[(key, b)] -= 1
         if key not in self._open:
             return
         self._open[key] -= 1

@@ -271,3 +271,17 @@ def test_a_cache_state_held_by_its_op_forbids_its_exclusions(reference_cfg):
     exits = [b.name for b in cfg.bases.values() if "ON_CACHE_READ" in b.role.cache_exit]
     instant_exit = with_changes(cfg, {"op_bases": {exits[0]: {"instant_resv": True}}})
     assert not _held_mask(instant_exit, _space(instant_exit), "CACHE_READ.CORE_BUSY")[0]
+
+
+def test_held_cache_needs_its_exits_kept_out_of_a_suspension(reference_cfg):
+    """A suspended cache program leaves a gap: if an exit op may run while the
+    axis is suspended, the cache state is no longer held by its op."""
+    cfg = flat_mix(reference_cfg)
+    key = "CACHE_PROGRAM_SLC.CORE_BUSY"
+    assert _held_mask(cfg, _space(cfg), key)[0]
+    banned = cfg.exclusions.by_suspend["PROGRAM_SUSPENDED"]
+    assert "PROGRAM_SLC" in banned
+    loose = with_changes(cfg, {"exclusion_groups": {"program_suspended": sorted(
+        b for b in banned if b != "PROGRAM_SLC")}})
+    assert "PROGRAM_SLC" not in loose.exclusions.by_suspend["PROGRAM_SUSPENDED"]
+    assert not _held_mask(loose, _space(loose), key)[0]

@@ -148,7 +148,9 @@ def _held(cfg: Config) -> dict:
     C is on there: only a ``cache_exit`` op of C ending inside X's states, or a
     RESET (which cuts X, so the key is no longer X's), can end it, and an exit
     op cannot overlap X on that die when both are non-instant and not both in
-    ``single_single_allowed_bases`` (rules 5-6). A die-wide X whose cache is
+    ``single_single_allowed_bases`` (rules 5-6); when X can be suspended, every
+    exit op must be forbidden while its axis is suspended (rule 10), or one
+    could end C in the gap before X's remainder. A die-wide X whose cache is
     kept per target plane may put its key on planes C is not on: skipped.
     docs/coverage.md "The model"."""
     out: dict = {}
@@ -161,6 +163,10 @@ def _held(cfg: Config) -> dict:
             continue
         exits = [b for b in cfg.bases.values() if c in b.role.cache_exit]
         if any(b.instant_resv or (b.name in ss and base.name in ss) for b in exits):
+            continue
+        axis = base.role.axis  # suspended, X leaves a gap: no exit may run in it
+        banned = cfg.exclusions.by_suspend.get(f"{axis}_SUSPENDED", frozenset()) if axis else None
+        if banned is not None and any(b.name not in banned for b in exits):
             continue
         why = HELD.format(state=c, base=base.name)
         for st in base.states:

@@ -1,7 +1,7 @@
 """Check in-memory tables (and one chunk of a run's files, :mod:`.stream`)."""
 from __future__ import annotations
 
-from typing import Final, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import logging
 import os
@@ -23,7 +23,7 @@ from .columns import column_tuples
 from .rows import RowTable
 from .start_state import read_start_state
 from .state import build_segments, suspended_blocks
-from .sweep import SweepState, initial_state, run_sweep
+from .sweep import SweepState, run_sweep
 from .time_rules import check_bus, check_die, check_planes, check_resume_time
 
 log = logging.getLogger(__name__)
@@ -97,25 +97,15 @@ class Checked:
     last_row: tuple  # (seq, time tick) of the last sequence row
 
 
-#: the rule groups of :func:`check_tables` (:mod:`.parallel` gives each to a process)
-ALL: Final = "all"
-STATE: Final = "state"  # every rule but the timeline comparisons (:func:`_timeline_rules`)
-TIMELINES: Final = "timelines"  # the timeline comparisons only
-
-
 def check_tables(cfg: Config, seq_df, ops_df, states_df, seq_file, col: Collector, history=(),
                  start=None, progress: bool = False, *, final: bool = True,
-                 prev_row=(None, None), part: str = ALL) -> Checked:
-    """Run every rule on one run's tables (or one chunk of them), into ``col``;
-    ``part``: only the rules of one group (``STATE`` or ``TIMELINES``, whose
-    union is ``ALL``; docs/decisions.md 110)."""
+                 prev_row=(None, None)) -> Checked:
+    """Run every rule on one run's tables (or one chunk of them), into ``col``."""
     if seq_df is None:
         raise CheckInputError("operation_sequence is required")
     history = list(history or ())
     if history or start is not None:
         _scope(col, seq_df)
-    if part == TIMELINES:
-        return _check_timelines(cfg, seq_df, ops_df, states_df, col, start, prev_row)
     last_row = check_time_order(seq_df, col, prev_row)
     if seq_file is not None:
         check_csv_json_file(seq_file[0], seq_file[1], col, *seq_file[2:])
@@ -138,29 +128,9 @@ def check_tables(cfg: Config, seq_df, ops_df, states_df, seq_file, col: Collecto
     check_die(rp, cfg, col)
     ctx = StartContext(cfg, segments, suspended_blocks(rp), FrameIndex(rp.frames))
     st = run_sweep(rp, cfg, ctx, col, check_start, start, progress, final)
-    if part == ALL:
-        _timeline_rules(rp, records, segments, tl, op_state_rows(states_df, col), col)
+    _timeline_rules(rp, records, segments, tl, op_state_rows(states_df, col), col)
     log.debug("checked %d ops: %d violations", len(records), len(col.rows))
     return Checked(rp, st, segments, last_row)
-
-
-def _check_timelines(cfg: Config, seq_df, ops_df, states_df, col: Collector, start,
-                     prev_row) -> Checked:
-    """The ``TIMELINES`` group of :func:`check_tables` (one chunk, no history):
-    the records and the replay are rebuilt as there, their own findings left
-    to the ``STATE`` group; the sweep is not run (its state is not needed:
-    the replay reads only the start state's suspend frames, the segments its
-    tails)."""
-    quiet = Collector()  # the loaders' and the replay's findings: the STATE group's
-    last_row = last_in_order(seq_df, prev_row)
-    tl = timeline_rows(ops_df, quiet)
-    records = build_records(seq_df, tl, cfg, quiet)
-    for rec in records:
-        rec.payload, rec.payload_text = None, ""
-    rp = replay(records, cfg, quiet, start)
-    segments = build_segments(rp, start.tails if start is not None else None)
-    _timeline_rules(rp, records, segments, tl, op_state_rows(states_df, col), col)
-    return Checked(rp, initial_state(cfg, None), segments, last_row)
 
 
 def carry_tables(cfg: Config, seq_df, ops_df, start, prev_row=(None, None)) -> Checked:

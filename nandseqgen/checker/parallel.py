@@ -22,7 +22,6 @@ import resource
 import traceback
 from dataclasses import dataclass
 
-from .check import STATE, TIMELINES
 from .csvstream import Fallback
 from .load import CheckInputError
 from .report import Collector
@@ -122,25 +121,18 @@ class Part:
     skipped: dict
     peak_kib: int
     cpu_s: float
-    marks: list  # rows after each checked chunk (a split by rules: :func:`check_split`)
 
 
-def _part(col: Collector, marks: list | None = None) -> Part:
+def _part(col: Collector) -> Part:
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    return Part(col.rows, col.checked, col.skipped, ru.ru_maxrss, ru.ru_utime + ru.ru_stime,
-                marks or [])
+    return Part(col.rows, col.checked, col.skipped, ru.ru_maxrss, ru.ru_utime + ru.ru_stime)
 
 
 def _worker(conn, cfg, runs, start, chunk_ops, board, j) -> None:
-    """A child's whole life: check its share, send it (or the error) back
-    (``board`` None: the ``TIMELINES`` rules of every chunk, :func:`check_split`)."""
+    """A child's whole life: check its share, send it (or the error) back."""
     got: tuple[str, object]
     try:
-        if board is None:
-            plan = RulePlan(TIMELINES)
-            got = ("ok", _part(check_part(cfg, runs, start, chunk_ops, plan), plan.marks))
-        else:
-            got = ("ok", _part(check_part(cfg, runs, start, chunk_ops, WorkerPlan(board, j))))
+        got = ("ok", _part(check_part(cfg, runs, start, chunk_ops, WorkerPlan(board, j))))
     except Fallback as exc:  # sent as text (compiled exception classes do not pickle)
         got = ("fallback", str(exc))
     except CheckInputError as exc:
@@ -159,21 +151,12 @@ LAST_WORKERS: list = []
 
 
 def check_parallel(cfg, runs: list, start, progress: bool = False,
-                   chunk_ops: int = CHUNK_OPS, jobs: int = 2, splits: tuple | None = None,
-                   by: str | None = None):
+                   chunk_ops: int = CHUNK_OPS, jobs: int = 2, splits: tuple | None = None):
     """:func:`.stream.check_runs` with ``jobs`` processes; the same report.
-    ``by``: ``"rules"`` (:func:`check_split`; the default for 2 processes)
-    or ``"time"``: shares of the chunks. ``splits``: the chunk index where
-    each worker after the first begins (ascending, ``jobs - 1`` of them;
-    tests; implies ``"time"``), instead of claims at run time."""
+    ``splits``: the chunk index where each worker after the first begins
+    (ascending, ``jobs - 1`` of them; tests), instead of claims at run time."""
     if splits is not None and len(splits) != jobs - 1:
         raise ValueError(f"splits {splits}: need {jobs - 1} chunk indices")
-    if by is None:
-        by = "rules" if jobs == 2 and splits is None else "time"
-    if by == "rules":
-        if jobs != 2:
-            raise ValueError(f"a split by rules is for 2 processes, not {jobs}")
-        return check_split(cfg, runs, start, progress, chunk_ops)
     ctx = mp.get_context("fork")
     total = count_rows(runs[-1]["operation_sequence"])
     board = Board(ctx, jobs, total, splits)
@@ -233,71 +216,3 @@ def _collect(proc, conn, update) -> Part:
     if status == "error":
         raise RuntimeError(f"check worker {proc.pid} failed:\n{got}")
     return got
-
-
-class RulePlan(Plan):
-    """Every chunk checked, for the rules of one group (``part``), noting
-    where each chunk's violations end (``marks``) to merge them in order."""
-
-    def __init__(self, part: str, bar=None) -> None:
-        self.part, self.bar = part, bar
-        self.marks: list[int] = []
-
-    def done(self, rows: int) -> None:
-        if self.bar is not None:
-            self.bar.update(rows)
-
-    def merged(self, into: Collector) -> None:
-        self.marks.append(len(into.rows))
-
-
-def check_split(cfg, runs: list, start, progress: bool = False, chunk_ops: int = CHUNK_OPS):
-    """:func:`.stream.check_runs` in 2 processes sharing the rules, not the
-    chunks: this one the ``STATE`` group (records, replay, sweep and every
-    rule but the timeline comparisons; it does not read op_state_timeline),
-    a forked worker the ``TIMELINES`` group (it rebuilds the records and the
-    replay, runs no sweep). Both cut the files at the same quiet times; the
-    violations are merged chunk by chunk in the single process's order
-    (docs/decisions.md 110)."""
-    ctx = mp.get_context("fork")
-    bar = progress_bar(count_rows(runs[-1]["operation_sequence"]) if shown(progress) else 0,
-                       "check", progress)
-    here, there = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_worker, args=(there, cfg, runs, start, chunk_ops, None, 1),
-                       daemon=True)
-    proc.start()
-    there.close()
-    try:
-        plan = RulePlan(STATE, bar)
-        first = _part(check_part(cfg, runs, start, chunk_ops, plan), plan.marks)
-        other = _collect(proc, here, lambda: None)
-    finally:
-        if proc.is_alive():
-            proc.terminate()
-        proc.join()
-        if bar is not None:
-            bar.close()
-    LAST_WORKERS[:] = [(first.peak_kib, first.cpu_s), (other.peak_kib, other.cpu_s)]
-    give_back_memory()
-    return _interleave(first, other).report()
-
-
-def _interleave(first: Part, other: Part) -> Collector:
-    """The two groups' violations chunk by chunk (``first``'s then ``other``'s,
-    as one process adds them), then ``first``'s end-of-run rows."""
-    if len(first.marks) != len(other.marks):
-        raise RuntimeError(f"the rule groups were cut differently: {len(first.marks)} and "
-                           f"{len(other.marks)} chunks")
-    out = Collector()
-    a = b = 0
-    for ma, mb in zip(first.marks, other.marks):
-        out.rows.extend(first.rows[a:ma])
-        out.rows.extend(other.rows[b:mb])
-        a, b = ma, mb
-    out.rows.extend(first.rows[a:])
-    out.rows.extend(other.rows[b:])
-    for part in (first, other):
-        for rule, n in part.checked.items():
-            out.checked[rule] = out.checked.get(rule, 0) + n
-        out.skipped.update(part.skipped)
-    return out

@@ -24,7 +24,7 @@ import logging
 import sys
 from dataclasses import dataclass
 
-from .check import ALL, STATE, TIMELINES, Checked, carry_tables, check_tables
+from .check import Checked, carry_tables, check_tables
 from .csvstream import CsvStream, Fallback
 from .gather import Files, next_cut, rows_of, segment_rows, take_head
 from .report import Collector
@@ -42,9 +42,7 @@ CHUNK_OPS = 5000
 TAIL_SEGMENTS = 3
 
 
-def _open(paths: dict, part: str = ALL) -> Files:
-    """The run's files; the op_state_timeline is not read for the ``STATE``
-    rules (none of them reads it)."""
+def _open(paths: dict) -> Files:
     if "operation_timeline" not in paths:
         raise Fallback("no operation_timeline: quiet times cannot be found")
     seq = CsvStream(paths["operation_sequence"], "time")
@@ -52,8 +50,7 @@ def _open(paths: dict, part: str = ALL) -> Files:
         seq.close()
         raise Fallback("operation_sequence header is not the standard one")
     tl = CsvStream(paths["operation_timeline"], "start", "end")
-    st = (CsvStream(paths["op_state_timeline"], "start")
-          if "op_state_timeline" in paths and part != STATE else None)
+    st = CsvStream(paths["op_state_timeline"], "start") if "op_state_timeline" in paths else None
     return Files(seq, tl, st)
 
 
@@ -62,8 +59,7 @@ def _settled(rp, t: int) -> bool:
     return all(run.fate == "suspended" or run.end <= t for run in rp.runs)
 
 
-def _check_chunk(cfg, f: Files, state, cut: int | None, carry: bool = False,
-                 part: str = ALL):
+def _check_chunk(cfg, f: Files, state, cut: int | None, carry: bool = False):
     """Check the gathered rows; (collector, Checked), or None when ``cut`` is
     not quiet. ``carry``: only the state the chunk leaves, no rules
     (:func:`.check.carry_tables`; an empty collector)."""
@@ -76,7 +72,7 @@ def _check_chunk(cfg, f: Files, state, cut: int | None, carry: bool = False,
         res = check_tables(cfg, RowTable(f.seq.header, f.rows), RowTable(f.tl.header, f.tl_rows),
                            RowTable(f.st.header, f.st_rows) if f.st is not None else None,
                            (f.seq.header, f.rows, f.first_line), col, (), state, False,
-                           final=False, prev_row=f.prev_row, part=part)
+                           final=False, prev_row=f.prev_row)
     if cut is not None and not _settled(res.replay, cut):
         log.debug("cut at %d is not quiet in the replay: chunk grows", cut)
         return None
@@ -109,7 +105,6 @@ def _emit(f: Files, into: Collector | None, plan: Plan, got, state=None) -> None
     col, res = got
     if into is not None:
         _merge(into, col)
-        plan.merged(into)
         plan.done(len(f.rows))
     f.first_line += len(f.rows)
     f.prev_row = res.last_row
@@ -127,7 +122,6 @@ class Plan:
     (:mod:`.parallel` gives a worker a share)."""
 
     carries_all = False  # every chunk carried: an earlier run replayed for its state
-    part = ALL  # the rules checked (.check.check_tables)
 
     def take(self, index: int, rows_before: int) -> str:
         """``"check"`` chunk ``index`` (``rows_before`` sequence rows precede
@@ -136,9 +130,6 @@ class Plan:
 
     def done(self, rows: int) -> None:
         """``rows`` more sequence rows checked (progress)."""
-
-    def merged(self, into: Collector) -> None:
-        """A checked chunk's violations were added to ``into``."""
 
 
 #: an earlier run replayed for its state only
@@ -161,7 +152,7 @@ def check_file_set(cfg, paths: dict, state, into: Collector, chunk_ops: int = CH
                    plan: Plan = Plan()) -> FileResult:
     """Check one run's files chunk by chunk from ``state``; violations go to
     ``into``, for the chunks ``plan`` gives this process to check."""
-    f = _open(paths, plan.part)
+    f = _open(paths)
     if state is not None:  # its ops are not this run's to report (as with a start snapshot)
         f.foreign = {m.rec.uid for fr in state.frames for m in fr.members}
     first_tick = f.seq.head[0] if f.seq.head is not None else None
@@ -172,7 +163,7 @@ def check_file_set(cfg, paths: dict, state, into: Collector, chunk_ops: int = CH
             mode = plan.take(f.index, f.first_line - 2)
             if mode == "stop":
                 return FileResult(None, first_tick, False)
-            got = _check_chunk(cfg, f, state, t, mode == "carry", plan.part)
+            got = _check_chunk(cfg, f, state, t, mode == "carry")
             if got is None:  # not quiet in the replay: the chunk grows past t
                 take_head(f, cfg)
                 continue
@@ -185,7 +176,7 @@ def check_file_set(cfg, paths: dict, state, into: Collector, chunk_ops: int = CH
         mode = plan.take(f.index, f.first_line - 2)
         if mode == "stop" or (mode == "carry" and not plan.carries_all):
             return FileResult(None, first_tick, False)  # nothing of this run was ours
-        got = _check_chunk(cfg, f, state, None, mode == "carry", plan.part)
+        got = _check_chunk(cfg, f, state, None, mode == "carry")
         if mode == "carry" and not _settled(got[1].replay, 1 << 61):
             raise Fallback(f"{paths['operation_sequence']}: ops still running at its end")
         _emit(f, into if mode == "check" else None, plan, got)
@@ -215,7 +206,7 @@ def check_part(cfg, runs: list, start, chunk_ops: int = CHUNK_OPS,
         state = next_state(check_file_set(cfg, paths, state, out, chunk_ops, CARRY_ALL).last,
                            1 << 61)
     got = check_file_set(cfg, runs[-1], state, out, chunk_ops, plan)
-    if got.final and plan.part != TIMELINES:
+    if got.final:
         tail = Collector()
         if len(runs) > 1 or start is not None:
             tail.limit_to((), got.first_tick)  # reads of earlier runs are not this run's to report

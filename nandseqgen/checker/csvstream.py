@@ -12,7 +12,7 @@ from itertools import chain, islice
 from typing import Any
 
 from .load import CheckInputError
-from .values import to_tick
+from .values import plain_tick, to_tick
 
 
 class Fallback(Exception):
@@ -152,11 +152,3 @@ class CsvStream:
     def close(self) -> None:
         self.fh.close()
 
-
-def plain_tick(cell: str) -> int | None:
-    """``"123.45"`` -> 12345 (what :func:`.values.to_tick` gives), None for any other form."""
-    n = len(cell)
-    if (n > 3 and cell[n - 3] == "." and cell.isascii() and cell[n - 2:].isdigit()
-            and cell[:n - 3].isdigit()):
-        return int(cell[:n - 3] + cell[n - 2:])
-    return None

@@ -22,7 +22,7 @@ from .replay import OpRun, Replay
 DEFAULT: Final = "DEFAULT"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class SegRow:
     """One op-state segment ``BASE.STATE`` on one (die, plane)."""
 
@@ -34,6 +34,18 @@ class SegRow:
     name: str
     planned_end: int
     cut_by: int | None
+
+    # __init__ written out: mypyc runs a generated one in the interpreter (decision 111)
+    def __init__(self, start: int, end: int, base: str, state: str, uid: int, name: str,
+                 planned_end: int, cut_by: int | None) -> None:
+        self.start = start
+        self.end = end
+        self.base = base
+        self.state = state
+        self.uid = uid
+        self.name = name
+        self.planned_end = planned_end
+        self.cut_by = cut_by
 
     @property
     def key(self) -> str:
@@ -120,15 +132,24 @@ def build_segments(rp: Replay, tails=None) -> dict:
     return {k: PlaneSegments(v) for k, v in rows.items()}
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Occ:
     """One occupation interval of a resource by an op."""
 
     start: int
     end: int
     run: OpRun
-    multi: bool = False
-    ss_ok: bool = False
+    multi: bool
+    ss_ok: bool
+
+    # __init__ written out: mypyc runs a generated one in the interpreter (decision 111)
+    def __init__(self, start: int, end: int, run: OpRun, multi: bool = False,
+                 ss_ok: bool = False) -> None:
+        self.start = start
+        self.end = end
+        self.run = run
+        self.multi = multi
+        self.ss_ok = ss_ok
 
 
 def bus_spans(rp: Replay) -> tuple:

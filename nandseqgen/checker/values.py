@@ -45,7 +45,13 @@ def to_int(value) -> int | None:
     """An integer cell, or None when missing. Raises ValueError when not integral."""
     if type(value) is int:
         return value
-    if type(value) is str:  # fast path for cells read from CSV
+    if type(value) is str:  # fast path for cells read from CSV: int() before any lookup
+        if not value:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            pass
         got = _INTS.get(value)
         if got is not None or value in _INTS:
             return got
@@ -76,11 +82,23 @@ def _to_int(value) -> int | None:
 def to_tick(value) -> int | None:
     """Microseconds (float or string) -> integer ticks of 0.01 us, or None."""
     if type(value) is str:  # fast path for cells read from CSV
+        plain = plain_tick(value)  # "123.45": computed, not looked up (times are mostly distinct)
+        if plain is not None:
+            return plain
         got = _TICKS.get(value)
         if got is not None or value in _TICKS:
             return got
         return _remember(_TICKS, value, _to_tick(value))
     return _to_tick(value)
+
+
+def plain_tick(cell: str) -> int | None:
+    """``"123.45"`` -> 12345 (what :func:`_to_tick` gives), None for any other form."""
+    n = len(cell)
+    if (n > 3 and cell[n - 3] == "." and cell.isascii() and cell[n - 2:].isdigit()
+            and cell[:n - 3].isdigit()):
+        return int(cell[:n - 3] + cell[n - 2:])
+    return None
 
 
 def _to_tick(value) -> int | None:

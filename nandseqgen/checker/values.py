@@ -95,9 +95,10 @@ def to_tick(value) -> int | None:
 def plain_tick(cell: str) -> int | None:
     """``"123.45"`` -> 12345 (what :func:`_to_tick` gives), None for any other form."""
     n = len(cell)
-    if (n > 3 and cell[n - 3] == "." and cell.isascii() and cell[n - 2:].isdigit()
-            and cell[:n - 3].isdigit()):
-        return int(cell[:n - 3] + cell[n - 2:])
+    if n > 3 and cell[n - 3] == "." and cell.isascii():
+        head, tail = cell[:n - 3], cell[n - 2:]
+        if head.isdigit() and tail.isdigit():
+            return int(head) * 100 + int(tail)
     return None
 
 

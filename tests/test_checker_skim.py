@@ -96,7 +96,7 @@ def test_segment_rows_split_the_kept_lines_of_suspended_ops(tmp_path):
     assert len(want) == 2 and segment_rows(skim, b, [_Run()]) == want
 
 
-@pytest.mark.parametrize("cell", ["0.00", "1400.00", "123456789.01", "-1.50", "1.5", " 1.00",
+@pytest.mark.parametrize("cell", ["0.00", "1400.00", "123456789.01", "00.05", "-1.50", "1.5", " 1.00",
                                   "1.00 ", "١.٠٠", "1e3", "nan", "", "1_0.00", "+1.00"])
 def test_plain_times_convert_as_before(cell):
     plain = plain_tick(cell)
@@ -113,7 +113,8 @@ def test_plain_times_convert_as_before(cell):
 
 
 @pytest.mark.parametrize("cell,want", [("0", 0), ("42", 42), ("-3", -3), ("", None),
-                                       ("None", None), ("nan", None), ("7.0", 7), (" 5 ", 5)])
+                                       ("None", None), ("nan", None), ("7.0", 7), (" 5 ", 5),
+                                       ("007", 7), ("12345678901234567890123", 12345678901234567890123)])
 def test_integer_cells_convert_without_the_memo_as_with_it(cell, want):
     assert to_int(cell) == want
     assert to_int(cell) == want

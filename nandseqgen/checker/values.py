@@ -46,6 +46,9 @@ def to_int(value) -> int | None:
     if type(value) is int:
         return value
     if type(value) is str:  # fast path for cells read from CSV: int() before any lookup
+        plain = plain_int(value)
+        if plain is not None:
+            return plain
         if not value:
             return None
         try:
@@ -93,13 +96,33 @@ def to_tick(value) -> int | None:
 
 
 def plain_tick(cell: str) -> int | None:
-    """``"123.45"`` -> 12345 (what :func:`_to_tick` gives), None for any other form."""
+    """``"123.45"`` -> 12345 (what :func:`_to_tick` gives), None for any other form.
+    Digit by digit: ``int(str)`` copies the text before parsing it (decision 111)."""
     n = len(cell)
-    if n > 3 and cell[n - 3] == "." and cell.isascii():
-        head, tail = cell[:n - 3], cell[n - 2:]
-        if head.isdigit() and tail.isdigit():
-            return int(head) * 100 + int(tail)
-    return None
+    if n < 4 or n > 20 or cell[n - 3] != ".":
+        return None
+    v = 0
+    for i in range(n):
+        if i != n - 3:
+            c = ord(cell[i])
+            if c < 48 or c > 57:
+                return None
+            v = v * 10 + (c - 48)
+    return v
+
+
+def plain_int(cell: str) -> int | None:
+    """``"123"`` -> 123 (what ``int`` gives), None for any other form (signs, spaces, ...)."""
+    n = len(cell)
+    if n == 0 or n > 18:
+        return None
+    v = 0
+    for i in range(n):
+        c = ord(cell[i])
+        if c < 48 or c > 57:
+            return None
+        v = v * 10 + (c - 48)
+    return v
 
 
 def _to_tick(value) -> int | None:

@@ -8,11 +8,11 @@ of the three files passes through :meth:`CsvStream.take_before` or
 from __future__ import annotations
 
 import csv
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from .load import CheckInputError
-from .values import to_tick
+from .values import plain_tick, to_tick
 
 
 class Fallback(Exception):
@@ -113,5 +113,42 @@ class CsvStream:
                     hz = e
         return hz
 
+    def skim_before(self, t: int, out: list) -> None:
+        """:meth:`take_before` for a file read only for a carried chunk (:mod:`.stream`):
+        the rows before ``t`` go to ``out`` as their text lines, not split into
+        cells (:func:`.gather.segment_rows` splits the few it needs). A line's
+        time is read from its first cell when that is a plain ``123.45``; any
+        other line is read by the csv module, as :meth:`take_before` does."""
+        head = self.head
+        if head is None or head[0] >= t:
+            return
+        if self.ti != 0 or self.ei >= 0:
+            self.take_before(t, out)
+            return
+        out.append(head[1])
+        fh = self.fh
+        for line in fh:
+            self.line += 1
+            i = line.find(",")
+            tick = plain_tick(line[:i]) if i > 0 and '"' not in line else None
+            if tick is None:  # not a plain time: read by the csv module (quotes may span lines)
+                row = next(csv.reader(chain((line,), fh)), [])
+                if not row:
+                    continue
+                tick = tick_at(row, 0)
+                if tick is None:
+                    raise Fallback(f"{self.path} line {self.line}: no time")
+                if tick >= t:
+                    self.head = (tick, row)
+                    return
+                out.append(row)
+            elif tick >= t:
+                self.head = (tick, next(csv.reader((line,))))
+                return
+            else:
+                out.append(line)
+        self.head = None
+
     def close(self) -> None:
         self.fh.close()
+

@@ -7,6 +7,7 @@ is taken, and what a chunk is checked from, is decided in :mod:`.stream`.
 """
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ class Files:
     foreign: set = dataclasses.field(default_factory=set)  # suspended before this file began
     open_suspends: dict = dataclasses.field(default_factory=dict)  # die -> not resumed
     index: int = 0  # chunks of this file done
+    skim: bool = False  # the chunk is carried: op_state_timeline rows kept as text lines
 
     def close(self) -> None:
         self.seq.close()
@@ -107,10 +109,19 @@ def next_cut(f: Files, cfg: Any, chunk_ops: int, special: set) -> int | None:
             f.horizon = max(f.horizon, f.tl.take_before(t, f.tl_rows))
             if f.horizon <= t and (not any(f.open_suspends.values()) or n >= 2 * chunk_ops):
                 if f.st is not None:
-                    f.st.take_before(t, f.st_rows)
+                    take_states(f, t)
                 return t
         _take_row(f, cfg, t)
     return None
+
+
+def take_states(f: Files, t: int) -> None:
+    """The op_state_timeline rows before ``t`` (as text lines in a carried chunk)."""
+    assert f.st is not None
+    if f.skim:
+        f.st.skim_before(t, f.st_rows)
+    else:
+        f.st.take_before(t, f.st_rows)
 
 
 def take_head(f: Files, cfg: Any) -> None:
@@ -153,6 +164,10 @@ def segment_rows(stream: CsvStream, rows: list, runs: list) -> list:
         return []
     out = []
     for r in rows:
+        if type(r) is str:  # a line of a carried chunk (CsvStream.skim_before)
+            if not any(name in r for name in names):
+                continue
+            r = next(csv.reader((r,)))
         if len(r) > idx[5] and r[idx[5]] in names:
             try:
                 key = (to_tick(r[idx[0]]), to_tick(r[idx[1]]), to_int(r[idx[2]]),

@@ -35,7 +35,7 @@ class CheckInputError(ValueError):
     """The tables cannot be checked at all (missing table or columns)."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class TimelineRow:
     """One ``operation_timeline`` row in ticks."""
 
@@ -50,10 +50,28 @@ class TimelineRow:
     source: str
     uid: int | None
 
+    # __init__ written out: mypyc runs a generated one in the interpreter (decision 111)
+    def __init__(self, start: int, end: int, die: int, plane: int, block: int | None,
+                 page: int | None, op_name: str | None, op_base: str | None, source: str,
+                 uid: int | None) -> None:
+        self.start = start
+        self.end = end
+        self.die = die
+        self.plane = plane
+        self.block = block
+        self.page = page
+        self.op_name = op_name
+        self.op_base = op_base
+        self.source = source
+        self.uid = uid
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class OpRecord:
-    """One issued op, resolved against the config."""
+    """One issued op, resolved against the config. Its ``__init__`` is written
+    out, not generated: mypyc builds records with a generated ``__init__`` and
+    ``__post_init__`` through the interpreter (~10 % of a carried chunk's CPU,
+    docs/decisions.md 111)."""
 
     seq: int
     uid: int
@@ -69,17 +87,27 @@ class OpRecord:
     payload_text: str
     payload: list | None  # list of dicts with normalised keys, None when unparsable
     payload_shape: str  # "list", "object" or "invalid"
-    exp_val: str | None = None
-    first_rows: list = field(default_factory=list)
-    targets_from: str = "timeline"  # or "payload"
-    carried: bool = False  # suspended in a start snapshot, issued before the checked run
+    exp_val: str | None
+    first_rows: list
+    targets_from: str  # "timeline" or "payload"
+    carried: bool  # suspended in a start snapshot, issued before the checked run
     # read by every rule: copied from the spec once (the spec's own fields)
     base: OpBase = field(init=False, repr=False)
     role: Role = field(init=False, repr=False)
     kind: str = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self.base = self.spec.base
+    def __init__(self, seq: int, uid: int, name: str, spec: OpSpec, start: int, die: int,
+                 planes: tuple, blocks: tuple | None, page: int | None, occupied: tuple,
+                 celltype: str, payload_text: str, payload: list | None, payload_shape: str,
+                 exp_val: str | None = None, first_rows: list | None = None,
+                 targets_from: str = "timeline", carried: bool = False) -> None:
+        self.seq, self.uid, self.name, self.spec, self.start = seq, uid, name, spec, start
+        self.die, self.planes, self.blocks, self.page = die, planes, blocks, page
+        self.occupied, self.celltype, self.payload_text = occupied, celltype, payload_text
+        self.payload, self.payload_shape, self.exp_val = payload, payload_shape, exp_val
+        self.first_rows = [] if first_rows is None else first_rows
+        self.targets_from, self.carried = targets_from, carried
+        self.base = spec.base
         self.role = self.base.role
         self.kind = self.role.kind
 

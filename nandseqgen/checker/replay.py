@@ -25,7 +25,7 @@ ISSUE_PIECE: Final = "issue"
 RESUME_PIECE: Final = "resume"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Seg:
     """One executed state part; ``planned_end`` is where it would have ended
     had nothing cut it, ``cut_by`` the uid of the suspend/reset that did."""
@@ -35,10 +35,20 @@ class Seg:
     end: int
     bus: bool
     planned_end: int
-    cut_by: int | None = None
+    cut_by: int | None
+
+    # __init__ written out: mypyc runs a generated one in the interpreter (decision 111)
+    def __init__(self, state: str, start: int, end: int, bus: bool, planned_end: int,
+                 cut_by: int | None = None) -> None:
+        self.state = state
+        self.start = start
+        self.end = end
+        self.bus = bus
+        self.planned_end = planned_end
+        self.cut_by = cut_by
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Piece:
     """A contiguous executed part of an op (the issued part or a resumed remainder)."""
 
@@ -47,8 +57,15 @@ class Piece:
     source: str
     segs: list[Seg]
 
+    # __init__ written out: mypyc runs a generated one in the interpreter (decision 111)
+    def __init__(self, start: int, end: int, source: str, segs: list[Seg]) -> None:
+        self.start = start
+        self.end = end
+        self.source = source
+        self.segs = segs
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class OpRun:
     """What happened to one issued op.
 
@@ -62,9 +79,18 @@ class OpRun:
 
     rec: OpRecord
     pieces: list[Piece]
-    fate: str = "running"
-    suspended_periods: list = field(default_factory=list)
-    victims: list = field(default_factory=list)
+    fate: str
+    suspended_periods: list
+    victims: list
+
+    # __init__ written out: mypyc runs a generated one in the interpreter (decision 111)
+    def __init__(self, rec: OpRecord, pieces: list[Piece], fate: str = "running",
+                 suspended_periods: list | None = None, victims: list | None = None) -> None:
+        self.rec = rec
+        self.pieces = pieces
+        self.fate = fate
+        self.suspended_periods = list() if suspended_periods is None else suspended_periods
+        self.victims = list() if victims is None else victims
 
     @property
     def end(self) -> int:

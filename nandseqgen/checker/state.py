@@ -22,7 +22,7 @@ from .replay import OpRun, Replay
 DEFAULT: Final = "DEFAULT"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class SegRow:
     """One op-state segment ``BASE.STATE`` on one (die, plane)."""
 
@@ -34,10 +34,20 @@ class SegRow:
     name: str
     planned_end: int
     cut_by: int | None
+    key: str  # "BASE.STATE" (the op_state column), made once per executed state
 
-    @property
-    def key(self) -> str:
-        return f"{self.base}.{self.state}"
+    # __init__ written out: mypyc runs a generated one in the interpreter (decision 111)
+    def __init__(self, start: int, end: int, base: str, state: str, uid: int, name: str,
+                 planned_end: int, cut_by: int | None, key: str | None = None) -> None:
+        self.start = start
+        self.end = end
+        self.base = base
+        self.state = state
+        self.uid = uid
+        self.name = name
+        self.planned_end = planned_end
+        self.cut_by = cut_by
+        self.key = f"{base}.{state}" if key is None else key
 
     @property
     def end_key(self) -> str:
@@ -110,25 +120,36 @@ def build_segments(rp: Replay, tails=None) -> dict:
         rec = run.rec
         if not rec.base.affect_state:
             continue
+        base = rec.base.name
         for s in run.segs():
             if s.end <= s.start:
                 continue
+            key = f"{base}.{s.state}"
             for p in rec.occupied:
                 rows.setdefault((rec.die, p), []).append(
-                    SegRow(s.start, s.end, rec.base.name, s.state, rec.uid, rec.name,
-                           s.planned_end, s.cut_by))
+                    SegRow(s.start, s.end, base, s.state, rec.uid, rec.name,
+                           s.planned_end, s.cut_by, key))
     return {k: PlaneSegments(v) for k, v in rows.items()}
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Occ:
     """One occupation interval of a resource by an op."""
 
     start: int
     end: int
     run: OpRun
-    multi: bool = False
-    ss_ok: bool = False
+    multi: bool
+    ss_ok: bool
+
+    # __init__ written out: mypyc runs a generated one in the interpreter (decision 111)
+    def __init__(self, start: int, end: int, run: OpRun, multi: bool = False,
+                 ss_ok: bool = False) -> None:
+        self.start = start
+        self.end = end
+        self.run = run
+        self.multi = multi
+        self.ss_ok = ss_ok
 
 
 def bus_spans(rp: Replay) -> tuple:

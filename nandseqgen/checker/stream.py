@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from .check import Checked, carry_tables, check_tables
 from .csvstream import CsvStream, Fallback
-from .gather import Files, next_cut, rows_of, segment_rows, take_head
+from .gather import Files, next_cut, rows_of, segment_rows, take_head, take_states
 from .report import Collector
 from .rows import RowTable
 from .start_state import Carried, CarriedFrame, StartState
@@ -159,10 +159,15 @@ def check_file_set(cfg, paths: dict, state, into: Collector, chunk_ops: int = CH
     special = {name for name, spec in cfg.ops.items()
                if spec.base.role.kind in ("suspend", "resume", "reset")}
     try:
-        while (t := next_cut(f, cfg, chunk_ops, special)) is not None:
-            mode = plan.take(f.index, f.first_line - 2)
-            if mode == "stop":
-                return FileResult(None, first_tick, False)
+        mode = ""  # of the chunk being gathered: taken before its rows are read
+        while True:
+            if not mode:
+                mode = plan.take(f.index, f.first_line - 2)
+                if mode == "stop":
+                    return FileResult(None, first_tick, False)
+                f.skim = mode == "carry"
+            if (t := next_cut(f, cfg, chunk_ops, special)) is None:
+                break
             got = _check_chunk(cfg, f, state, t, mode == "carry")
             if got is None:  # not quiet in the replay: the chunk grows past t
                 take_head(f, cfg)
@@ -170,11 +175,12 @@ def check_file_set(cfg, paths: dict, state, into: Collector, chunk_ops: int = CH
             state = next_state(got[1], t)
             _emit(f, into if mode == "check" else None, plan, got, state)
             f.index += 1
+            mode, got = "", None
+            between_chunks(f.index)
         f.tl.take_before(1 << 62, f.tl_rows)
         if f.st is not None:
-            f.st.take_before(1 << 62, f.st_rows)
-        mode = plan.take(f.index, f.first_line - 2)
-        if mode == "stop" or (mode == "carry" and not plan.carries_all):
+            take_states(f, 1 << 62)
+        if mode == "carry" and not plan.carries_all:
             return FileResult(None, first_tick, False)  # nothing of this run was ours
         got = _check_chunk(cfg, f, state, None, mode == "carry")
         if mode == "carry" and not _settled(got[1].replay, 1 << 61):
@@ -230,6 +236,19 @@ def check_runs(cfg, runs: list, start, progress: bool = False,
             bar.close()
     give_back_memory()
     return out.report()
+
+
+#: chunks between full collections (a young-generation one after every chunk)
+FULL_GC_CHUNKS = 64
+
+
+def between_chunks(index: int) -> None:
+    """Collect cycles between chunks, when only the state carried on is alive
+    (the automatic collector is off during a check: :func:`.files.few_collections`)."""
+    if index % FULL_GC_CHUNKS == 0:
+        gc.collect()
+    else:
+        gc.collect(0)
 
 
 def give_back_memory() -> None:

@@ -45,7 +45,16 @@ def to_int(value) -> int | None:
     """An integer cell, or None when missing. Raises ValueError when not integral."""
     if type(value) is int:
         return value
-    if type(value) is str:  # fast path for cells read from CSV
+    if type(value) is str:  # fast path for cells read from CSV: int() before any lookup
+        plain = plain_int(value)
+        if plain is not None:
+            return plain
+        if not value:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            pass
         got = _INTS.get(value)
         if got is not None or value in _INTS:
             return got
@@ -76,11 +85,44 @@ def _to_int(value) -> int | None:
 def to_tick(value) -> int | None:
     """Microseconds (float or string) -> integer ticks of 0.01 us, or None."""
     if type(value) is str:  # fast path for cells read from CSV
+        plain = plain_tick(value)  # "123.45": computed, not looked up (times are mostly distinct)
+        if plain is not None:
+            return plain
         got = _TICKS.get(value)
         if got is not None or value in _TICKS:
             return got
         return _remember(_TICKS, value, _to_tick(value))
     return _to_tick(value)
+
+
+def plain_tick(cell: str) -> int | None:
+    """``"123.45"`` -> 12345 (what :func:`_to_tick` gives), None for any other form.
+    Digit by digit: ``int(str)`` copies the text before parsing it (decision 111)."""
+    n = len(cell)
+    if n < 4 or n > 20 or cell[n - 3] != ".":
+        return None
+    v = 0
+    for i in range(n):
+        if i != n - 3:
+            c = ord(cell[i])
+            if c < 48 or c > 57:
+                return None
+            v = v * 10 + (c - 48)
+    return v
+
+
+def plain_int(cell: str) -> int | None:
+    """``"123"`` -> 123 (what ``int`` gives), None for any other form (signs, spaces, ...)."""
+    n = len(cell)
+    if n == 0 or n > 18:
+        return None
+    v = 0
+    for i in range(n):
+        c = ord(cell[i])
+        if c < 48 or c > 57:
+            return None
+        v = v * 10 + (c - 48)
+    return v
 
 
 def _to_tick(value) -> int | None:

@@ -35,12 +35,13 @@ class Recorder:
         self.op_id = {name: spec.index for name, spec in cfg.ops.items()}
         self.sequence: list = []  # (seq, tick, op_id, op_name, uid, payload fields)
         self.op_rows: list = []  # operation_timeline rows
-        self.seg_rows: list = []  # (start, end, die, plane, base, state, uid, op_name)
+        # (start, end, die, plane, base, state, uid, op_name); streaming: flat (see ``flat``)
+        self.seg_rows: list = []
         self.touch: Counter[tuple] = Counter()  # (op_base, celltype, die, block, page) -> n
         self.input_time: Counter[tuple] = Counter()  # (key, op_name, bin) -> n
         # (tick, die, plane, op_name, key_used, key_virtual) -> n
         self.proposals: Counter[tuple] = Counter()
-        # streaming: every proposal's key, in time order; the writer counts them
+        # streaming: every proposal's key, in time order, flat; the writer counts them
         self.proposal_log: list | None = None
         self.rollbacks: list = []  # (tick, die, plane, key, op_name, base, reason, detail)
         self.bootstrap_rows: list = []
@@ -50,18 +51,38 @@ class Recorder:
         self.last_start = 0  # start of the latest issued op: a lower bound of now
         self.seg_end = 0  # latest end among the segments recorded
         self.owner: Any = None  # has due() / rollbacks_due() (the streaming recorder)
+        # streaming: segments and proposals as flat runs of ints, their names (any
+        # hashable value) as ids; the writer gets the new names with each chunk
+        # (docs/decisions.md 115)
+        self.flat = False
+        self.ids: dict[Any, int] = {}
+        self.new_names: list = []
 
     # -------------------------------------------------------------- at commit
     def proposal(self, tick: int, die: int, plane: int, key_used: Any, key: Any,
                  op_name: str) -> None:
-        row = (tick, die, plane, op_name, key_used, key)
         log = self.proposal_log
-        if log is not None:
-            log.append(row)
+        if log is not None:  # streaming: six ints (tick, die, plane, name ids)
+            log.append(tick)
+            log.append(die)
+            log.append(plane)
+            log.append(self.intern(op_name))
+            log.append(self.intern(key_used))
+            log.append(self.intern(key))
             if len(log) >= self.props_limit:  # many refusals, few issued ops
                 self.due()
             return
-        self.proposals[row] += 1
+        self.proposals[(tick, die, plane, op_name, key_used, key)] += 1
+
+    def intern(self, name: Any) -> int:
+        """The id of ``name`` in the flat streaming rows (new ones are queued
+        for the writer in ``new_names``)."""
+        i = self.ids.get(name)
+        if i is None:
+            i = len(self.ids)
+            self.ids[name] = i
+            self.new_names.append(name)
+        return i
 
     def coverage(self, key_used: Any, op_name: str, position: float) -> None:
         b = min(int(position * self.bins), self.bins - 1)
@@ -109,7 +130,18 @@ class Recorder:
 
     def segment(self, die: int, plane: int, row: tuple) -> None:
         start, end, base, state, uid, name = row
-        self.seg_rows.append((start, end, die, plane, base, state, uid, name))
+        rows = self.seg_rows
+        if self.flat:  # streaming: eight ints per row (SEG_WIDTH in outputs/flat.py)
+            rows.append(start)
+            rows.append(end)
+            rows.append(die)
+            rows.append(plane)
+            rows.append(self.intern(base))
+            rows.append(self.intern(state))
+            rows.append(uid)
+            rows.append(self.intern(name))
+        else:
+            rows.append((start, end, die, plane, base, state, uid, name))
         if end > self.seg_end:
             self.seg_end = end
 

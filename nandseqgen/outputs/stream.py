@@ -11,6 +11,7 @@ from functools import partial
 from operator import itemgetter
 
 from .atomic import fsync_dir
+from .flat import PROPOSAL_WIDTH, SEG_WIDTH, from_flat, proposals_from_flat, seg_from_flat
 from .forkwrite import ChunkWriter
 from .recorder import Recorder
 from .sinks import TableOut
@@ -100,7 +101,8 @@ class StreamRecorder:
         os.makedirs(out_dir, exist_ok=True)
         self.horizon = max((spec.ticks for spec in cfg.ops.values()), default=0) + 1
         core.limit = self.chunk
-        core.props_limit = PROPOSAL_KEYS * self.chunk
+        core.props_limit = PROPOSAL_KEYS * self.chunk * PROPOSAL_WIDTH
+        core.flat = True  # segments and proposals as flat ints (flat.py)
         self.proposal_log: list = []
         core.proposal_log = self.proposal_log
         core.owner = self
@@ -163,13 +165,17 @@ class StreamRecorder:
                 w = min(core.last_start - self.horizon, min(map(_start, rows)))
             jobs.append(("operation_timeline", partial(timeline_cut, op_chunk, w), out))
         rows = core.seg_rows
-        if final or len(rows) >= self.chunk:
+        if final or len(rows) >= self.chunk * SEG_WIDTH:
             w = NEVER if final else core.seg_end - self.horizon
-            jobs.append(("op_state_timeline", partial(timeline_cut, seg_chunk, w), rows[:]))
+            jobs.append(("op_state_timeline", partial(from_flat, seg_from_flat,
+                                                      partial(timeline_cut, seg_chunk, w)),
+                         rows[:], True))
             rows.clear()
-        if final or len(self.proposal_log) >= self.chunk:
+        if final or len(self.proposal_log) >= self.chunk * PROPOSAL_WIDTH:
             self._flush_proposals(final, jobs)
-        self.writer.submit(jobs)
+        names = core.new_names
+        self.writer.submit(jobs, names[:])
+        names.clear()
 
     def _flush_proposals(self, final: bool, jobs: list) -> None:
         """Every proposal's key since the last chunk goes to the writer, which
@@ -179,7 +185,9 @@ class StreamRecorder:
         log = self.proposal_log
         if log:
             floor = NEVER if final else self.core.last_start
-            jobs.append(("phase_proposal_counts", partial(proposal_cut, floor), log[:]))
+            jobs.append(("phase_proposal_counts", partial(from_flat, proposals_from_flat,
+                                                          partial(proposal_cut, floor)),
+                         log[:], True))
             log.clear()
 
     def close(self) -> dict:

@@ -1,0 +1,41 @@
+"""Flat rows: how the streaming recorder hands segments and proposals to the
+writer (docs/decisions.md 115; docs/performance.md, "Streaming outputs").
+
+The compiled :class:`.recorder.Recorder` appends each streamed op_state_timeline
+row and each proposal as a run of ints to one list (``flat``): names (base,
+state, op name, phase keys: any hashable value) become ids, numbered in the
+order they first appear (``Recorder.intern``). A chunk of such a list goes to
+the writer as ``marshal`` version 2 bytes (ints and None only: no reference
+table to keep, about a third of the time of tuples of ints and strings), with
+the names new since the last chunk; the writer turns the ints back into the
+very rows the in-memory recorder keeps (:func:`seg_from_flat`,
+:func:`proposals_from_flat`), so the converters and the bytes written do not
+change. No row tuple is made, kept, handed over and freed in the engine
+process, and the cyclic GC has no young row containers to walk.
+"""
+from __future__ import annotations
+
+SEG_WIDTH = 8  # start, end, die, plane, base id, state id, uid, op name id
+PROPOSAL_WIDTH = 6  # tick, die, plane, op name id, key_used id, key id
+
+
+def seg_from_flat(flat: list, names: list) -> list:
+    """-> [(start, end, die, plane, base, state, uid, op_name)]."""
+    n = names
+    it = iter(flat)
+    return [(s, e, d, p, n[b], n[st], u, n[nm]) for s, e, d, p, b, st, u, nm
+            in zip(it, it, it, it, it, it, it, it)]
+
+
+def proposals_from_flat(flat: list, names: list) -> list:
+    """-> [(tick, die, plane, op_name, key_used, key)]."""
+    n = names
+    it = iter(flat)
+    return [(t, d, p, n[o], n[u], n[k]) for t, d, p, o, u, k in zip(it, it, it, it, it, it)]
+
+
+def from_flat(unflat, inner, flat: list, state: dict) -> list:
+    """A chunk converter for flat rows: ``unflat`` them with the writer's names
+    (``state["names"]``, kept by :class:`.forkwrite.ChunkWriter`), then
+    ``inner(rows, state)``."""
+    return inner(unflat(flat, state["names"]), state)

@@ -1,8 +1,8 @@
 """Flat rows: how the streaming recorder hands segments and proposals to the
 writer (docs/decisions.md 115; docs/performance.md, "Streaming outputs").
 
-The compiled :class:`.recorder.Recorder` appends each streamed op_state_timeline
-row and each proposal as a run of ints to one list (``flat``): names (base,
+The compiled :class:`.recorder.Recorder` appends each streamed operation_timeline
+and op_state_timeline row and each proposal as a run of ints to one list (``flat``): names (base,
 state, op name, phase keys: any hashable value) become ids, numbered in the
 order they first appear (``Recorder.intern``). A chunk of such a list goes to
 the writer as ``marshal`` version 2 bytes (ints and None only: no reference
@@ -15,6 +15,7 @@ process, and the cyclic GC has no young row containers to walk.
 """
 from __future__ import annotations
 
+OP_WIDTH = 11  # start, end, die, plane, block, page, name id, base id, source id, uid, key id
 SEG_WIDTH = 8  # start, end, die, plane, base id, state id, uid, op name id
 PROPOSAL_WIDTH = 6  # tick, die, plane, op name id, key_used id, key id
 
@@ -25,6 +26,14 @@ def seg_from_flat(flat: list, names: list) -> list:
     it = iter(flat)
     return [(s, e, d, p, n[b], n[st], u, n[nm]) for s, e, d, p, b, st, u, nm
             in zip(it, it, it, it, it, it, it, it)]
+
+
+def ops_from_flat(flat: list, names: list) -> list:
+    """-> [(start, end, die, plane, block, page, op_name, base, source, uid, key)]."""
+    n = names
+    it = iter(flat)
+    return [(s, e, d, p, b, pg, n[o], n[ba], n[sr], u, n[k]) for s, e, d, p, b, pg, o, ba, sr, u, k
+            in zip(it, it, it, it, it, it, it, it, it, it, it)]
 
 
 def proposals_from_flat(flat: list, names: list) -> list:

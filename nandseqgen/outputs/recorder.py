@@ -34,7 +34,7 @@ class Recorder:
         self.bins = cfg.policies.input_time_bins
         self.op_id = {name: spec.index for name, spec in cfg.ops.items()}
         self.sequence: list = []  # (seq, tick, op_id, op_name, uid, payload fields)
-        self.op_rows: list = []  # operation_timeline rows
+        self.op_rows: list = []  # operation_timeline rows; streaming: flat (see ``flat``)
         # (start, end, die, plane, base, state, uid, op_name); streaming: flat (see ``flat``)
         self.seg_rows: list = []
         self.touch: Counter[tuple] = Counter()  # (op_base, celltype, die, block, page) -> n
@@ -51,7 +51,7 @@ class Recorder:
         self.last_start = 0  # start of the latest issued op: a lower bound of now
         self.seg_end = 0  # latest end among the segments recorded
         self.owner: Any = None  # has due() / rollbacks_due() (the streaming recorder)
-        # streaming: segments and proposals as flat runs of ints, their names (any
+        # streaming: pieces, segments and proposals as flat runs of ints, names (any
         # hashable value) as ids; the writer gets the new names with each chunk
         # (docs/decisions.md 115)
         self.flat = False
@@ -117,16 +117,47 @@ class Recorder:
             return
         blocks = op.blocks or (None,) * len(op.planes)
         keys = op.phase_key if isinstance(op.phase_key, tuple) else (op.phase_key,) * len(op.planes)
+        if self.flat:
+            self._piece_flat(op, start, end, source, blocks, keys)
+            return
         for plane, block, key in zip(op.planes, blocks, keys):
             self.op_rows.append((start, end, op.die, plane, block, op.page, op.spec.name,
                                  op.spec.base.name, source, op.uid, key))
+
+    def _piece_flat(self, op: Op, start: int, end: int, source: str, blocks: tuple,
+                    keys: tuple) -> None:
+        """Streaming: eleven ints per plane (OP_WIDTH in outputs/flat.py)."""
+        rows = self.op_rows
+        name, base, src = (self.intern(op.spec.name), self.intern(op.spec.base.name),
+                           self.intern(source))
+        for plane, block, key in zip(op.planes, blocks, keys):
+            rows.append(start)
+            rows.append(end)
+            rows.append(op.die)
+            rows.append(plane)
+            rows.append(block)
+            rows.append(op.page)
+            rows.append(name)
+            rows.append(base)
+            rows.append(src)
+            rows.append(op.uid)
+            rows.append(self.intern(key))
 
     def unpiece(self, op: Op, lookback: int = 4096) -> None:
         """Forget the pieces of ``op`` recorded lately (it was dropped by a RESET
         before it ever started)."""
         rows = self.op_rows
-        lo = max(0, len(rows) - lookback)
-        rows[lo:] = [r for r in rows[lo:] if r[9] != op.uid]
+        if not self.flat:
+            lo = max(0, len(rows) - lookback)
+            rows[lo:] = [r for r in rows[lo:] if r[9] != op.uid]
+            return
+        width = 11  # OP_WIDTH (outputs/flat.py); the uid is the tenth
+        lo = max(0, len(rows) // width - lookback) * width
+        kept: list = []
+        for i in range(lo, len(rows), width):
+            if rows[i + 9] != op.uid:
+                kept.extend(rows[i:i + width])
+        rows[lo:] = kept
 
     def segment(self, die: int, plane: int, row: tuple) -> None:
         start, end, base, state, uid, name = row

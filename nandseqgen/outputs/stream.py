@@ -11,7 +11,8 @@ from functools import partial
 from operator import itemgetter
 
 from .atomic import fsync_dir
-from .flat import PROPOSAL_WIDTH, SEG_WIDTH, from_flat, proposals_from_flat, seg_from_flat
+from .flat import (OP_WIDTH, PROPOSAL_WIDTH, SEG_WIDTH, from_flat, ops_from_flat,
+                   proposals_from_flat, seg_from_flat)
 from .forkwrite import ChunkWriter
 from .recorder import Recorder
 from .sinks import TableOut
@@ -155,15 +156,19 @@ class StreamRecorder:
             jobs.append(("operation_sequence", partial(plain, sequence_rows), rows[:]))
             rows.clear()
         rows = core.op_rows
-        if final or len(rows) >= self.chunk and len(rows) > TAIL:
+        tail = TAIL * OP_WIDTH
+        if final or len(rows) >= self.chunk * OP_WIDTH and len(rows) > tail:
             if final:
                 out, w = rows[:], NEVER
                 rows.clear()
             else:  # the newest rows stay (unpiece); none of them is final
-                out = rows[:-TAIL]
-                del rows[:-TAIL]
-                w = min(core.last_start - self.horizon, min(map(_start, rows)))
-            jobs.append(("operation_timeline", partial(timeline_cut, op_chunk, w), out))
+                cut = len(rows) - tail
+                out = rows[:cut]
+                del rows[:cut]
+                w = min(core.last_start - self.horizon, min(rows[0::OP_WIDTH]))
+            jobs.append(("operation_timeline", partial(from_flat, ops_from_flat,
+                                                       partial(timeline_cut, op_chunk, w)),
+                         out, True))
         rows = core.seg_rows
         if final or len(rows) >= self.chunk * SEG_WIDTH:
             w = NEVER if final else core.seg_end - self.horizon

@@ -9,7 +9,8 @@ import pytest
 
 from nandseqgen.core.ops import Op
 from nandseqgen.outputs.flat import (OP_WIDTH, PROPOSAL_WIDTH, SEG_WIDTH, from_flat, ops_from_flat,
-                                     proposals_from_flat, seg_from_flat)
+                                     proposals_from_flat, seg_from_flat,
+                                     sequence_from_flat)
 from nandseqgen.outputs.recorder import Recorder
 from nandseqgen.outputs.spill import dumps_flat, loads_rows
 
@@ -49,6 +50,21 @@ def test_pieces_and_unpiece_match_the_tuple_rows(project_cfg):
     assert ops_from_flat(flat.op_rows, names) == tuples.op_rows
     assert {r[9] for r in tuples.op_rows} >= {1, 2}  # below the lookback: kept
     assert not {r[9] for r in tuples.op_rows} & {op.uid for op in ops[-8::3]}
+
+
+def test_issued_ops_match_the_tuple_rows(project_cfg):
+    tuples, flat = _pair(project_cfg)
+    ops = _ops(project_cfg)
+    for i, op in enumerate(ops):
+        op.start, op.exp_val = 1000 + 10 * i, ("0xE0" if i % 3 else None)
+    for rec in (tuples, flat):
+        for op in ops:
+            rec.started(op)
+    assert flat.seq_buffered == len(tuples.sequence) == len(ops) == flat.n_sequence
+    got = sequence_from_flat(flat.sequence, list(flat.ids))
+    assert got == tuples.sequence
+    assert {r[5][3] for r in got} >= {None, (7,), (7, 8)}  # no blocks, one, two
+    assert flat.touch == tuples.touch and flat.last_start == tuples.last_start
 
 
 def test_segments_and_proposals_match_the_tuple_rows(project_cfg):

@@ -72,7 +72,7 @@ def test_buffers_stay_bounded_while_the_run_goes_on(project_cfg, tmp_path, small
 
     def probe(_tick):
         rec = sim.recorder
-        for key, n in (("seq", len(rec.sequence)), ("ops", len(rec.op_rows) // OP_WIDTH),
+        for key, n in (("seq", rec.seq_buffered), ("ops", len(rec.op_rows) // OP_WIDTH),
                        ("segs", len(rec.seg_rows) // SEG_WIDTH),  # flat ints (flat.py)
                        ("props", len(rec.proposal_log) // PROPOSAL_WIDTH),
                        ("rb", len(rec.rollbacks))):

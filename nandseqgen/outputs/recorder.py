@@ -33,7 +33,8 @@ class Recorder:
         self.planes = cfg.topology.planes
         self.bins = cfg.policies.input_time_bins
         self.op_id = {name: spec.index for name, spec in cfg.ops.items()}
-        self.sequence: list = []  # (seq, tick, op_id, op_name, uid, payload fields)
+        self.sequence: list = []  # (seq, tick, op_id, op_name, uid, payload fields); or flat
+        self.seq_buffered = 0  # streaming: ops in the flat ``sequence``
         self.op_rows: list = []  # operation_timeline rows; streaming: flat (see ``flat``)
         # (start, end, die, plane, base, state, uid, op_name); streaming: flat (see ``flat``)
         self.seg_rows: list = []
@@ -98,8 +99,11 @@ class Recorder:
     def started(self, op: Op) -> None:
         """OP_START: the op is issued; it goes to the ATE sequence (its payload
         JSON is made when the table is built: fields are final by now)."""
-        self.sequence.append((self.n_sequence, op.start, self.op_id[op.spec.name],
-                              op.spec.name, op.uid, payload_fields(op)))
+        if self.flat:
+            self._started_flat(op)
+        else:
+            self.sequence.append((self.n_sequence, op.start, self.op_id[op.spec.name],
+                                  op.spec.name, op.uid, payload_fields(op)))
         self.n_sequence += 1
         self.last_start = op.start
         if op.blocks:
@@ -107,8 +111,33 @@ class Recorder:
             page = -1 if op.page is None else op.page
             for b in op.blocks:
                 self.touch[(base, ct, op.die, b, page)] += 1
-        if len(self.sequence) >= self.limit:
+        if (self.seq_buffered if self.flat else len(self.sequence)) >= self.limit:
             self.due()
+
+    def _started_flat(self, op: Op) -> None:
+        """Streaming: twelve ints per issued op (seq, tick, op id, name, uid,
+        payload fields: names, die, planes, page, celltype, exp_val), the
+        number of blocks (-1: None), the blocks (``sequence_from_flat``)."""
+        rows = self.sequence
+        name = op.spec.name
+        rows.append(self.n_sequence)
+        rows.append(op.start)
+        rows.append(self.op_id[name])
+        rows.append(self.intern(name))
+        rows.append(op.uid)
+        rows.append(self.intern(op.spec.base.payload))
+        rows.append(op.die)
+        rows.append(self.intern(op.planes))
+        rows.append(op.page)
+        rows.append(self.intern(op.celltype))
+        rows.append(self.intern(op.exp_val))
+        blocks = op.blocks
+        if blocks is None:
+            rows.append(-1)
+        else:
+            rows.append(len(blocks))
+            rows.extend(blocks)
+        self.seq_buffered += 1
 
     def piece(self, op: Op, start: int, end: int, source: str) -> None:
         """One executed piece of an op (whole op, or a suspend/resume piece);

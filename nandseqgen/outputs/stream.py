@@ -12,7 +12,7 @@ from operator import itemgetter
 
 from .atomic import fsync_dir
 from .flat import (OP_WIDTH, PROPOSAL_WIDTH, SEG_WIDTH, from_flat, ops_from_flat,
-                   proposals_from_flat, seg_from_flat)
+                   proposals_from_flat, seg_from_flat, sequence_from_flat)
 from .forkwrite import ChunkWriter
 from .recorder import Recorder
 from .sinks import TableOut
@@ -153,8 +153,11 @@ class StreamRecorder:
         jobs: list = []
         rows = core.sequence
         if rows:
-            jobs.append(("operation_sequence", partial(plain, sequence_rows), rows[:]))
+            jobs.append(("operation_sequence", partial(from_flat, sequence_from_flat,
+                                                       partial(plain, sequence_rows)),
+                         rows[:], True))
             rows.clear()
+            core.seq_buffered = 0
         rows = core.op_rows
         tail = TAIL * OP_WIDTH
         if final or len(rows) >= self.chunk * OP_WIDTH and len(rows) > tail:

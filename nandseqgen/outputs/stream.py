@@ -104,8 +104,9 @@ class StreamRecorder:
         core.limit = self.chunk
         core.props_limit = PROPOSAL_KEYS * self.chunk * PROPOSAL_WIDTH
         core.flat = True  # segments and proposals as flat ints (flat.py)
-        self.proposal_log: list = []
-        core.proposal_log = self.proposal_log
+        core.proposal_log = []
+        self._spare = {"sequence": [], "seg_rows": [], "proposal_log": []}  # twins (_take)
+        self._spent: list = []
         core.owner = self
         self._rollbacks = RowSpill()
         self.n_rollbacks = 0
@@ -142,21 +143,35 @@ class StreamRecorder:
         rows.clear()
 
     # ---------------------------------------------------------------- writing
-    # The buffers are long-lived objects, emptied in place: a fresh buffer
-    # would be a young container that every young collection of the cyclic GC
-    # walks, row by row, until it is promoted (docs/decisions.md 101).
+    # The buffers are long-lived objects: a fresh buffer would be a young
+    # container that every young collection of the cyclic GC walks, row by
+    # row, until it is promoted (docs/decisions.md 101). Each has a twin: a
+    # full buffer is handed over as it is and the core records into its
+    # emptied twin (no copy; docs/decisions.md 116).
+    def _take(self, attr: str) -> list:
+        """The core's buffer ``attr``, swapped for its empty twin."""
+        rows = getattr(self.core, attr)
+        setattr(self.core, attr, self._spare.pop(attr))
+        self._spent.append((attr, rows))
+        return rows
+
+    def _give_back(self) -> None:
+        """After a hand-over: the buffers taken, emptied, are the next twins."""
+        for attr, rows in self._spent:
+            rows.clear()
+            self._spare[attr] = rows
+        self._spent.clear()
+
     def _flush(self, final: bool) -> None:
         """Called from OP_START (never inside a prune, which hands segments
         over plane by plane) and at the end of the run."""
         self.writer.wait()
         core = self.core
         jobs: list = []
-        rows = core.sequence
-        if rows:
+        if core.sequence:
             jobs.append(("operation_sequence", partial(from_flat, sequence_from_flat,
                                                        partial(plain, sequence_rows)),
-                         rows[:], True))
-            rows.clear()
+                         self._take("sequence"), True))
             core.seq_buffered = 0
         rows = core.op_rows
         tail = TAIL * OP_WIDTH
@@ -172,31 +187,28 @@ class StreamRecorder:
             jobs.append(("operation_timeline", partial(from_flat, ops_from_flat,
                                                        partial(timeline_cut, op_chunk, w)),
                          out, True))
-        rows = core.seg_rows
-        if final or len(rows) >= self.chunk * SEG_WIDTH:
+        if final or len(core.seg_rows) >= self.chunk * SEG_WIDTH:
             w = NEVER if final else core.seg_end - self.horizon
             jobs.append(("op_state_timeline", partial(from_flat, seg_from_flat,
                                                       partial(timeline_cut, seg_chunk, w)),
-                         rows[:], True))
-            rows.clear()
-        if final or len(self.proposal_log) >= self.chunk * PROPOSAL_WIDTH:
+                         self._take("seg_rows"), True))
+        if final or len(core.proposal_log) >= self.chunk * PROPOSAL_WIDTH:
             self._flush_proposals(final, jobs)
         names = core.new_names
         self.writer.submit(jobs, names[:])
         names.clear()
+        self._give_back()
 
     def _flush_proposals(self, final: bool, jobs: list) -> None:
         """Every proposal's key since the last chunk goes to the writer, which
         counts them (:func:`proposal_cut`); a key older than the latest issued
         op is final (proposals are counted at ``now``, which only moves
         forward)."""
-        log = self.proposal_log
-        if log:
+        if self.core.proposal_log:
             floor = NEVER if final else self.core.last_start
             jobs.append(("phase_proposal_counts", partial(from_flat, proposals_from_flat,
                                                           partial(proposal_cut, floor)),
-                         log[:], True))
-            log.clear()
+                         self._take("proposal_log"), True))
 
     def close(self) -> dict:
         """End of the run: write what is left, the counter tables, and rename

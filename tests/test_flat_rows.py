@@ -1,9 +1,12 @@
-"""Flat rows (docs/decisions.md 115): the streaming recorder keeps pieces,
-segments and proposals as runs of ints with interned names; the writer's
-decoders give back exactly the rows the in-memory recorder keeps."""
+"""The streaming hand-over. Flat rows (docs/decisions.md 115): the streaming
+recorder keeps issued ops, pieces, segments and proposals as runs of ints with
+interned names; the writer's decoders give back exactly the rows the
+in-memory recorder keeps. Hashes made while writing (117)."""
 from __future__ import annotations
 
+import json
 import marshal
+import os
 
 import pytest
 
@@ -89,3 +92,25 @@ def test_flat_chunks_round_trip_and_refuse_bytes():
                      {"names": ["a", "b"]}) == [(1, 2, 0, 0, "a", "b", 9, "a")]
     with pytest.raises(TypeError, match="flat rows hold ints"):
         loads_rows(2, marshal.dumps([1, b"\x05"], 2))
+
+
+def test_manifest_takes_the_hashes_made_while_writing(tmp_path, monkeypatch):
+    """The writer process hashes what it writes (decision 117): the manifest
+    holds the files' real sha256 without reading them again."""
+    import nandseqgen.outputs.manifest as manifest
+    from helpers import PROJECT_CONFIG
+
+    from nandseqgen.cli import main
+    read_again = []
+    real = manifest.file_sha256
+    monkeypatch.setattr(manifest, "file_sha256", lambda p: read_again.append(p) or real(p))
+    out = tmp_path / "out"
+    assert main(["run", "--config", PROJECT_CONFIG, "--out", str(out), "--run-until", "40000",
+                 "--seed", "3", "--date", "261130", "--no-progress", "--num-runs", "2"]) == 0
+    csvs = sorted(p for p in os.listdir(out) if p.endswith(".csv"))
+    assert len(csvs) == 12
+    assert not [p for p in read_again if p.endswith(".csv")]  # snapshots are read, tables not
+    data = json.loads((out / "manifest.json").read_text())
+    for row in data["files"]:
+        assert row["sha256"] == real(str(out / row["name"])), row["name"]
+    assert manifest.verify_manifest(str(out)) == []

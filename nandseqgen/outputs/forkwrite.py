@@ -76,6 +76,8 @@ class ChunkWriter:
         self.forks = 0  # writer processes started (one per run)
         self.state: dict = {}  # table -> the converter's own state (writer side)
         self.names: list = []  # every name of flat rows sent so far, by id (writer side)
+        self.written: set = set()  # tables the writer process wrote to (child side)
+        self.digests: dict = {}  # table -> {ext: sha256 hex} the writer process reported
         self._fds: tuple = ()  # control pipe (write end), answer pipe (read end), memory file
 
     def submit(self, jobs: list, names: list | tuple = ()) -> None:
@@ -115,6 +117,7 @@ class ChunkWriter:
         """Write the chunk (here, or in the child) -> [(first time, rows)] per job."""
         done = []
         for name, convert, raw in jobs:
+            self.written.add(name)
             out = self.outs[name]
             state = self.state.get(name)
             if state is None:
@@ -141,12 +144,17 @@ class ChunkWriter:
         self._note(offsets, loads_rows(codec, _read_exact(self._fds[1], size)))
 
     def close(self) -> None:
-        """Wait for the last chunk, then stop the child."""
+        """Wait for the last chunk, then stop the child, which answers with the
+        sha256 of every file it wrote to (``digests``)."""
         if self.pid is None:
             return
         self.wait()
         with contextlib.suppress(OSError):  # a dead child is reported below
             _write_all(self._fds[0], _HEAD.pack(0, 0))
+            head = _read_exact(self._fds[1], _ANSWER.size)
+            if len(head) == _ANSWER.size:
+                size, codec = _ANSWER.unpack(head)
+                self.digests = loads_rows(codec, _read_exact(self._fds[1], size))
         status = self._reap()
         if status != 0:
             raise RuntimeError(f"output writer process failed (wait status {status})")
@@ -182,6 +190,9 @@ class ChunkWriter:
                 n_head, n_rows = _HEAD.unpack(head) if len(head) == _HEAD.size else (0, 0)
                 if n_head == 0:  # stop, or EOF: the parent is gone
                     code = 0 if head else 1
+                    if head:
+                        codec, sums = dumps_rows({t: self.outs[t].digests() for t in self.written})
+                        _write_all(answer, _ANSWER.pack(len(sums), codec) + sums)
                     break
                 blob = _read_exact(data, n_head + n_rows, 0)
                 names, parts = pickle.loads(blob[:n_head])

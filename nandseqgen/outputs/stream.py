@@ -112,6 +112,7 @@ class StreamRecorder:
         self.n_rollbacks = 0
         self.paths: dict = {}
         self.index: dict = {}
+        self.digests: dict = {}  # path -> (bytes, sha256) of the committed CSVs
         self.outs: dict = {}
         self.writer = ChunkWriter({}, fork=False)
         try:
@@ -224,6 +225,8 @@ class StreamRecorder:
             raise
         self.paths = {t: out.commit() for t, out in self.outs.items()}
         self.index = {t: out.index for t, out in self.outs.items()}
+        for t, out in self.outs.items():  # for the manifest (decision 117)
+            self.digests.update(out.known_digests(self.writer.digests.get(t)))
         fsync_dir(self.out_dir)
         return self.paths
 

@@ -11,9 +11,9 @@ import os
 import pytest
 
 from nandseqgen.core.ops import Op
-from nandseqgen.outputs.flat import (OP_WIDTH, PROPOSAL_WIDTH, SEG_WIDTH, from_flat, ops_from_flat,
-                                     proposals_from_flat, seg_from_flat,
-                                     sequence_from_flat)
+from nandseqgen.outputs.flat import (OP_WIDTH, PROPOSAL_WIDTH, SEG_WIDTH, from_flat,
+                                     ops_from_flat, proposals_from_flat, rollbacks_from_flat,
+                                     seg_from_flat, sequence_from_flat)
 from nandseqgen.outputs.recorder import Recorder
 from nandseqgen.outputs.spill import dumps_flat, loads_rows
 
@@ -76,13 +76,16 @@ def test_segments_and_proposals_match_the_tuple_rows(project_cfg):
         for i in range(25):
             rec.segment(i % 2, i % 4, (10 * i, 10 * i + 7, f"B{i % 3}", "CORE_BUSY", i, f"op{i % 5}"))
             rec.proposal(10 * i, 0, i % 4, ("K", i % 2), f"K{i % 3}", f"op{i % 5}")
+            rec.rollback(10 * i, 0, i % 4, f"K{i % 3}", None if i % 4 else f"op{i % 5}",
+                         None if i % 4 else f"B{i % 3}", "window", None if i % 2 else "busy")
     names = list(flat.ids)
     assert len(flat.seg_rows) == 25 * SEG_WIDTH and flat.seg_end == tuples.seg_end == 247
     assert seg_from_flat(flat.seg_rows, names) == tuples.seg_rows
     assert len(flat.proposal_log) == 25 * PROPOSAL_WIDTH
     assert sorted(proposals_from_flat(flat.proposal_log, names)) == sorted(tuples.proposals)
     assert flat.new_names == names  # every name queued for the writer once, in id order
-    assert all(type(v) is int for v in flat.seg_rows + flat.proposal_log)
+    assert rollbacks_from_flat(flat.rollbacks, names) == tuples.rollbacks
+    assert all(type(v) is int for v in flat.seg_rows + flat.proposal_log + flat.rollbacks)
 
 
 def test_flat_chunks_round_trip_and_refuse_bytes():

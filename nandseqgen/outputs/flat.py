@@ -2,8 +2,8 @@
 (docs/decisions.md 115; docs/performance.md, "Streaming outputs").
 
 The compiled :class:`.recorder.Recorder` appends each streamed row of the ATE
-sequence, operation_timeline and op_state_timeline, and each proposal, as a
-run of ints to one list per table (``flat``): names (base, state, op name,
+sequence, operation_timeline and op_state_timeline, and each proposal and
+rollback, as a run of ints to one list per table (``flat``): names (base, state, op name,
 phase keys, payload fields: any hashable value) become ids, numbered in the
 order they first appear (``Recorder.intern``). A chunk of such a list goes to
 the writer as ``marshal`` version 2 bytes (ints and None only: no reference
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 OP_WIDTH = 11  # start, end, die, plane, block, page, name id, base id, source id, uid, key id
 SEG_WIDTH = 8  # start, end, die, plane, base id, state id, uid, op name id
+ROLLBACK_WIDTH = 8  # tick, die, plane, then ids: key, op name, base, reason, detail
 PROPOSAL_WIDTH = 6  # tick, die, plane, op name id, key_used id, key id
 
 
@@ -58,6 +59,14 @@ def proposals_from_flat(flat: list, names: list) -> list:
     n = names
     it = iter(flat)
     return [(t, d, p, n[o], n[u], n[k]) for t, d, p, o, u, k in zip(it, it, it, it, it, it)]
+
+
+def rollbacks_from_flat(flat: list, names: list) -> list:
+    """-> [(tick, die, plane, key, op_name, base, reason, detail)]."""
+    n = names
+    it = iter(flat)
+    return [(t, d, p, n[k], n[o], n[b], n[r], n[x]) for t, d, p, k, o, b, r, x
+            in zip(it, it, it, it, it, it, it, it)]
 
 
 def from_flat(unflat, inner, flat: list, state: dict) -> list:

@@ -44,7 +44,8 @@ class Recorder:
         self.proposals: Counter[tuple] = Counter()
         # streaming: every proposal's key, in time order, flat; the writer counts them
         self.proposal_log: list | None = None
-        self.rollbacks: list = []  # (tick, die, plane, key, op_name, base, reason, detail)
+        # (tick, die, plane, key, op_name, base, reason, detail); streaming: flat
+        self.rollbacks: list = []
         self.bootstrap_rows: list = []
         self.n_sequence = 0
         self.limit = 1 << 62  # sequence / rollback rows buffered before due()
@@ -91,8 +92,21 @@ class Recorder:
 
     def rollback(self, tick: int, die: int, plane: int, key: Any, op_name: str | None,
                  base: str | None, reason: str, detail: str | None) -> None:
-        self.rollbacks.append((tick, die, plane, key, op_name, base, reason, detail))
-        if len(self.rollbacks) >= self.limit:
+        rows = self.rollbacks
+        if not self.flat:
+            rows.append((tick, die, plane, key, op_name, base, reason, detail))
+            if len(rows) >= self.limit:
+                self.rollbacks_due()
+            return
+        rows.append(tick)  # streaming: eight ints (ROLLBACK_WIDTH in outputs/flat.py)
+        rows.append(die)
+        rows.append(plane)
+        rows.append(self.intern(key))
+        rows.append(self.intern(op_name))
+        rows.append(self.intern(base))
+        rows.append(self.intern(reason))
+        rows.append(self.intern(detail))
+        if len(rows) >= self.limit * 8:
             self.rollbacks_due()
 
     # ------------------------------------------------------------- execution

@@ -215,7 +215,8 @@ class TableOut:
 
     def digests(self) -> dict:
         """{ext: sha256 hex} of the CSV bytes written through this object."""
-        return {ext: sink.sha.hexdigest() for ext, sink in self.sinks.items() if ext == "csv"}
+        return {ext: sink.sha.hexdigest() for ext, sink in self.sinks.items()
+                if isinstance(sink, CsvSink)}
 
     def known_digests(self, written: dict | None = None) -> dict:
         """{path: (bytes, sha256 hex)} of this table's committed CSV, from the

@@ -11,7 +11,7 @@ from itertools import chain
 TAIL = 4096  # rows Recorder.unpiece may still remove (its lookback)
 
 
-_RECORD = struct.Struct("<BQ")  # codec (0 marshal, 1 pickle), length
+_RECORD = struct.Struct("<BQ")  # codec (0 marshal, 1 pickle, 2 flat marshal), length
 
 
 def dumps_rows(obj) -> tuple:
@@ -60,9 +60,11 @@ class RowSpill:
         self.file = tempfile.TemporaryFile()
         self.count = 0
 
-    def add(self, rows: list) -> None:
+    def add(self, rows: list, flat: bool = False) -> None:
+        """``flat``: a flat list of ints (:func:`dumps_flat`); :meth:`read` then
+        gives the flat lists joined."""
         if rows:
-            codec, data = dumps_rows(rows)
+            codec, data = dumps_flat(rows) if flat else dumps_rows(rows)
             self.file.seek(0, 2)
             self.file.write(_RECORD.pack(codec, len(data)))
             self.file.write(data)

@@ -11,8 +11,9 @@ from functools import partial
 from operator import itemgetter
 
 from .atomic import fsync_dir
-from .flat import (OP_WIDTH, PROPOSAL_WIDTH, SEG_WIDTH, from_flat, ops_from_flat,
-                   proposals_from_flat, seg_from_flat, sequence_from_flat)
+from .flat import (OP_WIDTH, PROPOSAL_WIDTH, ROLLBACK_WIDTH, SEG_WIDTH, from_flat,
+                   ops_from_flat, proposals_from_flat, rollbacks_from_flat, seg_from_flat,
+                   sequence_from_flat)
 from .forkwrite import ChunkWriter
 from .recorder import Recorder
 from .sinks import TableOut
@@ -105,7 +106,7 @@ class StreamRecorder:
         core.props_limit = PROPOSAL_KEYS * self.chunk * PROPOSAL_WIDTH
         core.flat = True  # segments and proposals as flat ints (flat.py)
         core.proposal_log = []
-        self._spare = {"sequence": [], "seg_rows": [], "proposal_log": []}  # twins (_take)
+        self._spare: dict[str, list] = {"sequence": [], "seg_rows": [], "proposal_log": []}
         self._spent: list = []
         core.owner = self
         self._rollbacks = RowSpill()
@@ -139,8 +140,8 @@ class StreamRecorder:
 
     def rollbacks_due(self) -> None:
         rows = self.core.rollbacks
-        self._rollbacks.add(rows)
-        self.n_rollbacks += len(rows)
+        self._rollbacks.add(rows, flat=True)
+        self.n_rollbacks += len(rows) // ROLLBACK_WIDTH
         rows.clear()
 
     # ---------------------------------------------------------------- writing
@@ -193,7 +194,7 @@ class StreamRecorder:
             jobs.append(("op_state_timeline", partial(from_flat, seg_from_flat,
                                                       partial(timeline_cut, seg_chunk, w)),
                          self._take("seg_rows"), True))
-        if final or len(core.proposal_log) >= self.chunk * PROPOSAL_WIDTH:
+        if final or len(core.proposal_log or ()) >= self.chunk * PROPOSAL_WIDTH:
             self._flush_proposals(final, jobs)
         names = core.new_names
         self.writer.submit(jobs, names[:])
@@ -237,5 +238,7 @@ class StreamRecorder:
             out.abort()
 
     def all_rollbacks(self) -> list:
-        return self._rollbacks.read() + self.core.rollbacks
+        """Every rollback row of the run (the spill file's and the buffer's)."""
+        return rollbacks_from_flat(self._rollbacks.read() + self.core.rollbacks,
+                                   list(self.core.ids))  # ids are numbered in order
 

@@ -91,8 +91,9 @@ def test_segments_and_proposals_match_the_tuple_rows(project_cfg):
 def test_flat_chunks_round_trip_and_refuse_bytes():
     codec, data = dumps_flat([1, None, 2 ** 40, -1])
     assert loads_rows(codec, data) == [1, None, 2 ** 40, -1]
-    assert from_flat(seg_from_flat, lambda rows, st: rows, [1, 2, 0, 0, 0, 1, 9, 0],
-                     {"names": ["a", "b"]}) == [(1, 2, 0, 0, "a", "b", 9, "a")]
+    packed = [1, 2, (1 << 16) | 3, 9, (0 << 42) | (1 << 21) | 2]  # die 1, plane 3; ids 0, 1, 2
+    assert from_flat(seg_from_flat, lambda rows, st: rows, packed,
+                     {"names": ["a", "b", "c"]}) == [(1, 2, 1, 3, "a", "b", 9, "c")]
     with pytest.raises(TypeError, match="flat rows hold ints"):
         loads_rows(2, marshal.dumps([1, b"\x05"], 2))
 

@@ -5,7 +5,9 @@ The compiled :class:`.recorder.Recorder` appends each streamed row of the ATE
 sequence, operation_timeline and op_state_timeline, and each proposal and
 rollback, as a run of ints to one list per table (``flat``): names (base, state, op name,
 phase keys, payload fields: any hashable value) become ids, numbered in the
-order they first appear (``Recorder.intern``). A chunk of such a list goes to
+order they first appear (``Recorder.intern``); where a row has several
+small values, they share one int (die and plane; three name ids of 21 bits
+each), fewer ints to pass. A chunk of such a list goes to
 the writer as ``marshal`` version 2 bytes (ints and None only: no reference
 table to keep, about a third of the time of tuples of ints and strings), with
 the names new since the last chunk; the writer turns the ints back into the
@@ -16,25 +18,27 @@ containers to walk.
 """
 from __future__ import annotations
 
-OP_WIDTH = 11  # start, end, die, plane, block, page, name id, base id, source id, uid, key id
-SEG_WIDTH = 8  # start, end, die, plane, base id, state id, uid, op name id
+OP_WIDTH = 8  # start, end, die << 16 | plane, block, page, uid, name/base/source ids, key id
+SEG_WIDTH = 5  # start, end, die << 16 | plane, uid, base/state/op name ids (packed)
 ROLLBACK_WIDTH = 8  # tick, die, plane, then ids: key, op name, base, reason, detail
-PROPOSAL_WIDTH = 6  # tick, die, plane, op name id, key_used id, key id
+PROPOSAL_WIDTH = 3  # tick, die << 16 | plane, op name/key_used/key ids (packed)
+MAX_NAMES = 1 << 20  # ids fit 21 bits: three packed in one int below 2**63
+_M = (1 << 21) - 1
 
 
 def sequence_from_flat(flat: list, names: list) -> list:
-    """-> [(seq, tick, op_id, op_name, uid, payload fields)]: twelve ints per
+    """-> [(seq, tick, op_id, op_name, uid, payload fields)]: nine ints per
     op, the last the number of blocks (-1: None), then the blocks."""
     n, out, i, end = names, [], 0, len(flat)
     while i < end:
-        seq, t, op_id, name, uid, fields, die, planes, page, ct, exp, nb = flat[i:i + 12]
-        i += 12
+        seq, t, op, uid, x, die, page, exp, nb = flat[i:i + 9]
+        i += 9
         blocks = None
         if nb >= 0:
             blocks = tuple(flat[i:i + nb])
             i += nb
-        out.append((seq, t, op_id, n[name], uid, (n[fields], die, n[planes], blocks, page, n[ct],
-                                                   n[exp])))
+        out.append((seq, t, op >> 21, n[op & _M], uid,
+                    (n[x >> 42], die, n[(x >> 21) & _M], blocks, page, n[x & _M], n[exp])))
     return out
 
 
@@ -42,23 +46,24 @@ def seg_from_flat(flat: list, names: list) -> list:
     """-> [(start, end, die, plane, base, state, uid, op_name)]."""
     n = names
     it = iter(flat)
-    return [(s, e, d, p, n[b], n[st], u, n[nm]) for s, e, d, p, b, st, u, nm
-            in zip(it, it, it, it, it, it, it, it)]
+    return [(s, e, dp >> 16, dp & 0xFFFF, n[x >> 42], n[(x >> 21) & _M], u, n[x & _M])
+            for s, e, dp, u, x in zip(it, it, it, it, it)]
 
 
 def ops_from_flat(flat: list, names: list) -> list:
     """-> [(start, end, die, plane, block, page, op_name, base, source, uid, key)]."""
     n = names
     it = iter(flat)
-    return [(s, e, d, p, b, pg, n[o], n[ba], n[sr], u, n[k]) for s, e, d, p, b, pg, o, ba, sr, u, k
-            in zip(it, it, it, it, it, it, it, it, it, it, it)]
+    return [(s, e, dp >> 16, dp & 0xFFFF, b, pg, n[x >> 42], n[(x >> 21) & _M], n[x & _M], u,
+             n[k]) for s, e, dp, b, pg, u, x, k in zip(it, it, it, it, it, it, it, it)]
 
 
 def proposals_from_flat(flat: list, names: list) -> list:
     """-> [(tick, die, plane, op_name, key_used, key)]."""
     n = names
     it = iter(flat)
-    return [(t, d, p, n[o], n[u], n[k]) for t, d, p, o, u, k in zip(it, it, it, it, it, it)]
+    return [(t, dp >> 16, dp & 0xFFFF, n[x >> 42], n[(x >> 21) & _M], n[x & _M])
+            for t, dp, x in zip(it, it, it)]
 
 
 def rollbacks_from_flat(flat: list, names: list) -> list:

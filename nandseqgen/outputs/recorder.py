@@ -64,13 +64,11 @@ class Recorder:
     def proposal(self, tick: int, die: int, plane: int, key_used: Any, key: Any,
                  op_name: str) -> None:
         log = self.proposal_log
-        if log is not None:  # streaming: six ints (tick, die, plane, name ids)
+        if log is not None:  # streaming: three ints (PROPOSAL_WIDTH in outputs/flat.py)
             log.append(tick)
-            log.append(die)
-            log.append(plane)
-            log.append(self.intern(op_name))
-            log.append(self.intern(key_used))
-            log.append(self.intern(key))
+            log.append((die << 16) | plane)
+            log.append((self.intern(op_name) << 42) | (self.intern(key_used) << 21)
+                       | self.intern(key))
             if len(log) >= self.props_limit:  # many refusals, few issued ops
                 self.due()
             return
@@ -129,21 +127,19 @@ class Recorder:
             self.due()
 
     def _started_flat(self, op: Op) -> None:
-        """Streaming: twelve ints per issued op (seq, tick, op id, name, uid,
-        payload fields: names, die, planes, page, celltype, exp_val), the
-        number of blocks (-1: None), the blocks (``sequence_from_flat``)."""
+        """Streaming: eight ints per issued op (seq, tick, op id and name,
+        uid, payload fields: names, planes and celltype, die, page, exp_val),
+        the number of blocks (-1: None), the blocks (``sequence_from_flat``)."""
         rows = self.sequence
         name = op.spec.name
         rows.append(self.n_sequence)
         rows.append(op.start)
-        rows.append(self.op_id[name])
-        rows.append(self.intern(name))
+        rows.append((self.op_id[name] << 21) | self.intern(name))
         rows.append(op.uid)
-        rows.append(self.intern(op.spec.base.payload))
+        rows.append((self.intern(op.spec.base.payload) << 42) | (self.intern(op.planes) << 21)
+                    | self.intern(op.celltype))
         rows.append(op.die)
-        rows.append(self.intern(op.planes))
         rows.append(op.page)
-        rows.append(self.intern(op.celltype))
         rows.append(self.intern(op.exp_val))
         blocks = op.blocks
         if blocks is None:
@@ -169,21 +165,18 @@ class Recorder:
 
     def _piece_flat(self, op: Op, start: int, end: int, source: str, blocks: tuple,
                     keys: tuple) -> None:
-        """Streaming: eleven ints per plane (OP_WIDTH in outputs/flat.py)."""
+        """Streaming: eight ints per plane (OP_WIDTH in outputs/flat.py)."""
         rows = self.op_rows
-        name, base, src = (self.intern(op.spec.name), self.intern(op.spec.base.name),
-                           self.intern(source))
+        names = ((self.intern(op.spec.name) << 42) | (self.intern(op.spec.base.name) << 21)
+                 | self.intern(source))
         for plane, block, key in zip(op.planes, blocks, keys):
             rows.append(start)
             rows.append(end)
-            rows.append(op.die)
-            rows.append(plane)
+            rows.append((op.die << 16) | plane)
             rows.append(block)
             rows.append(op.page)
-            rows.append(name)
-            rows.append(base)
-            rows.append(src)
             rows.append(op.uid)
+            rows.append(names)
             rows.append(self.intern(key))
 
     def unpiece(self, op: Op, lookback: int = 4096) -> None:
@@ -194,26 +187,24 @@ class Recorder:
             lo = max(0, len(rows) - lookback)
             rows[lo:] = [r for r in rows[lo:] if r[9] != op.uid]
             return
-        width = 11  # OP_WIDTH (outputs/flat.py); the uid is the tenth
+        width = 8  # OP_WIDTH (outputs/flat.py); the uid is the sixth
         lo = max(0, len(rows) // width - lookback) * width
         kept: list = []
         for i in range(lo, len(rows), width):
-            if rows[i + 9] != op.uid:
+            if rows[i + 5] != op.uid:
                 kept.extend(rows[i:i + width])
         rows[lo:] = kept
 
     def segment(self, die: int, plane: int, row: tuple) -> None:
         start, end, base, state, uid, name = row
         rows = self.seg_rows
-        if self.flat:  # streaming: eight ints per row (SEG_WIDTH in outputs/flat.py)
+        if self.flat:  # streaming: five ints per row (SEG_WIDTH in outputs/flat.py)
             rows.append(start)
             rows.append(end)
-            rows.append(die)
-            rows.append(plane)
-            rows.append(self.intern(base))
-            rows.append(self.intern(state))
+            rows.append((die << 16) | plane)
             rows.append(uid)
-            rows.append(self.intern(name))
+            rows.append((self.intern(base) << 42) | (self.intern(state) << 21)
+                        | self.intern(name))
         else:
             rows.append((start, end, die, plane, base, state, uid, name))
         if end > self.seg_end:

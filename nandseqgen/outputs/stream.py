@@ -11,7 +11,7 @@ from functools import partial
 from operator import itemgetter
 
 from .atomic import fsync_dir
-from .flat import (OP_WIDTH, PROPOSAL_WIDTH, ROLLBACK_WIDTH, SEG_WIDTH, from_flat,
+from .flat import (MAX_NAMES, OP_WIDTH, PROPOSAL_WIDTH, ROLLBACK_WIDTH, SEG_WIDTH, from_flat,
                    ops_from_flat, proposals_from_flat, rollbacks_from_flat, seg_from_flat,
                    sequence_from_flat)
 from .forkwrite import ChunkWriter
@@ -197,6 +197,8 @@ class StreamRecorder:
         if final or len(core.proposal_log or ()) >= self.chunk * PROPOSAL_WIDTH:
             self._flush_proposals(final, jobs)
         names = core.new_names
+        if len(core.ids) > MAX_NAMES:  # three ids packed per int (flat.py)
+            raise RuntimeError(f"more than {MAX_NAMES:,} distinct names in streamed rows")
         self.writer.submit(jobs, names[:])
         names.clear()
         self._give_back()

@@ -238,3 +238,50 @@ def test_windowed_ops_only_in_the_last_admission_window_of_a_busy_op(reference_c
     rep = CoverageReport(space, {})
     assert (rep.cells["reason"] == sp.WINDOW).sum() == sum(
         1 for *_c, r in space.cells() if r == sp.WINDOW) > 0
+
+
+def _held_mask(cfg, space, key):
+    bases = {cfg.ops[n].base.name for (k, n), r in space.pairs.items()
+             if k == key and r is not None and r.startswith(sp.HELD.split("{")[0])}
+    return bases, sum(1 << cfg.bases[b].index for b in bases)
+
+
+def test_a_cache_state_held_by_its_op_forbids_its_exclusions(reference_cfg):
+    """HELD: while a plane is in a state of an op that entered cache state C,
+    the engine's dynamic mask forbids C's exclusions there (checked at every
+    event of a directed run), and the reason goes when an exit could overlap."""
+    cfg = flat_mix(reference_cfg)
+    space = _space(cfg)
+    held = {k for (k, _n), r in space.pairs.items() if r and r.startswith(sp.HELD.split("{")[0])}
+    assert "CACHE_READ.CORE_BUSY" in held and all(not k.endswith(".END") for k in held)
+    masks = {k: _held_mask(cfg, space, k)[1] for k in held}
+    sim = Simulation(directed(cfg), seed=1)
+    sim.start(1_500_000)
+    rm, seen = sim.scheduler.rm, 0
+    while sim.scheduler.q.peek_tick() is not None:
+        sim.tick()
+        now = sim.scheduler.now
+        for die in range(cfg.topology.dies):
+            for plane in range(cfg.topology.planes):
+                m = masks.get(rm.phase_key_at(die, plane, now))
+                if m:
+                    seen += 1
+                    assert rm.proposal_forbidden(die, plane, now) & m == m
+    assert seen > 50, seen
+    exits = [b.name for b in cfg.bases.values() if "ON_CACHE_READ" in b.role.cache_exit]
+    instant_exit = with_changes(cfg, {"op_bases": {exits[0]: {"instant_resv": True}}})
+    assert not _held_mask(instant_exit, _space(instant_exit), "CACHE_READ.CORE_BUSY")[0]
+
+
+def test_held_cache_needs_its_exits_kept_out_of_a_suspension(reference_cfg):
+    """A suspended cache program leaves a gap: if an exit op may run while the
+    axis is suspended, the cache state is no longer held by its op."""
+    cfg = flat_mix(reference_cfg)
+    key = "CACHE_PROGRAM_SLC.CORE_BUSY"
+    assert _held_mask(cfg, _space(cfg), key)[0]
+    banned = cfg.exclusions.by_suspend["PROGRAM_SUSPENDED"]
+    assert "PROGRAM_SLC" in banned
+    loose = with_changes(cfg, {"exclusion_groups": {"program_suspended": sorted(
+        b for b in banned if b != "PROGRAM_SLC")}})
+    assert "PROGRAM_SLC" not in loose.exclusions.by_suspend["PROGRAM_SUSPENDED"]
+    assert not _held_mask(loose, _space(loose), key)[0]

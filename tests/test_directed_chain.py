@@ -7,7 +7,7 @@ import pytest
 
 from nandseqgen.address.manager import ERASED, PROGRAM_ABORTED, UNERASED, AddressManager
 from nandseqgen.coverage import closure, closure_curve, flat_mix
-from nandseqgen.coverage.chain import chain_factor, plane_context
+from nandseqgen.coverage.chain import chain_factor, erase_balance, plane_context
 from nandseqgen.coverage.variants import directed
 from nandseqgen.simulation import Simulation
 
@@ -108,3 +108,37 @@ def test_precondition_steering_reaches_more_cells(reference_cfg):
         visited[gain] = (len(keys), closure(space, result.recorder.input_time).hit)
     assert visited[GAIN][1] >= 1.1 * visited[0.0][1], visited
     assert visited[GAIN][0] >= 0.8 * visited[0.0][0], visited
+
+
+def test_an_erase_on_a_ready_plane_weighs_what_it_enables_against_what_it_wipes(am_cfg):
+    """Decision 121: an erase where every block is ready is weighted
+    (1 + g * open program share) / (1 + g * open read share), in eighths."""
+    cfg = am_cfg
+    am = AddressManager(cfg)
+    erase = _spec(cfg, "erase", "erase")
+    ct = am.ct_index[erase.celltype]
+    ready = (0, 1, False)
+    assert erase_balance(GAIN, 8, 8, 8) == 1.0  # a fresh run: neither side wins
+    assert erase_balance(GAIN, 8, 0, 8) == 5.0  # reads closed, programs open
+    assert erase_balance(GAIN, 0, 8, 8) == pytest.approx(0.2)
+    wipe = erase_balance(GAIN, 8, 0, 8)
+    assert chain_factor(erase, ct, am.none_ct, ready, GAIN, None, wipe) == (5.0, False)
+    assert chain_factor(erase, ct, am.none_ct, (0, 0, True), GAIN, None, 0.01)[0] == 5.0
+
+
+def test_the_steer_tracks_the_erase_balance_and_restores_it(reference_cfg):
+    cfg = directed(flat_mix(reference_cfg))
+    sim = Simulation(cfg, seed=1)
+    steer = sim.steer
+    assert steer._wipe == 1.0
+    reads = [(k, n, b) for k, n, b, r in steer.space.cells() if r is None
+             and k.rsplit(".", 1)[0] in cfg.bases
+             and cfg.bases[k.rsplit(".", 1)[0]].role.address == "read"]
+    assert reads
+    epoch = steer.epoch
+    for key, name, b in reads:
+        steer.note(key, cfg.ops[name], b, True)
+    assert steer._wipe == erase_balance(steer.chain_gain, 8, 0, 8) and steer.epoch > epoch
+    again = Simulation(cfg, seed=1).steer
+    again.restore(steer.state())
+    assert again._wipe == steer._wipe

@@ -61,31 +61,36 @@ def plane_context(am: AddressManager, die: int, plane: int) -> tuple[int, int, b
 
 
 def chain_factor(spec, ct: int, none_ct: int, ctx: tuple[int, int, bool],
-                 gain: float, entered: str | None = None) -> tuple[float, int]:
+                 gain: float, entered: str | None = None,
+                 wipe: float | None = None) -> tuple[float, int]:
     """-> (weight factor, 0 / READY / EXIT) of ``spec`` (cell type index
     ``ct``) in context ``ctx``. A READY name's precondition holds: it is not
     penalised for its past refusals (see the module docstring). ``entered``:
     the cache state the key's base enters (role ``cache_enter``), if any:
     inside it, names that end it are boosted and EXIT (not damped by their
     cell's count either, docs/decisions.md 108), names that continue it
-    damped, so a plane does not stay in the few keys of a cache loop."""
+    damped, so a plane does not stay in the few keys of a cache loop.
+    ``wipe``: the factor of an erase where every block is ready (default
+    ``1 / (1 + gain)``; the steer passes :func:`erase_balance`)."""
     role = spec.base.role
     if entered is not None:
         if entered in role.cache_exit:
             return 1.0 + gain, EXIT
         if role.cache_enter == entered:  # continues the loop: damped, and still needs its target
             return 1.0 / (1.0 + gain), _address_factor(role.address, ct, none_ct, ctx, gain)[1]
-    return _address_factor(role.address, ct, none_ct, ctx, gain)
+    return _address_factor(role.address, ct, none_ct, ctx, gain, wipe)
 
 
 def _address_factor(addr: str | None, ct: int, none_ct: int, ctx: tuple[int, int, bool],
-                    gain: float) -> tuple[float, int]:
+                    gain: float, wipe: float | None = None) -> tuple[float, int]:
     """The precondition part of :func:`chain_factor`."""
     prog, read, unready = ctx
     if addr == "erase":
         if unready:
             return 1.0 + gain, 0
-        return (1.0 / (1.0 + gain) if (prog or read) else 1.0), 0
+        if prog or read:
+            return (1.0 / (1.0 + gain) if wipe is None else wipe), 0
+        return 1.0, 0
     if addr in ("program", "block"):
         ready = bool(prog >> ct & 1) if ct != none_ct else False
     elif addr == "read":
@@ -93,3 +98,14 @@ def _address_factor(addr: str | None, ct: int, none_ct: int, ctx: tuple[int, int
     else:
         return 1.0, 0
     return (1.0 + gain, READY) if ready else (1.0, 0)
+
+
+def erase_balance(gain: float, program_holes: int, read_holes: int, steps: int) -> float:
+    """The factor of an erase on a plane whose blocks are all ready: what it
+    enables against what it wipes (docs/decisions.md 121). ``program_holes``,
+    ``read_holes``: the share, in ``steps``-ths, of the reachable cells of the
+    program bases' keys (role address ``program`` / ``block``) and of the read
+    bases' keys (``read``) not hit yet. Early in a run both are high and the
+    erase is weighted about 1; once the read keys are closed and the program
+    keys are not, erases are favoured, which is how programs find blocks."""
+    return (1.0 + gain * program_holes / steps) / (1.0 + gain * read_holes / steps)

@@ -32,7 +32,7 @@ from __future__ import annotations
 from itertools import accumulate
 
 from ..config.model import DEFAULT_KEY
-from .chain import EXIT, chain_factor, plane_context
+from .chain import EXIT, chain_factor, erase_balance, plane_context
 
 _HOLE_STEPS = 8
 
@@ -64,10 +64,14 @@ class DirectedSteer:
         self._open: dict = {}  # key -> reachable cells not hit yet
         self._size: dict = {}
         self._open_bin: dict = {}  # (key, bin) -> reachable cells not hit yet
+        self._family = {b.name: _family(b.role.address) for b in cfg.bases.values()}
+        self._fam_open: dict = {}  # "program" / "read" -> reachable cells not hit yet
+        self._fam_size: dict = {}
         self._init_open()
         for key in self._size:
             self._keys_of.setdefault(key.rsplit(".", 1)[0], []).append(key)
         self._hole = {b: self._hole_of(b) for b in self._keys_of}
+        self._wipe = self._erase_factor()
         self.state_hooks = int(knobs.state_hooks)
         self._exit_cells = _exit_cells(cfg, space)
         self._exits = frozenset(c for cells in self._exit_cells.values() for c in cells)
@@ -183,7 +187,7 @@ class DirectedSteer:
         """The reweighted probability ``p`` of one candidate (module docstring)."""
         name = spec.name
         f, ready = (1.0, 0) if ctx is None else chain_factor(
-            spec, self._ct[name], self.am.none_ct, ctx, self.chain_gain, entered)
+            spec, self._ct[name], self.am.none_ct, ctx, self.chain_gain, entered, self._wipe)
         level = self.level
         m = 0 if ready else self.miss.get(name, 0)
         lv = 0 if ready == EXIT else level.get((key, name, b), 0)
@@ -214,9 +218,14 @@ class DirectedSteer:
                 n = len(space.bins[key])
                 self._open[key] = self._open.get(key, 0) + n
                 self._size[key] = self._size.get(key, 0) + n
+        self._fam_open = {"program": 0, "read": 0}
         for key, _name, b, reason in space.cells():
             if reason is None:
                 self._open_bin[(key, b)] = self._open_bin.get((key, b), 0) + 1
+                fam = self._family.get(key.rsplit(".", 1)[0])
+                if fam is not None:
+                    self._fam_open[fam] += 1
+        self._fam_size = dict(self._fam_open)
 
     def _hole_of(self, base: str) -> int:
         keys = self._keys_of[base]
@@ -227,6 +236,13 @@ class DirectedSteer:
         """The first commit in (key, any name, bin ``b``): one open cell fewer."""
         if (key, b) in self._open_bin:
             self._open_bin[(key, b)] -= 1
+            fam = self._family.get(key.rsplit(".", 1)[0])
+            if fam is not None:
+                self._fam_open[fam] -= 1
+                wipe = self._erase_factor()
+                if wipe != self._wipe:
+                    self._wipe = wipe
+                    self.epoch += 1
         if key not in self._open:
             return
         self._open[key] -= 1
@@ -236,6 +252,14 @@ class DirectedSteer:
             self._hole[base] = h
             if self.key_gain:
                 self.epoch += 1
+
+    def _erase_factor(self) -> float:
+        """``chain.erase_balance`` from the reachable cells not hit yet of the
+        program and the read bases' keys, in eighths (so a cached table equals
+        a fresh build)."""
+        op, sz = self._fam_open, self._fam_size
+        share = {f: int(op[f] / max(1, sz[f]) * _HOLE_STEPS + 0.5) for f in ("program", "read")}
+        return erase_balance(self.chain_gain, share["program"], share["read"], _HOLE_STEPS)
 
     # ------------------------------------------------------------ snapshot
     def state(self) -> dict:
@@ -257,7 +281,18 @@ class DirectedSteer:
                 self._open[key] -= 1
             if (key, b) in self._open_bin:
                 self._open_bin[(key, b)] -= 1
+                fam = self._family.get(key.rsplit(".", 1)[0])
+                if fam is not None:
+                    self._fam_open[fam] -= 1
         self._hole = {b: self._hole_of(b) for b in self._keys_of}
+        self._wipe = self._erase_factor()
+
+
+def _family(address: str | None) -> str | None:
+    """The base families an erase trades (docs/decisions.md 121)."""
+    if address in ("program", "block"):
+        return "program"
+    return "read" if address == "read" else None
 
 
 def _exit_cells(cfg, space) -> dict:

@@ -21,6 +21,8 @@ ZERO_WEIGHT = "zero weight for this op name in this key (phase_conditional / ove
 NO_TABLE_ROW = "key has no phase_conditional row and DEFAULT is used instead"
 NO_LUN = "status read of LUN {lun}, beyond topology.dies = {dies}"
 NO_MULTI = "multi-plane op name, but topology.planes or policies.maxplanes is 1"
+HELD = ("forbidden by the cache state {state} that {base} holds on this plane from its start "
+        "to its end (exclusions_by_cache_state)")
 WINDOW = ("non-instant op name at a hook inside a busy state: the plane stays busy until "
           "that op ends, more than policies.admission_window after the hook")
 
@@ -139,6 +141,40 @@ def _late_bins(cfg: Config, bins: dict, nbins: int) -> dict:
     return {k: frozenset(v) & bins[k] for k, v in out.items()}
 
 
+def _held(cfg: Config) -> dict:
+    """{state key of a base X: (bases forbidden in it, reason)} for the cache
+    state C that X enters (role ``cache_enter``, opened at X's start on its
+    target planes or its die, rule 9). While the hook plane is in a state of X,
+    C is on there: only a ``cache_exit`` op of C ending inside X's states, or a
+    RESET (which cuts X, so the key is no longer X's), can end it, and an exit
+    op cannot overlap X on that die when both are non-instant and not both in
+    ``single_single_allowed_bases`` (rules 5-6); when X can be suspended, every
+    exit op must be forbidden while its axis is suspended (rule 10), or one
+    could end C in the gap before X's remainder. A die-wide X whose cache is
+    kept per target plane may put its key on planes C is not on: skipped.
+    docs/coverage.md "The model"."""
+    out: dict = {}
+    ss = cfg.constraints.single_single_allowed
+    for base in cfg.bases.values():
+        c = base.role.cache_enter
+        if not base.affect_state or not c or base.instant_resv or c not in cfg.exclusions.by_cache:
+            continue
+        if base.scope == "DIE_WIDE" and base.role.cache_scope != "die":
+            continue
+        exits = [b for b in cfg.bases.values() if c in b.role.cache_exit]
+        if any(b.instant_resv or (b.name in ss and base.name in ss) for b in exits):
+            continue
+        axis = base.role.axis  # suspended, X leaves a gap: no exit may run in it
+        banned = cfg.exclusions.by_suspend.get(f"{axis}_SUSPENDED", frozenset()) if axis else None
+        if banned is not None and any(b.name not in banned for b in exits):
+            continue
+        why = HELD.format(state=c, base=base.name)
+        for st in base.states:
+            if st.name != "ISSUE":
+                out[f"{base.name}.{st.name}"] = (cfg.exclusions.by_cache[c], why)
+    return out
+
+
 def _name_reason(cfg: Config, spec) -> str | None:
     if spec.status_mode == "lun" and (spec.status_lun is None
                                       or spec.status_lun >= cfg.topology.dies):
@@ -156,10 +192,12 @@ def build_space(cfg: Config, table: dict) -> CoverageSpace:
     missing = [k for k in bins if k not in table and k not in key_why]
     bins[DEFAULT_KEY] = frozenset(range(nbins)) if missing else frozenset({0})
     name_why = {n: _name_reason(cfg, s) for n, s in cfg.ops.items()}
+    held = _held(cfg)
     pairs = {}
     for key in bins:
         forbidden = cfg.exclusions.by_op_state.get(key, frozenset())
         row = table.get(key)
+        held_bases, held_why = held.get(key, (frozenset(), None))
         for name, spec in cfg.ops.items():
             if spec.base.name in forbidden:
                 continue
@@ -168,6 +206,8 @@ def build_space(cfg: Config, table: dict) -> CoverageSpace:
                 reason = NO_TABLE_ROW
             elif reason is None and row is not None and row.get(name, 0.0) <= 0:
                 reason = ZERO_WEIGHT
+            elif reason is None and spec.base.name in held_bases:
+                reason = held_why
             pairs[(key, name)] = reason
     windowed = frozenset(n for n, sp in cfg.ops.items()
                          if not sp.base.instant_resv and sp.status_mode != "lun")

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib.abc import MetaPathFinder
 from importlib.machinery import SOURCE_SUFFIXES, FileFinder, ModuleSpec, SourceFileLoader
 from typing import Sequence
 
 ENV = "NANDSEQGEN_PURE"
 
 
-class SourceOnlyFinder(MetaPathFinder):
-    """Finds ``nandseqgen.*`` submodules as ``.py`` sources only."""
+class SourceOnlyFinder:
+    """Finds ``nandseqgen.*`` submodules as ``.py`` sources only (a meta path
+    finder: ``find_spec`` is all the import system asks of it; subclassing
+    ``importlib.abc.MetaPathFinder`` would import ``importlib.abc``, which
+    pulls in ``importlib.resources``, 10-25 ms of every start-up,
+    docs/performance.md "Streaming outputs")."""
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: object = None) -> ModuleSpec | None:

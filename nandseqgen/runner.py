@@ -61,7 +61,8 @@ def run_job(cfg, *, out_dir: str, seed: int | None, run_until_us: float, date: s
         keep_start_snapshot(resume_from, out_dir)
     if save_phase_table:
         _phase.save_phase_table(sim.phase_table, save_phase_table)
-    runs = []
+    runs: list = []
+    known: dict = {}  # path -> (bytes, sha256) hashed while written (decision 117)
     for _ in range(num_runs or cfg.num_runs):
         t0 = clock() if clock else 0.0
         result = sim.run(run_until_us, progress=bool(progress))
@@ -79,9 +80,10 @@ def run_job(cfg, *, out_dir: str, seed: int | None, run_until_us: float, date: s
                      "rollbacks_by_reason": dict(result.metrics["rollbacks"]),
                      "files": sorted(os.path.basename(p) for p in files),
                      "snapshot": snap})
+        known.update(getattr(result.recorder, "digests", {}))
         log.info("run %d: %d ops in %.2fs", result.run_index, ops, wall)
         sim.results.clear()  # the files hold the tables; keep memory flat across runs
-    write_manifest(out_dir, seed=sim.seed, config_hash=cfg.config_hash, date=date,
+    write_manifest(out_dir, known, seed=sim.seed, config_hash=cfg.config_hash, date=date,
                    run_until_us=run_until_us, runs=[r["run_index"] for r in runs])  # last
     return {"config": cfg.source, "seed": sim.seed, "out_dir": out_dir, "runs": runs}
 

@@ -14,6 +14,7 @@ from helpers import PROJECT_CONFIG
 import nandseqgen.outputs.stream as stream
 import nandseqgen.simulation as simulation
 from nandseqgen.cli import main
+from nandseqgen.outputs.flat import OP_WIDTH, PROPOSAL_WIDTH, ROLLBACK_WIDTH, SEG_WIDTH
 from nandseqgen.outputs.forkwrite import ChunkWriter
 from nandseqgen.outputs.lazy import open_run
 from nandseqgen.outputs.spill import RowSpill
@@ -71,9 +72,10 @@ def test_buffers_stay_bounded_while_the_run_goes_on(project_cfg, tmp_path, small
 
     def probe(_tick):
         rec = sim.recorder
-        for key, n in (("seq", len(rec.sequence)), ("ops", len(rec.op_rows)),
-                       ("segs", len(rec.seg_rows)), ("props", len(rec.proposal_log)),
-                       ("rb", len(rec.rollbacks))):
+        for key, n in (("seq", rec.seq_buffered), ("ops", len(rec.op_rows) // OP_WIDTH),
+                       ("segs", len(rec.seg_rows) // SEG_WIDTH),  # flat ints (flat.py)
+                       ("props", len(rec.proposal_log) // PROPOSAL_WIDTH),
+                       ("rb", len(rec.rollbacks) // ROLLBACK_WIDTH)):
             seen[key] = max(seen[key], n)
     res = sim.run(150_000, progress=probe)
     assert res.ops_issued > 6 * 150 * 2

@@ -30,9 +30,9 @@ import sys
 import tempfile
 import traceback
 
-from .spill import dumps_rows, loads_rows
+from .spill import dumps_flat, dumps_rows, loads_rows
 
-_HEAD = struct.Struct("<QQB")  # converters' length, rows' length (0, 0: stop), rows' codec
+_HEAD = struct.Struct("<QQ")  # head's length (names, converters, codecs), rows' length (0: stop)
 _ANSWER = struct.Struct("<QB")  # an answer's length and codec
 
 
@@ -75,40 +75,54 @@ class ChunkWriter:
         self.chunks = 0
         self.forks = 0  # writer processes started (one per run)
         self.state: dict = {}  # table -> the converter's own state (writer side)
+        self.names: list = []  # every name of flat rows sent so far, by id (writer side)
+        self.written: set = set()  # tables the writer process wrote to (child side)
+        self.digests: dict = {}  # table -> {ext: sha256 hex} the writer process reported
         self._fds: tuple = ()  # control pipe (write end), answer pipe (read end), memory file
 
-    def submit(self, jobs: list) -> None:
-        """``jobs``: ``(table, convert, raw)``: ``convert(raw, state)`` gives the rows
-        to write to ``outs[table]`` (``state``: a dict per table, kept where the
-        writing happens). ``convert`` must pickle (module-level functions and
-        ``partial`` of them); ``raw`` is a list (or dict) of tuples, fastest
-        with ints, strings and None only."""
+    def submit(self, jobs: list, names: list | tuple = ()) -> None:
+        """``jobs``: ``(table, convert, raw)`` or ``(table, convert, raw, True)`` for
+        flat rows (ints and None only: :mod:`.flat`): ``convert(raw, state)``
+        gives the rows to write to ``outs[table]`` (``state``: a dict per table,
+        kept where the writing happens; ``state["names"]`` is every name sent so
+        far, ``names`` being the new ones, in id order). ``convert`` must pickle
+        (module-level functions and ``partial`` of them); ``raw`` is a list (or
+        dict) of tuples, fastest with ints, strings and None only."""
         self.wait()
-        if not jobs:
+        if not jobs and not names:
             return
         self.chunks += 1
-        offsets = [(name, self.outs[name].offset()) for name, _c, _r in jobs]
+        offsets = [(job[0], self.outs[job[0]].offset()) for job in jobs]
         if not self.fork:
-            self._note(offsets, self._apply(jobs))
+            self.names.extend(names)
+            self._note(offsets, self._apply([job[:3] for job in jobs]))
             return
         if self.pid is None:
             self._start()
-        head = pickle.dumps([(name, convert) for name, convert, _raw in jobs],
-                            protocol=pickle.HIGHEST_PROTOCOL)
-        codec, body = dumps_rows([raw if type(raw) in (list, dict) else dict(raw)
-                                  for _n, _c, raw in jobs])
+        blobs = [dumps_flat(job[2]) if len(job) > 3 and job[3] else
+                 dumps_rows(job[2] if type(job[2]) in (list, dict) else dict(job[2]))
+                 for job in jobs]
+        head = pickle.dumps((list(names), [(job[0], job[1], codec, len(body)) for job, (codec, body)
+                                           in zip(jobs, blobs)]), protocol=pickle.HIGHEST_PROTOCOL)
         ctrl, _answer, data = self._fds
         _write_all(data, head, 0)
-        _write_all(data, body, len(head))
+        pos = len(head)
+        for _codec, body in blobs:
+            _write_all(data, body, pos)
+            pos += len(body)
         self.inflight = offsets
-        _write_all(ctrl, _HEAD.pack(len(head), len(body), codec))
+        _write_all(ctrl, _HEAD.pack(len(head), pos - len(head)))
 
     def _apply(self, jobs) -> list:
         """Write the chunk (here, or in the child) -> [(first time, rows)] per job."""
         done = []
         for name, convert, raw in jobs:
+            self.written.add(name)
             out = self.outs[name]
-            rows = convert(raw, self.state.setdefault(name, {}))
+            state = self.state.get(name)
+            if state is None:
+                state = self.state[name] = {"names": self.names}
+            rows = convert(raw, state)
             out.write_rows(rows)
             done.append((out.first_time(rows), len(rows)))
         return done
@@ -130,12 +144,17 @@ class ChunkWriter:
         self._note(offsets, loads_rows(codec, _read_exact(self._fds[1], size)))
 
     def close(self) -> None:
-        """Wait for the last chunk, then stop the child."""
+        """Wait for the last chunk, then stop the child, which answers with the
+        sha256 of every file it wrote to (``digests``)."""
         if self.pid is None:
             return
         self.wait()
         with contextlib.suppress(OSError):  # a dead child is reported below
-            _write_all(self._fds[0], _HEAD.pack(0, 0, 0))
+            _write_all(self._fds[0], _HEAD.pack(0, 0))
+            head = _read_exact(self._fds[1], _ANSWER.size)
+            if len(head) == _ANSWER.size:
+                size, codec = _ANSWER.unpack(head)
+                self.digests = loads_rows(codec, _read_exact(self._fds[1], size))
         status = self._reap()
         if status != 0:
             raise RuntimeError(f"output writer process failed (wait status {status})")
@@ -168,18 +187,23 @@ class ChunkWriter:
             gc.disable()  # a full collection would touch (and copy) every page shared with the parent
             while True:
                 head = _read_exact(ctrl, _HEAD.size)
-                n_conv, n_rows, codec = (_HEAD.unpack(head) if len(head) == _HEAD.size
-                                         else (0, 0, 0))
-                if n_conv == 0:  # stop, or EOF: the parent is gone
+                n_head, n_rows = _HEAD.unpack(head) if len(head) == _HEAD.size else (0, 0)
+                if n_head == 0:  # stop, or EOF: the parent is gone
                     code = 0 if head else 1
+                    if head:
+                        codec, sums = dumps_rows({t: self.outs[t].digests() for t in self.written})
+                        _write_all(answer, _ANSWER.pack(len(sums), codec) + sums)
                     break
-                blob = _read_exact(data, n_conv + n_rows, 0)
-                converters = pickle.loads(blob[:n_conv])
-                raws = loads_rows(codec, blob[n_conv:])
+                blob = _read_exact(data, n_head + n_rows, 0)
+                names, parts = pickle.loads(blob[:n_head])
+                self.names.extend(names)
+                jobs, pos = [], n_head
+                for name, convert, codec, size in parts:
+                    jobs.append((name, convert, loads_rows(codec, blob[pos:pos + size])))
+                    pos += size
                 del blob
-                codec, done = dumps_rows(self._apply([(name, convert, raw) for (name, convert), raw
-                                                      in zip(converters, raws)]))
-                del raws
+                codec, done = dumps_rows(self._apply(jobs))
+                del jobs
                 _write_all(answer, _ANSWER.pack(len(done), codec) + done)
         except BaseException:
             traceback.print_exc(file=sys.stderr)

@@ -30,7 +30,7 @@ def begin_outputs(out_dir: str) -> list:
 
 
 
-def _files(out_dir: str) -> list:
+def _files(out_dir: str, known: dict) -> list:
     rows = []
     for root, dirs, names in os.walk(out_dir):
         dirs.sort()
@@ -39,14 +39,19 @@ def _files(out_dir: str) -> list:
             if rel == MANIFEST or TMP_PATTERN.match(name):
                 continue
             full = os.path.join(root, name)
-            rows.append({"name": rel.replace(os.sep, "/"), "bytes": os.path.getsize(full),
-                         "sha256": file_sha256(full)})
+            size = os.path.getsize(full)
+            got = known.get(os.path.abspath(full))
+            sha = got[1] if got is not None and got[0] == size else file_sha256(full)
+            rows.append({"name": rel.replace(os.sep, "/"), "bytes": size, "sha256": sha})
     return rows
 
 
-def write_manifest(out_dir: str, **meta) -> str:
-    """Write ``manifest.json`` (atomically, last); ``meta``: seed, config_hash, ..."""
-    data = {"kind": KIND, **meta, "files": _files(out_dir), "complete": True}
+def write_manifest(out_dir: str, known: dict | None = None, **meta) -> str:
+    """Write ``manifest.json`` (atomically, last); ``meta``: seed, config_hash, ...;
+    ``known``: {absolute path: (bytes, sha256)} hashed while they were written
+    (streamed tables, decision 117): not read again."""
+    known = {os.path.abspath(p): v for p, v in (known or {}).items()}
+    data = {"kind": KIND, **meta, "files": _files(out_dir, known), "complete": True}
     path = os.path.join(out_dir, MANIFEST)
     with atomic_open(path, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=1, sort_keys=True)

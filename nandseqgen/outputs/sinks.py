@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import os
 import tempfile
@@ -54,13 +55,18 @@ class CsvSink:
         self.path, self.columns = path, columns
         self.fd, self.tmp = _temp(path)
         self.closed = False
+        # sha256 of the bytes written through this object, for the manifest
+        # (decision 117); a forked writer keeps its own and reports it
+        self.sha = hashlib.sha256()
         self.lines = line_formatter(columns)
         head = io.StringIO()
         csv.writer(head, quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerow(columns)
         self._put(head.getvalue())
 
     def _put(self, text: str) -> None:
-        data = memoryview(text.encode("utf-8"))
+        raw = text.encode("utf-8")
+        self.sha.update(raw)
+        data = memoryview(raw)
         while data:
             data = data[os.write(self.fd, data):]
 
@@ -206,6 +212,21 @@ class TableOut:
 
     def commit(self) -> dict:
         return {ext: sink.commit() for ext, sink in self.sinks.items()}
+
+    def digests(self) -> dict:
+        """{ext: sha256 hex} of the CSV bytes written through this object."""
+        return {ext: sink.sha.hexdigest() for ext, sink in self.sinks.items()
+                if isinstance(sink, CsvSink)}
+
+    def known_digests(self, written: dict | None = None) -> dict:
+        """{path: (bytes, sha256 hex)} of this table's committed CSV, from the
+        hash kept while writing; ``written``: the digests a forked writer
+        reported for it (it wrote the rows), else this object's own."""
+        out = {}
+        for ext, sha in (written if written is not None else self.digests()).items():
+            path = self.sinks[ext].path
+            out[path] = (os.path.getsize(path), sha)
+        return out
 
     def abort(self) -> None:
         for sink in self.sinks.values():

@@ -11,7 +11,7 @@ from itertools import chain
 TAIL = 4096  # rows Recorder.unpiece may still remove (its lookback)
 
 
-_RECORD = struct.Struct("<BQ")  # codec (0 marshal, 1 pickle), length
+_RECORD = struct.Struct("<BQ")  # codec (0 marshal, 1 pickle, 2 flat marshal), length
 
 
 def dumps_rows(obj) -> tuple:
@@ -26,12 +26,24 @@ def dumps_rows(obj) -> tuple:
         return 1, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def dumps_flat(flat: list) -> tuple:
+    """``(2, marshal version 2 bytes)`` of a flat list of ints and None
+    (:mod:`.flat`): version 2 keeps no reference table, the cheapest form of
+    a list of ints (docs/decisions.md 115)."""
+    return 2, marshal.dumps(flat, 2)
+
+
 def loads_rows(codec: int, data):
     """What :func:`dumps_rows` made (rows, or a list of row lists or of dicts
     keyed by rows), checked one level deep for values ``marshal`` turned
     into bytes (nested tuples, e.g. payload fields, end in JSON, which
-    refuses bytes)."""
-    out = (pickle if codec else marshal).loads(data)
+    refuses bytes); codec 2: :func:`dumps_flat`."""
+    out = (pickle if codec == 1 else marshal).loads(data)
+    if codec == 2:  # flat ints (dumps_flat)
+        if bytes in set(map(type, out)):
+            raise TypeError("a streamed flat row held a value marshal cannot carry as itself "
+                            "(e.g. a numpy integer); flat rows hold ints and None only")
+        return out
     if not codec and isinstance(out, list):
         parts = [p for p in out if isinstance(p, (list, dict))] or [out]
         if any(bytes in set(map(type, chain.from_iterable(p))) for p in parts):
@@ -48,9 +60,11 @@ class RowSpill:
         self.file = tempfile.TemporaryFile()
         self.count = 0
 
-    def add(self, rows: list) -> None:
+    def add(self, rows: list, flat: bool = False) -> None:
+        """``flat``: a flat list of ints (:func:`dumps_flat`); :meth:`read` then
+        gives the flat lists joined."""
         if rows:
-            codec, data = dumps_rows(rows)
+            codec, data = dumps_flat(rows) if flat else dumps_rows(rows)
             self.file.seek(0, 2)
             self.file.write(_RECORD.pack(codec, len(data)))
             self.file.write(data)

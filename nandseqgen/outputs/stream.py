@@ -11,6 +11,9 @@ from functools import partial
 from operator import itemgetter
 
 from .atomic import fsync_dir
+from .flat import (MAX_NAMES, OP_WIDTH, PROPOSAL_WIDTH, ROLLBACK_WIDTH, SEG_WIDTH, from_flat,
+                   ops_from_flat, proposals_from_flat, rollbacks_from_flat, seg_from_flat,
+                   sequence_from_flat)
 from .forkwrite import ChunkWriter
 from .recorder import Recorder
 from .sinks import TableOut
@@ -100,14 +103,17 @@ class StreamRecorder:
         os.makedirs(out_dir, exist_ok=True)
         self.horizon = max((spec.ticks for spec in cfg.ops.values()), default=0) + 1
         core.limit = self.chunk
-        core.props_limit = PROPOSAL_KEYS * self.chunk
-        self.proposal_log: list = []
-        core.proposal_log = self.proposal_log
+        core.props_limit = PROPOSAL_KEYS * self.chunk * PROPOSAL_WIDTH
+        core.flat = True  # segments and proposals as flat ints (flat.py)
+        core.proposal_log = []
+        self._spare: dict[str, list] = {"sequence": [], "seg_rows": [], "proposal_log": []}
+        self._spent: list = []
         core.owner = self
         self._rollbacks = RowSpill()
         self.n_rollbacks = 0
         self.paths: dict = {}
         self.index: dict = {}
+        self.digests: dict = {}  # path -> (bytes, sha256) of the committed CSVs
         self.outs: dict = {}
         self.writer = ChunkWriter({}, fork=False)
         try:
@@ -134,53 +140,79 @@ class StreamRecorder:
 
     def rollbacks_due(self) -> None:
         rows = self.core.rollbacks
-        self._rollbacks.add(rows)
-        self.n_rollbacks += len(rows)
+        self._rollbacks.add(rows, flat=True)
+        self.n_rollbacks += len(rows) // ROLLBACK_WIDTH
         rows.clear()
 
     # ---------------------------------------------------------------- writing
-    # The buffers are long-lived objects, emptied in place: a fresh buffer
-    # would be a young container that every young collection of the cyclic GC
-    # walks, row by row, until it is promoted (docs/decisions.md 101).
+    # The buffers are long-lived objects: a fresh buffer would be a young
+    # container that every young collection of the cyclic GC walks, row by
+    # row, until it is promoted (docs/decisions.md 101). Each has a twin: a
+    # full buffer is handed over as it is and the core records into its
+    # emptied twin (no copy; docs/decisions.md 116).
+    def _take(self, attr: str) -> list:
+        """The core's buffer ``attr``, swapped for its empty twin."""
+        rows = getattr(self.core, attr)
+        setattr(self.core, attr, self._spare.pop(attr))
+        self._spent.append((attr, rows))
+        return rows
+
+    def _give_back(self) -> None:
+        """After a hand-over: the buffers taken, emptied, are the next twins."""
+        for attr, rows in self._spent:
+            rows.clear()
+            self._spare[attr] = rows
+        self._spent.clear()
+
     def _flush(self, final: bool) -> None:
         """Called from OP_START (never inside a prune, which hands segments
         over plane by plane) and at the end of the run."""
         self.writer.wait()
         core = self.core
         jobs: list = []
-        rows = core.sequence
-        if rows:
-            jobs.append(("operation_sequence", partial(plain, sequence_rows), rows[:]))
-            rows.clear()
+        if core.sequence:
+            jobs.append(("operation_sequence", partial(from_flat, sequence_from_flat,
+                                                       partial(plain, sequence_rows)),
+                         self._take("sequence"), True))
+            core.seq_buffered = 0
         rows = core.op_rows
-        if final or len(rows) >= self.chunk and len(rows) > TAIL:
+        tail = TAIL * OP_WIDTH
+        if final or len(rows) >= self.chunk * OP_WIDTH and len(rows) > tail:
             if final:
                 out, w = rows[:], NEVER
                 rows.clear()
             else:  # the newest rows stay (unpiece); none of them is final
-                out = rows[:-TAIL]
-                del rows[:-TAIL]
-                w = min(core.last_start - self.horizon, min(map(_start, rows)))
-            jobs.append(("operation_timeline", partial(timeline_cut, op_chunk, w), out))
-        rows = core.seg_rows
-        if final or len(rows) >= self.chunk:
+                cut = len(rows) - tail
+                out = rows[:cut]
+                del rows[:cut]
+                w = min(core.last_start - self.horizon, min(rows[0::OP_WIDTH]))
+            jobs.append(("operation_timeline", partial(from_flat, ops_from_flat,
+                                                       partial(timeline_cut, op_chunk, w)),
+                         out, True))
+        if final or len(core.seg_rows) >= self.chunk * SEG_WIDTH:
             w = NEVER if final else core.seg_end - self.horizon
-            jobs.append(("op_state_timeline", partial(timeline_cut, seg_chunk, w), rows[:]))
-            rows.clear()
-        if final or len(self.proposal_log) >= self.chunk:
+            jobs.append(("op_state_timeline", partial(from_flat, seg_from_flat,
+                                                      partial(timeline_cut, seg_chunk, w)),
+                         self._take("seg_rows"), True))
+        if final or len(core.proposal_log or ()) >= self.chunk * PROPOSAL_WIDTH:
             self._flush_proposals(final, jobs)
-        self.writer.submit(jobs)
+        names = core.new_names
+        if len(core.ids) > MAX_NAMES:  # three ids packed per int (flat.py)
+            raise RuntimeError(f"more than {MAX_NAMES:,} distinct names in streamed rows")
+        self.writer.submit(jobs, names[:])
+        names.clear()
+        self._give_back()
 
     def _flush_proposals(self, final: bool, jobs: list) -> None:
         """Every proposal's key since the last chunk goes to the writer, which
         counts them (:func:`proposal_cut`); a key older than the latest issued
         op is final (proposals are counted at ``now``, which only moves
         forward)."""
-        log = self.proposal_log
-        if log:
+        if self.core.proposal_log:
             floor = NEVER if final else self.core.last_start
-            jobs.append(("phase_proposal_counts", partial(proposal_cut, floor), log[:]))
-            log.clear()
+            jobs.append(("phase_proposal_counts", partial(from_flat, proposals_from_flat,
+                                                          partial(proposal_cut, floor)),
+                         self._take("proposal_log"), True))
 
     def close(self) -> dict:
         """End of the run: write what is left, the counter tables, and rename
@@ -196,6 +228,8 @@ class StreamRecorder:
             raise
         self.paths = {t: out.commit() for t, out in self.outs.items()}
         self.index = {t: out.index for t, out in self.outs.items()}
+        for t, out in self.outs.items():  # for the manifest (decision 117)
+            self.digests.update(out.known_digests(self.writer.digests.get(t)))
         fsync_dir(self.out_dir)
         return self.paths
 
@@ -206,5 +240,7 @@ class StreamRecorder:
             out.abort()
 
     def all_rollbacks(self) -> list:
-        return self._rollbacks.read() + self.core.rollbacks
+        """Every rollback row of the run (the spill file's and the buffer's)."""
+        return rollbacks_from_flat(self._rollbacks.read() + self.core.rollbacks,
+                                   list(self.core.ids))  # ids are numbered in order
 

@@ -111,6 +111,32 @@ def test_op_state_segment_missing_or_mislabelled_is_flagged():
     assert "timeline_consistency" in set(_check(seq, tl, bad_lane).violations["rule"])
 
 
+def test_lane_right_on_one_plane_and_reused_on_another_is_flagged():
+    # the lane check remembers lane texts found right (decision 114): a text right
+    # for one (die, plane) must still be flagged on a row of another
+    seq, tl, st = frames(_ops())
+    lanes = st["lane"].unique()
+    assert len(lanes) >= 2, lanes
+    other = st.index[st["lane"] != lanes[0]][-1]
+    reused = st.copy()
+    reused.loc[other, "lane"] = lanes[0]
+    report = _check(seq, tl, reused)
+    rows = report.violations[report.violations["rule"] == "timeline_consistency"]
+    assert list(rows["detail"]) == [f"lane {lanes[0]!r} != '{st.loc[other, 'lane']}'"], describe(report)
+
+
+def test_op_state_segment_twice_is_flagged_and_the_count_kept():
+    # the segments are compared as multisets: a duplicate row is one extra segment
+    seq, tl, st = frames(_ops())
+    ok = _check(seq, tl, st)
+    twice = pd.concat([st, st.iloc[[0]]], ignore_index=True).sort_values("start", kind="stable")
+    report = _check(seq, tl, twice)
+    rows = report.violations[report.violations["rule"] == "timeline_consistency"]
+    assert len(rows) == 1 and "not in the replay" in rows["detail"].iloc[0], describe(report)
+    count = report.summary().set_index("rule").loc["timeline_consistency", "checked"]
+    assert count == ok.summary().set_index("rule").loc["timeline_consistency", "checked"]
+
+
 # ------------------------------------------------------ files and the CLI
 def _write(path: str, df: pd.DataFrame) -> None:
     """Write like the engine: csv module, times with two decimals, None as empty."""

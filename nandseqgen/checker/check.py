@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # imported where a DataFrame is built: check workers stay sma
     import pandas as pd
 
 from ..config import Config, load_config
-from .consistency import by_lane, check_op_states, check_operation_timeline, op_state_rows
+from .consistency import check_op_states, check_operation_timeline, op_state_rows
 from .load import CheckInputError, build_records, timeline_rows
 from .values import to_int, to_tick
 from .replay import Replay, replay
@@ -158,7 +158,7 @@ def _timeline_rules(rp, records, segments, tl, st_rows, col: Collector) -> None:
         col.skip("resume_time", "no operation_timeline nor op_state_timeline")
         col.skip("timeline_consistency", "no operation_timeline nor op_state_timeline")
         return
-    check_resume_time(rp, tl, by_lane(st_rows), col)
+    check_resume_time(rp, tl, st_rows, col)
     if tl is not None:
         check_operation_timeline(rp, records, tl, col)
     if st_rows is not None:

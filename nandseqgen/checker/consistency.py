@@ -99,19 +99,50 @@ def op_state_rows(df: pd.DataFrame | None, col: Collector):
     return out
 
 
-def by_lane(rows: list | None) -> dict | None:
-    """{(die, plane): [(start, end, op_state, op_name)]} for resume_time."""
-    if rows is None:
-        return None
-    out: dict = {}
-    for s, e, d, p, key, name, _lane, _dur in rows:
-        out.setdefault((d, p), []).append((s, e, key, name))
-    return out
-
-
 def check_op_states(rp: Replay, segments: dict[tuple[int, int], PlaneSegments], rows: list,
                     col: Collector) -> None:
-    """Replayed op-state segments == exported segments (as multisets)."""
+    """Replayed op-state segments == exported segments (as multisets).
+
+    The common case (equal) is settled with one dict of the replayed keys,
+    counted down by the exported rows; only when they differ (or a history
+    scope needs each key's op) are the multisets and owners built
+    (docs/performance.md "Checker per-op pass", decision 114)."""
+    if col.scope is None:
+        left: dict[tuple, int] = {}
+        n = 0
+        by_uid = rp.by_uid
+        for (d, p), ps in segments.items():
+            for r in ps.rows:
+                if r.uid in by_uid:  # else a start snapshot's timeline tail
+                    key = (r.start, r.end, d, p, r.key, r.name)
+                    left[key] = left.get(key, 0) + 1
+                    n += 1
+        col.check(RULE, n)
+        if _counted_down(left, rows):
+            _check_lane_columns(rows, col)
+            return
+    _compare_op_states(rp, segments, rows, col)
+    _check_lane_columns(rows, col)
+
+
+def _counted_down(left: dict, rows: list) -> bool:
+    """True when ``rows`` (their first six cells) are exactly the multiset ``left``
+    (emptied on success, left partly counted down otherwise)."""
+    for row in rows:
+        key = row[:6]
+        k = left.get(key, 0)
+        if k == 0:
+            return False
+        if k == 1:
+            del left[key]
+        else:
+            left[key] = k - 1
+    return not left
+
+
+def _compare_op_states(rp: Replay, segments: dict[tuple[int, int], PlaneSegments], rows: list,
+                       col: Collector) -> None:
+    """The multisets with each key's op: counted (history scope) and reported if unequal."""
     counts: dict[tuple, int] = {}
     owner: dict = {}
     for (d, p), ps in segments.items():
@@ -122,12 +153,12 @@ def check_op_states(rp: Replay, segments: dict[tuple[int, int], PlaneSegments], 
             counts[key] = counts.get(key, 0) + 1
             owner[key] = r.uid
     expected = Counter(counts)
-    col.check(RULE, sum(expected.values()) if col.scope is None else
-              sum(n for k, n in expected.items() if col.in_scope(rp.by_uid[owner[k]].rec)))
+    if col.scope is not None:
+        col.check(RULE, sum(n for k, n in expected.items()
+                            if col.in_scope(rp.by_uid[owner[k]].rec)))
     actual = Counter(row[:6] for row in rows)
     if actual != expected:
         _report_segments(rp, expected, actual, owner, col)
-    _check_lane_columns(rows, col)
 
 
 def _report_segments(rp: Replay, expected: Counter, actual: Counter, owner: dict,
@@ -159,13 +190,16 @@ def _seg(key) -> str:
 
 
 def _check_lane_columns(rows: list, col: Collector) -> None:
-    lanes: dict = {}
+    good: dict[str, tuple] = {}  # a lane text found right -> its (die, plane)
     for s, e, d, p, key, name, lane, dur in rows:
-        want = lanes.get((d, p))
-        if want is None:
-            want = lanes[(d, p)] = f"D{d}/P{p}"
-        if lane is not None and lane != want:
-            col.flag(RULE, None, f"lane {lane!r} != 'D{d}/P{p}'", die=d, plane=p, time_tick=s)
+        if lane is not None:
+            dp = good.get(lane)
+            if dp is None or dp[0] != d or dp[1] != p:
+                if lane == f"D{d}/P{p}":
+                    good[lane] = (d, p)
+                else:
+                    col.flag(RULE, None, f"lane {lane!r} != 'D{d}/P{p}'", die=d, plane=p,
+                             time_tick=s)
         if dur is not None and None not in (s, e) and dur != e - s:
             col.flag(RULE, None, f"duration {dur / 100:.2f} != end - start for {key}",
                      die=d, plane=p, time_tick=s)

@@ -90,14 +90,13 @@ def _csv_pieces(rows: list) -> list:
     return sorted({(r.start, r.end) for r in rows})
 
 
-def _core_busy_index(op_states: dict | None) -> dict:
+def _core_busy_index(rows: list) -> dict:
     """{(die, plane, op_state, op_name): (sorted starts, [(start, end)])} of the
-    CORE_BUSY rows of op_state_timeline."""
+    CORE_BUSY rows of op_state_timeline (rows of :func:`.consistency.op_state_rows`)."""
     out: dict = {}
-    for (d, p), lane in (op_states or {}).items():
-        for s, e, state, name in lane:
-            if state.endswith(".CORE_BUSY"):
-                out.setdefault((d, p, state, name), []).append((s, e))
+    for s, e, d, p, state, name, _lane, _dur in rows:
+        if state.endswith(".CORE_BUSY"):
+            out.setdefault((d, p, state, name), []).append((s, e))
     return {k: ([s for s, _ in sorted(v)], sorted(v)) for k, v in out.items()}
 
 
@@ -117,18 +116,21 @@ def _csv_core_busy(run: OpRun, pieces, index: dict | None) -> int | None:
     return total
 
 
-def check_resume_time(rp: Replay, tl: dict | None, op_states: dict | None,
+def check_resume_time(rp: Replay, tl: dict | None, op_states: list | None,
                       col: Collector) -> None:
     """Rule 12: a suspended and resumed op executes exactly its CORE_BUSY time.
 
     Judged on the exported tables (``operation_timeline`` pieces and, when
     given, ``op_state_timeline`` CORE_BUSY segments); the replay's own pieces
-    are checked too.
+    are checked too. ``op_states``: the rows of :func:`.consistency.op_state_rows`,
+    indexed only when a resumed op is met (most chunks have none; decision 114).
     """
-    index = _core_busy_index(op_states) if op_states is not None else None
+    index: dict | None = None
     for run in rp.runs:
         if not run.suspended_periods or run.fate != "done":
             continue
+        if index is None and op_states is not None:
+            index = _core_busy_index(op_states)
         rec = run.rec
         col.check("resume_time", rec=rec)
         want, total = _core_busy(rec.spec), rec.ticks

@@ -91,7 +91,7 @@ def op_state_rows(df: pd.DataFrame | None, col: Collector):
         except (TypeError, ValueError) as exc:
             col.flag("csv_json", None, f"op_state_timeline row {i}: unreadable value ({exc})")
             continue
-        if None in row[:5]:
+        if t0 is None or t1 is None or rest[0] is None or rest[1] is None or rest[2] is None:
             col.flag("csv_json", None, f"op_state_timeline row {i}: missing start/end/die/plane/"
                      "op_state")
             continue
@@ -103,25 +103,31 @@ def check_op_states(rp: Replay, segments: dict[tuple[int, int], PlaneSegments], 
                     col: Collector) -> None:
     """Replayed op-state segments == exported segments (as multisets).
 
-    The common case (equal) is settled with one dict of the replayed keys,
-    counted down by the exported rows; only when they differ (or a history
-    scope needs each key's op) are the multisets and owners built
-    (docs/performance.md "Checker per-op pass", decision 114)."""
-    if col.scope is None:
-        left: dict[tuple, int] = {}
-        n = 0
-        by_uid = rp.by_uid
-        for (d, p), ps in segments.items():
-            for r in ps.rows:
-                if r.uid in by_uid:  # else a start snapshot's timeline tail
-                    key = (r.start, r.end, d, p, r.key, r.name)
-                    left[key] = left.get(key, 0) + 1
-                    n += 1
+    The common case (equal, every replayed key once) is settled with one dict
+    of the replayed keys, counted down by the exported rows; only when they
+    differ are the multisets and each key's op built (docs/performance.md
+    "Checker per-op pass", decision 114)."""
+    left: dict[tuple, int] = {}
+    n, unique = 0, True
+    by_uid = rp.by_uid
+    for (d, p), ps in segments.items():
+        for r in ps.rows:
+            run = by_uid.get(r.uid)
+            if run is None:
+                continue  # a start snapshot's timeline tail
+            key = (r.start, r.end, d, p, r.key, r.name)
+            k = left.get(key, 0)
+            if k:
+                unique = False  # two ops' segments alike: counted as _compare_op_states does
+            left[key] = k + 1
+            if col.in_scope(run.rec):
+                n += 1
+    if unique:
         col.check(RULE, n)
         if _counted_down(left, rows):
             _check_lane_columns(rows, col)
             return
-    _compare_op_states(rp, segments, rows, col)
+    _compare_op_states(rp, segments, rows, col, not unique)
     _check_lane_columns(rows, col)
 
 
@@ -141,8 +147,8 @@ def _counted_down(left: dict, rows: list) -> bool:
 
 
 def _compare_op_states(rp: Replay, segments: dict[tuple[int, int], PlaneSegments], rows: list,
-                       col: Collector) -> None:
-    """The multisets with each key's op: counted (history scope) and reported if unequal."""
+                       col: Collector, count: bool) -> None:
+    """The multisets with each key's op: counted (if ``count``) and reported if unequal."""
     counts: dict[tuple, int] = {}
     owner: dict = {}
     for (d, p), ps in segments.items():
@@ -153,9 +159,9 @@ def _compare_op_states(rp: Replay, segments: dict[tuple[int, int], PlaneSegments
             counts[key] = counts.get(key, 0) + 1
             owner[key] = r.uid
     expected = Counter(counts)
-    if col.scope is not None:
-        col.check(RULE, sum(n for k, n in expected.items()
-                            if col.in_scope(rp.by_uid[owner[k]].rec)))
+    if count:
+        col.check(RULE, sum(expected.values()) if col.scope is None else
+                  sum(n for k, n in expected.items() if col.in_scope(rp.by_uid[owner[k]].rec)))
     actual = Counter(row[:6] for row in rows)
     if actual != expected:
         _report_segments(rp, expected, actual, owner, col)
@@ -200,6 +206,6 @@ def _check_lane_columns(rows: list, col: Collector) -> None:
                 else:
                     col.flag(RULE, None, f"lane {lane!r} != 'D{d}/P{p}'", die=d, plane=p,
                              time_tick=s)
-        if dur is not None and None not in (s, e) and dur != e - s:
+        if dur is not None and dur != e - s:  # s, e: never None (op_state_rows)
             col.flag(RULE, None, f"duration {dur / 100:.2f} != end - start for {key}",
                      die=d, plane=p, time_tick=s)

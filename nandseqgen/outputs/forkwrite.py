@@ -8,10 +8,12 @@ hundred bytes) and the raw rows (``marshal``, the cheapest serialiser of
 tuples of ints and strings; pickle if a value is not one marshal takes,
 :func:`.spill.dumps_rows`) in a memory file, and their lengths through a
 pipe; the child answers with the first time and the number of rows it wrote
-per table (the parent keeps the index). One chunk in flight: the parent
-waits for the answer before it sends the next, so chunks land in order, a
-file's offset is final when the parent reads it, and the bytes are exactly
-those the parent would write itself. The converters may keep state on the
+per table, and the byte offset each table's rows started at (the parent
+keeps the index). Two chunks in flight, in two memory files used in turn
+(docs/decisions.md 119): the parent sends a chunk while the writer is still
+writing the previous one, and waits only before reusing a memory file whose
+chunk has not been answered yet; the writer takes chunks in order, so the
+bytes are exactly those the parent would write itself. The converters may keep state on the
 writer's side (the timelines' reorder buffers, decision 101). A child
 forked per chunk (the first design) made the engine process pay a
 copy-on-write fault for every page it wrote after each fork. Where
@@ -32,7 +34,8 @@ import traceback
 
 from .spill import dumps_flat, dumps_rows, loads_rows
 
-_HEAD = struct.Struct("<QQ")  # head's length (names, converters, codecs), rows' length (0: stop)
+_HEAD = struct.Struct("<QQB")  # head's length (names, converters, codecs), rows' length (0: stop), memory file
+IN_FLIGHT = 2  # chunks sent and not answered yet, at most (one memory file each)
 _ANSWER = struct.Struct("<QB")  # an answer's length and codec
 
 
@@ -71,14 +74,14 @@ class ChunkWriter:
         self.outs = outs
         self.fork = fork and hasattr(os, "fork")
         self.pid: int | None = None
-        self.inflight: list | None = None  # (table, offset) of the chunk being written
+        self.inflight = 0  # chunks sent, not answered yet
         self.chunks = 0
         self.forks = 0  # writer processes started (one per run)
         self.state: dict = {}  # table -> the converter's own state (writer side)
         self.names: list = []  # every name of flat rows sent so far, by id (writer side)
         self.written: set = set()  # tables the writer process wrote to (child side)
         self.digests: dict = {}  # table -> {ext: sha256 hex} the writer process reported
-        self._fds: tuple = ()  # control pipe (write end), answer pipe (read end), memory file
+        self._fds: tuple = ()  # control pipe (write end), answer pipe (read end), the memory files
 
     def submit(self, jobs: list, names: list | tuple = ()) -> None:
         """``jobs``: ``(table, convert, raw)`` or ``(table, convert, raw, True)`` for
@@ -88,14 +91,14 @@ class ChunkWriter:
         far, ``names`` being the new ones, in id order). ``convert`` must pickle
         (module-level functions and ``partial`` of them); ``raw`` is a list (or
         dict) of tuples, fastest with ints, strings and None only."""
-        self.wait()
+        while self.inflight >= IN_FLIGHT:
+            self._answer()
         if not jobs and not names:
             return
         self.chunks += 1
-        offsets = [(job[0], self.outs[job[0]].offset()) for job in jobs]
         if not self.fork:
             self.names.extend(names)
-            self._note(offsets, self._apply([job[:3] for job in jobs]))
+            self._note(self._apply([job[:3] for job in jobs]))
             return
         if self.pid is None:
             self._start()
@@ -104,17 +107,19 @@ class ChunkWriter:
                  for job in jobs]
         head = pickle.dumps((list(names), [(job[0], job[1], codec, len(body)) for job, (codec, body)
                                            in zip(jobs, blobs)]), protocol=pickle.HIGHEST_PROTOCOL)
-        ctrl, _answer, data = self._fds
+        slot = self.chunks % IN_FLIGHT  # its previous chunk was answered above
+        ctrl, data = self._fds[0], self._fds[2 + slot]
         _write_all(data, head, 0)
         pos = len(head)
         for _codec, body in blobs:
             _write_all(data, body, pos)
             pos += len(body)
-        self.inflight = offsets
-        _write_all(ctrl, _HEAD.pack(len(head), pos - len(head)))
+        self.inflight += 1
+        _write_all(ctrl, _HEAD.pack(len(head), pos - len(head), slot))
 
     def _apply(self, jobs) -> list:
-        """Write the chunk (here, or in the child) -> [(first time, rows)] per job."""
+        """Write the chunk (here, or in the child) -> [(table, offset before,
+        first time, rows)] per job."""
         done = []
         for name, convert, raw in jobs:
             self.written.add(name)
@@ -123,25 +128,29 @@ class ChunkWriter:
             if state is None:
                 state = self.state[name] = {"names": self.names}
             rows = convert(raw, state)
+            offset = out.offset()
             out.write_rows(rows)
-            done.append((out.first_time(rows), len(rows)))
+            done.append((name, offset, out.first_time(rows), len(rows)))
         return done
 
-    def _note(self, offsets: list, done: list) -> None:
-        for (name, offset), (first, n) in zip(offsets, done):
+    def _note(self, done: list) -> None:
+        for name, offset, first, n in done:
             self.outs[name].note(first, offset, n)
 
     def wait(self) -> None:
-        """Until the chunk in flight is written (the child's answer)."""
-        if self.inflight is None:
-            return
-        offsets, self.inflight = self.inflight, None
+        """Until every chunk in flight is written (the child's answers)."""
+        while self.inflight:
+            self._answer()
+
+    def _answer(self) -> None:
+        """The oldest chunk in flight is written: its index entries."""
+        self.inflight -= 1
         head = _read_exact(self._fds[1], _ANSWER.size)
         if len(head) < _ANSWER.size:  # EOF: the child is gone
             status = self._reap()
             raise RuntimeError(f"output writer process failed (wait status {status})")
         size, codec = _ANSWER.unpack(head)
-        self._note(offsets, loads_rows(codec, _read_exact(self._fds[1], size)))
+        self._note(loads_rows(codec, _read_exact(self._fds[1], size)))
 
     def close(self) -> None:
         """Wait for the last chunk, then stop the child, which answers with the
@@ -150,7 +159,7 @@ class ChunkWriter:
             return
         self.wait()
         with contextlib.suppress(OSError):  # a dead child is reported below
-            _write_all(self._fds[0], _HEAD.pack(0, 0))
+            _write_all(self._fds[0], _HEAD.pack(0, 0, 0))
             head = _read_exact(self._fds[1], _ANSWER.size)
             if len(head) == _ANSWER.size:
                 size, codec = _ANSWER.unpack(head)
@@ -170,7 +179,7 @@ class ChunkWriter:
     def _start(self) -> None:
         ctrl_r, ctrl_w = os.pipe()
         ans_r, ans_w = os.pipe()
-        data = _memory_file()
+        data = tuple(_memory_file() for _ in range(IN_FLIGHT))
         pid = os.fork()
         self.forks += 1
         if pid == 0:  # pragma: no cover - runs in the child (coverage cannot see it)
@@ -179,22 +188,22 @@ class ChunkWriter:
             self._serve(ctrl_r, ans_w, data)
         os.close(ctrl_r)
         os.close(ans_w)
-        self.pid, self._fds = pid, (ctrl_w, ans_r, data)
+        self.pid, self._fds = pid, (ctrl_w, ans_r, *data)
 
-    def _serve(self, ctrl: int, answer: int, data: int) -> None:  # pragma: no cover - child
+    def _serve(self, ctrl: int, answer: int, data: tuple) -> None:  # pragma: no cover - child
         code = 1
         try:
             gc.disable()  # a full collection would touch (and copy) every page shared with the parent
             while True:
                 head = _read_exact(ctrl, _HEAD.size)
-                n_head, n_rows = _HEAD.unpack(head) if len(head) == _HEAD.size else (0, 0)
+                n_head, n_rows, slot = _HEAD.unpack(head) if len(head) == _HEAD.size else (0, 0, 0)
                 if n_head == 0:  # stop, or EOF: the parent is gone
                     code = 0 if head else 1
                     if head:
                         codec, sums = dumps_rows({t: self.outs[t].digests() for t in self.written})
                         _write_all(answer, _ANSWER.pack(len(sums), codec) + sums)
                     break
-                blob = _read_exact(data, n_head + n_rows, 0)
+                blob = _read_exact(data[slot], n_head + n_rows, 0)
                 names, parts = pickle.loads(blob[:n_head])
                 self.names.extend(names)
                 jobs, pos = [], n_head
@@ -211,7 +220,7 @@ class ChunkWriter:
             os._exit(code)
 
     def _reap(self) -> int:
-        pid, self.pid, self.inflight = self.pid, None, None
+        pid, self.pid, self.inflight = self.pid, None, 0
         for fd in self._fds:
             with contextlib.suppress(OSError):
                 os.close(fd)

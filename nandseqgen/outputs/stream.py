@@ -166,8 +166,8 @@ class StreamRecorder:
 
     def _flush(self, final: bool) -> None:
         """Called from OP_START (never inside a prune, which hands segments
-        over plane by plane) and at the end of the run."""
-        self.writer.wait()
+        over plane by plane) and at the end of the run. The writer takes a
+        chunk while it still writes the previous one (decision 119)."""
         core = self.core
         jobs: list = []
         if core.sequence:

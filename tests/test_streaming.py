@@ -211,6 +211,27 @@ def test_writer_process_writes_in_order_and_keeps_the_index(tmp_path):
     assert out.noted == [(5, 0, 2), (9, 8, 1)] and writer.forks == 1 and writer.pid is None
 
 
+def test_more_chunks_than_may_be_in_flight_keep_order_and_offsets(tmp_path):
+    """Decision 119: chunks go out while earlier ones are still being written,
+    each memory file is reused only after its chunk was answered, and the
+    index offsets come from the writer."""
+    from nandseqgen.outputs.forkwrite import IN_FLIGHT
+    out = _FileOut(str(tmp_path / "t.csv"))
+    writer = ChunkWriter({"t": out}, fork=True)
+    chunks = [[(10 * k + i, "x" * (k + 1)) for i in range(3 + k)] for k in range(3 * IN_FLIGHT)]
+    for rows in chunks:
+        writer.submit([("t", partial(stream.plain, list), rows)])
+        assert writer.inflight <= IN_FLIGHT
+    writer.close()
+    lines = [f"{t},{v}\n" for rows in chunks for t, v in rows]
+    assert (tmp_path / "t.csv").read_text() == "".join(lines)
+    offsets, pos = [], 0
+    for rows in chunks:
+        offsets.append((rows[0][0], pos, len(rows)))
+        pos += sum(len(f"{t},{v}\n") for t, v in rows)
+    assert out.noted == offsets and writer.inflight == 0
+
+
 def test_rows_marshal_would_turn_into_bytes_are_refused(tmp_path, capfd):
     """marshal writes a numpy integer as bytes: never silently into a file."""
     import numpy as np

@@ -234,15 +234,11 @@ class DirectedSteer:
 
     def _closed(self, key: str, b: int) -> None:
         """The first commit in (key, any name, bin ``b``): one open cell fewer."""
-        if (key, b) in self._open_bin:
-            self._open_bin[(key, b)] -= 1
-            fam = self._family.get(key.rsplit(".", 1)[0])
-            if fam is not None:
-                self._fam_open[fam] -= 1
-                wipe = self._erase_factor()
-                if wipe != self._wipe:
-                    self._wipe = wipe
-                    self.epoch += 1
+        if self._open_cell_hit(key, b):
+            wipe = self._erase_factor()
+            if wipe != self._wipe:
+                self._wipe = wipe
+                self.epoch += 1
         if key not in self._open:
             return
         self._open[key] -= 1
@@ -252,6 +248,18 @@ class DirectedSteer:
             self._hole[base] = h
             if self.key_gain:
                 self.epoch += 1
+
+    def _open_cell_hit(self, key: str, b: int) -> bool:
+        """A reachable cell of (key, bin ``b``) is hit for the first time: the
+        open counts per bin and per base family drop; -> True if a family's did."""
+        if (key, b) not in self._open_bin:
+            return False
+        self._open_bin[(key, b)] -= 1
+        fam = self._family.get(key.rsplit(".", 1)[0])
+        if fam is None:
+            return False
+        self._fam_open[fam] -= 1
+        return True
 
     def _erase_factor(self) -> float:
         """``chain.erase_balance`` from the reachable cells not hit yet of the
@@ -279,11 +287,7 @@ class DirectedSteer:
         for key, _name, b in self.hits:
             if key in self._open:
                 self._open[key] -= 1
-            if (key, b) in self._open_bin:
-                self._open_bin[(key, b)] -= 1
-                fam = self._family.get(key.rsplit(".", 1)[0])
-                if fam is not None:
-                    self._fam_open[fam] -= 1
+            self._open_cell_hit(key, b)
         self._hole = {b: self._hole_of(b) for b in self._keys_of}
         self._wipe = self._erase_factor()
 

@@ -18,12 +18,14 @@ $(VENV)/.stamp-run: $(BUILD_INPUTS)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
+	$(PY) -m compileall -q nandseqgen   # bytecode now: start-up does not compile (docs/decisions.md 123)
 	touch $@
 
 $(VENV)/.stamp-dev: $(BUILD_INPUTS)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m compileall -q nandseqgen
 	touch $(VENV)/.stamp-run $@
 
 $(VENV)/.stamp-lab: pyproject.toml

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import sys
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 # The engine's hot path (docs/performance.md, "Issue 11: compiled hot path").
@@ -73,6 +73,9 @@ CHECKER = [
     "nandseqgen/checker/gather.py",
 ]
 COMPILED = HOT + CHECKER
+# A small C module, no mypyc: flat rows to int64 bytes for the streaming
+# writer (docs/decisions.md 122); without it the chunks go as marshal.
+FLATPACK = "nandseqgen/outputs/_flatpack.c"
 
 
 def _warn(msg: str) -> None:
@@ -115,17 +118,18 @@ def _group(mypycify, paths: list, name: str, what: str) -> list:
 def ext_modules() -> list:
     if os.environ.get("NANDSEQGEN_PURE"):
         return []
+    packer = [Extension("nandseqgen.outputs._flatpack", [FLATPACK])]
     try:
         from mypyc.build import mypycify
     except ImportError:
         _warn("mypyc is not available")
-        return []
+        return packer
     # two groups: the checker imports nothing of the engine (docs/validation.md)
     return (_group(mypycify, HOT, "nandseqgen", "the hot path")
-            + _group(mypycify, CHECKER, "nandseqgen_checker", "the checker"))
+            + _group(mypycify, CHECKER, "nandseqgen_checker", "the checker") + packer)
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--print-hot"]:  # for the Makefile
-    print(" ".join(COMPILED))
+    print(" ".join(COMPILED + [FLATPACK]))
 else:
     setup(ext_modules=ext_modules(), cmdclass={"build_ext": OptionalBuildExt})

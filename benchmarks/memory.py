@@ -46,16 +46,17 @@ print(json.dumps({"ops": res.ops_issued, "run_s": run_s, "run_cpu": run_cpu}))
 """
 
 
-# ``python -m nandseqgen`` that also leaves its own CPU time (the engine
-# process alone, not its writer) in the file named by NANDSEQGEN_BENCH_CPU
+# ``python -m nandseqgen`` (``cli.entry``: ``main``, then ``exit_now``) that
+# also leaves its own CPU time (the engine process alone, not its writer) in
+# the file named by NANDSEQGEN_BENCH_CPU
 MAIN = """
 import os, resource, sys
-from nandseqgen.cli import main
+from nandseqgen.cli import exit_now, main
 code = main(sys.argv[1:])
 ru = resource.getrusage(resource.RUSAGE_SELF)
 with open(os.environ["NANDSEQGEN_BENCH_CPU"], "w") as fh:
     fh.write(repr(ru.ru_utime + ru.ru_stime))
-sys.exit(code)
+exit_now(code)
 """
 
 

@@ -56,7 +56,8 @@ def run_job(cfg, *, out_dir: str, seed: int | None, run_until_us: float, date: s
     """
     sim = _make_sim(cfg, seed, bootstrap, resume_from, phase_table)
     begin_outputs(out_dir)  # old manifest and stale temp files go first
-    sim.set_outputs(keep="files", out_dir=out_dir, date=date, format=fmt)
+    # the files are the outputs: no rollback rows (none is written; decision 124)
+    sim.set_outputs(keep="files", out_dir=out_dir, date=date, format=fmt, rollback_log=False)
     if resume_from and snapshots:  # names were confined to its folder by load_snapshot
         keep_start_snapshot(resume_from, out_dir)
     if save_phase_table:

@@ -80,18 +80,22 @@ class Simulation:
         self._active: tuple | None = None  # (recorder, start tick) while a run is active
 
     def set_outputs(self, *, keep: str = "auto", out_dir=None, date: str = "000000",
-                    format: str = "csv") -> None:
+                    format: str = "csv", rollback_log: bool = True) -> None:
         """Where run tables live. ``keep="memory"``: rows stay in memory and
         ``result.write()`` writes them; ``"files"``: rows stream to
         ``out_dir`` (default: a new temporary folder) while the run goes on and
         the result reads them back lazily; ``"auto"``: files for runs longer
         than ``AUTO_FILES_US``. ``date`` names the files; ``format``: csv,
-        parquet or both (the ATE sequence is always CSV too)."""
+        parquet or both (the ATE sequence is always CSV too).
+        ``rollback_log=False`` (files only): no row per rollback is kept, so
+        ``result.rollbacks`` is empty; the counts by reason stay in
+        ``result.metrics`` (the CLI's runs, docs/decisions.md 124)."""
         from .outputs.sinks import table_formats
         if keep not in KEEP:
             raise ValueError(f"keep must be one of {', '.join(KEEP)}, not {keep!r}")
         table_formats("operation_sequence", format)  # validates the format
         self.keep, self.date, self.format = keep, str(date), format
+        self.rollback_log = rollback_log
         self.out_dir = os.fspath(out_dir) if out_dir is not None else None
 
     def _recorder(self, run_until_us: float, run_index: int):
@@ -102,7 +106,8 @@ class Simulation:
             import tempfile
             self.out_dir = tempfile.mkdtemp(prefix="nandseqgen-")
         from .outputs.stream import StreamRecorder
-        return StreamRecorder(self.cfg, self.out_dir, self.date, run_index, self.format)
+        return StreamRecorder(self.cfg, self.out_dir, self.date, run_index, self.format,
+                              rollback_log=self.rollback_log)
 
     def _next_uid(self) -> int:
         self.uid += 1

@@ -98,6 +98,46 @@ def test_flat_chunks_round_trip_and_refuse_bytes():
         loads_rows(2, marshal.dumps([1, b"\x05"], 2))
 
 
+def test_the_c_packer_is_built_and_round_trips_every_int(monkeypatch):
+    """Flat chunks go to the writer as int64 bytes packed in C (decision 122);
+    ``make test`` builds the packer, so here it must be there."""
+    import nandseqgen.outputs.spill as spill
+    if os.environ.get("NANDSEQGEN_PURE"):
+        assert spill._pack is None
+        return
+    assert spill._pack is not None, "pip install -e . did not build nandseqgen.outputs._flatpack"
+    values = [0, 1, -1, None, 255, 256, 2 ** 31, -(2 ** 40), 2 ** 62 + 5, 2 ** 63 - 1,
+              -(2 ** 63) + 1, None, (3 << 42) | (7 << 21) | 9]
+    codec, data = dumps_flat(list(values))
+    assert codec == 3 and len(data) == 8 * len(values)
+    assert loads_rows(codec, data) == values
+    assert loads_rows(*dumps_flat([])) == []
+    # what marshal would carry as bytes or lose is refused where it is packed
+    import numpy as np
+    for bad, err in (([1, np.int64(3)], TypeError), ([True], TypeError), ([1.5], TypeError),
+                     ([2 ** 63], OverflowError), ([-(2 ** 63)], OverflowError),
+                     ((1, 2), TypeError)):
+        with pytest.raises(err):
+            dumps_flat(bad)
+    # without the packer (a build without a C compiler) the same lists go as marshal
+    monkeypatch.setattr(spill, "_pack", None)
+    codec, data = dumps_flat(list(values))
+    assert codec == 2 and loads_rows(codec, data) == values
+
+
+def test_the_writer_empties_flat_lists_as_it_packs_them():
+    """A flat buffer handed to the writer process is emptied once packed (its
+    ints are freed while still in the cache, decision 122); the in-process
+    writer gets the same rows."""
+    from nandseqgen.outputs.forkwrite import ChunkWriter
+    flat = [1, 2, None, 4]
+    codec, data = ChunkWriter._pack(("t", None, flat, True))
+    assert flat == [] and loads_rows(codec, data) == [1, 2, None, 4]
+    rows = [(1, "a")]
+    ChunkWriter._pack(("t", None, rows))  # tuples are not flat: left as they are
+    assert rows == [(1, "a")]
+
+
 def test_manifest_takes_the_hashes_made_while_writing(tmp_path, monkeypatch):
     """The writer process hashes what it writes (decision 117): the manifest
     holds the files' real sha256 without reading them again."""

@@ -6,7 +6,7 @@ import filecmp
 import os
 
 import pytest
-from helpers import PROJECT_CONFIG, fixed_reference_text
+from helpers import PROJECT_CONFIG, ROOT, fixed_reference_text
 
 from nandseqgen.cli import main
 from nandseqgen.config.phase import build_phase_table
@@ -160,3 +160,41 @@ def test_op_repr_is_in_microseconds(project_cfg):
     sim = Simulation(project_cfg, seed=1)
     op = sim.issue("Block_Erase_SLC", die=0, planes=(0,), blocks=(0,)).ops[0]
     assert f"[{op.start / 100:.2f}, {op.end / 100:.2f}) us" in repr(op)
+
+
+def test_python_m_nandseqgen_ends_with_its_code_and_full_output(tmp_path):
+    """``python -m nandseqgen`` ends its process without the interpreter's
+    teardown (``cli.exit_now``, decision 123): the exit code, stdout and the
+    files are complete."""
+    import json
+    import subprocess
+    import sys
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "nandseqgen", "run", "--config", PROJECT_CONFIG,
+                          "--out", str(out), "--run-until", "20000", "--date", "261130",
+                          "--no-progress"], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    summary = json.loads(run.stdout)
+    assert summary["runs"][0]["ops"] > 0 and (out / "manifest.json").exists()
+    bad = subprocess.run([sys.executable, "-m", "nandseqgen", "run", "--config",
+                          str(tmp_path / "missing.yaml")], capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and "missing.yaml" in bad.stderr
+
+
+def test_exit_now_waits_for_a_live_thread(tmp_path):
+    """With a non-daemon thread alive, ``exit_now`` takes the usual exit,
+    which waits for it: nothing it does is cut short."""
+    import subprocess
+    import sys
+    mark = tmp_path / "mark"
+    code = ("import sys, threading, time\n"
+            "from nandseqgen.cli import exit_now\n"
+            "def late():\n"
+            "    time.sleep(0.3)\n"
+            f"    open({str(mark)!r}, 'w').write('done')\n"
+            "threading.Thread(target=late).start()\n"
+            "print('bye')\n"
+            "exit_now(3)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 3 and run.stdout == "bye\n"
+    assert mark.read_text() == "done"

@@ -284,3 +284,21 @@ def test_progress_bar_shows_ops_and_stays_quiet_in_a_log(project_cfg, monkeypatc
     assert res.ops_issued > 500
     assert "ops=" in text and "ops/s=" in text and "us" in text
     assert text.count("\r") <= 3  # first and last draw, not one per update
+
+
+def test_a_run_without_rollback_rows_writes_the_same_files(project_cfg, tmp_path, small_chunks):
+    """``rollback_log=False`` (the CLI's runs, decision 124): no row per
+    rollback is kept, the counts by reason and every file stay the same."""
+    runs = {}
+    for log in (True, False):
+        sim = Simulation(project_cfg, seed=9, keep="files", out_dir=tmp_path / str(log),
+                         date="261130")
+        sim.set_outputs(keep="files", out_dir=tmp_path / str(log), date="261130",
+                        rollback_log=log)
+        runs[log] = sim.run(60_000)
+    kept, dropped = runs[True], runs[False]
+    assert kept.metrics["rollbacks"] == dropped.metrics["rollbacks"]
+    assert sum(kept.metrics["rollbacks"].values()) == len(kept.rollbacks) > 0
+    assert len(dropped.rollbacks) == 0
+    assert dropped.recorder.n_rollbacks == 0 and not dropped.recorder.core.rollbacks
+    _same_files(tmp_path / "True", tmp_path / "False", _csvs(tmp_path / "True"))

@@ -90,7 +90,9 @@ class ChunkWriter:
         kept where the writing happens; ``state["names"]`` is every name sent so
         far, ``names`` being the new ones, in id order). ``convert`` must pickle
         (module-level functions and ``partial`` of them); ``raw`` is a list (or
-        dict) of tuples, fastest with ints, strings and None only."""
+        dict) of tuples, fastest with ints, strings and None only. A flat
+        ``raw`` is emptied when the writer is another process (it is packed
+        into bytes at once)."""
         while self.inflight >= IN_FLIGHT:
             self._answer()
         if not jobs and not names:
@@ -102,9 +104,7 @@ class ChunkWriter:
             return
         if self.pid is None:
             self._start()
-        blobs = [dumps_flat(job[2]) if len(job) > 3 and job[3] else
-                 dumps_rows(job[2] if type(job[2]) in (list, dict) else dict(job[2]))
-                 for job in jobs]
+        blobs = [self._pack(job) for job in jobs]
         head = pickle.dumps((list(names), [(job[0], job[1], codec, len(body)) for job, (codec, body)
                                            in zip(jobs, blobs)]), protocol=pickle.HIGHEST_PROTOCOL)
         slot = self.chunks % IN_FLIGHT  # its previous chunk was answered above
@@ -116,6 +116,17 @@ class ChunkWriter:
             pos += len(body)
         self.inflight += 1
         _write_all(ctrl, _HEAD.pack(len(head), pos - len(head), slot))
+
+    @staticmethod
+    def _pack(job: tuple) -> tuple:
+        """(codec, bytes) of a job's rows; flat rows are emptied once packed,
+        while their ints are still in the cache (docs/decisions.md 122)."""
+        raw = job[2]
+        if len(job) > 3 and job[3]:
+            out = dumps_flat(raw)
+            raw.clear()
+            return out
+        return dumps_rows(raw if type(raw) in (list, dict) else dict(raw))
 
     def _apply(self, jobs) -> list:
         """Write the chunk (here, or in the child) -> [(table, offset before,

@@ -46,6 +46,9 @@ class Recorder:
         self.proposal_log: list | None = None
         # (tick, die, plane, key, op_name, base, reason, detail); streaming: flat
         self.rollbacks: list = []
+        # False: the engine does not call ``rollback`` (a run that writes files
+        # and never shows the rows, e.g. the CLI's; docs/decisions.md 124)
+        self.log_rollbacks = True
         self.bootstrap_rows: list = []
         self.n_sequence = 0
         self.limit = 1 << 62  # sequence / rollback rows buffered before due()

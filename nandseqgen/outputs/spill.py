@@ -3,15 +3,25 @@ rollbacks (docs/performance.md, "Streaming outputs")."""
 from __future__ import annotations
 
 import marshal
+import os
 import pickle
 import struct
 import tempfile
+from array import array
 from itertools import chain
+
+try:  # the C packer of flat rows (docs/decisions.md 122); optional, like mypyc
+    from ._flatpack import pack as _pack
+except ImportError:  # pragma: no cover - no C compiler at build time
+    _pack = None
+if os.environ.get("NANDSEQGEN_PURE"):  # the pure package (nandseqgen/_pure.py)
+    _pack = None
 
 TAIL = 4096  # rows Recorder.unpiece may still remove (its lookback)
 
 
-_RECORD = struct.Struct("<BQ")  # codec (0 marshal, 1 pickle, 2 flat marshal), length
+_RECORD = struct.Struct("<BQ")  # codec (0 marshal, 1 pickle, 2 flat marshal, 3 flat int64), length
+NONE = -(1 << 63)  # None in packed flat rows (codec 3)
 
 
 def dumps_rows(obj) -> tuple:
@@ -27,17 +37,32 @@ def dumps_rows(obj) -> tuple:
 
 
 def dumps_flat(flat: list) -> tuple:
-    """``(2, marshal version 2 bytes)`` of a flat list of ints and None
-    (:mod:`.flat`): version 2 keeps no reference table, the cheapest form of
-    a list of ints (docs/decisions.md 115)."""
+    """``(3, int64 bytes)`` of a flat list of ints and None (:mod:`.flat`),
+    packed in C, None as ``NONE`` (docs/decisions.md 122); without the C
+    packer, ``(2, marshal version 2 bytes)``: version 2 keeps no reference
+    table, the cheapest form of a list of ints in Python (decision 115)."""
+    if _pack is not None:
+        return 3, _pack(flat)
     return 2, marshal.dumps(flat, 2)
+
+
+def _unpack(data) -> list:
+    """The list :func:`dumps_flat` packed as int64 (codec 3)."""
+    arr = array("q")
+    arr.frombytes(data)
+    out: list = arr.tolist()
+    if NONE in arr:
+        out = [None if v == NONE else v for v in out]
+    return out
 
 
 def loads_rows(codec: int, data):
     """What :func:`dumps_rows` made (rows, or a list of row lists or of dicts
     keyed by rows), checked one level deep for values ``marshal`` turned
     into bytes (nested tuples, e.g. payload fields, end in JSON, which
-    refuses bytes); codec 2: :func:`dumps_flat`."""
+    refuses bytes); codecs 2 and 3: :func:`dumps_flat`."""
+    if codec == 3:  # the C packer refused anything but ints and None
+        return _unpack(data)
     out = (pickle if codec == 1 else marshal).loads(data)
     if codec == 2:  # flat ints (dumps_flat)
         if bytes in set(map(type, out)):

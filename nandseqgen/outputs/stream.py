@@ -96,8 +96,9 @@ class StreamRecorder:
     in_memory = False
 
     def __init__(self, cfg, out_dir: str, date: str, run_index: int, fmt: str = "csv",
-                 chunk: int | None = None, fork: bool = True):
+                 chunk: int | None = None, fork: bool = True, rollback_log: bool = True):
         core = self.core = Recorder(cfg)
+        core.log_rollbacks = rollback_log
         self.out_dir, self.date, self.run_index, self.fmt = out_dir, date, run_index, fmt
         self.chunk = chunk or CHUNK
         os.makedirs(out_dir, exist_ok=True)
@@ -106,7 +107,8 @@ class StreamRecorder:
         core.props_limit = PROPOSAL_KEYS * self.chunk * PROPOSAL_WIDTH
         core.flat = True  # segments and proposals as flat ints (flat.py)
         core.proposal_log = []
-        self._spare: dict[str, list] = {"sequence": [], "seg_rows": [], "proposal_log": []}
+        self._spare: dict[str, list] = {"sequence": [], "op_rows": [], "seg_rows": [],
+                                        "proposal_log": []}
         self._spent: list = []
         core.owner = self
         self._rollbacks = RowSpill()
@@ -158,7 +160,8 @@ class StreamRecorder:
         return rows
 
     def _give_back(self) -> None:
-        """After a hand-over: the buffers taken, emptied, are the next twins."""
+        """After a hand-over: the buffers taken, emptied (the writer empties
+        them as it packs them, decision 122), are the next twins."""
         for attr, rows in self._spent:
             rows.clear()
             self._spare[attr] = rows
@@ -175,16 +178,16 @@ class StreamRecorder:
                                                        partial(plain, sequence_rows)),
                          self._take("sequence"), True))
             core.seq_buffered = 0
-        rows = core.op_rows
         tail = TAIL * OP_WIDTH
-        if final or len(rows) >= self.chunk * OP_WIDTH and len(rows) > tail:
+        if final or len(core.op_rows) >= self.chunk * OP_WIDTH and len(core.op_rows) > tail:
+            out = self._take("op_rows")
             if final:
-                out, w = rows[:], NEVER
-                rows.clear()
+                w = NEVER
             else:  # the newest rows stay (unpiece); none of them is final
-                cut = len(rows) - tail
-                out = rows[:cut]
-                del rows[:cut]
+                cut = len(out) - tail
+                rows = core.op_rows
+                rows.extend(out[cut:])  # only the tail is copied (decision 122)
+                del out[cut:]
                 w = min(core.last_start - self.horizon, min(rows[0::OP_WIDTH]))
             jobs.append(("operation_timeline", partial(from_flat, ops_from_flat,
                                                        partial(timeline_cut, op_chunk, w)),

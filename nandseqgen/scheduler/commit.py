@@ -137,9 +137,11 @@ def record_rollback(s: Scheduler, prop: Proposal, die: int, plane: int) -> None:
         m.ckpt_rollback_batches += 1
     if reason == "window":
         m.window_overflows += 1
-    spec = prop.spec
-    s.rec.rollback(s.now, die, plane, prop.key, spec.name if spec else None,
-                   spec.base.name if spec else None, reason, prop.detail)
+    rec = s.rec
+    if rec.log_rollbacks:  # the rows of result.rollbacks (docs/decisions.md 124)
+        spec = prop.spec
+        rec.rollback(s.now, die, plane, prop.key, spec.name if spec else None,
+                     spec.base.name if spec else None, reason, prop.detail)
 
 
 def flush_backlog(s: Scheduler, die: int, rng: Stream) -> None:

@@ -13,7 +13,11 @@ and are the pure-Python path:
 * the checker is a second group (own shared library): a mypy error there
   leaves only the checker pure;
 * if mypyc is missing or compilation fails, the build warns and installs the
-  pure package (``nandseqgen.compiled()`` tells which one is running).
+  pure package (``nandseqgen.compiled()`` tells which one is running), and
+  removes the extensions an earlier build left in the source tree for the
+  modules it leaves pure (``pip install -e`` builds in place);
+* ``nandseqgen/outputs/_flatpack.c``, a small C module without mypyc, packs
+  the streamed rows for the writer (docs/decisions.md 122); it is optional too.
 """
 from __future__ import annotations
 
@@ -112,17 +116,37 @@ def _group(mypycify, paths: list, name: str, what: str) -> list:
                          *paths], opt_level="3", only_compile_paths=paths, group_name=name)
     except (Exception, SystemExit) as exc:  # a mypy error in one of the modules
         _warn(f"mypyc could not compile {what} ({exc})")
+        _remove_stale(paths, name)
         return []
+
+
+def _remove_stale(paths: list, group: str | None = None) -> None:
+    """A group left pure must not leave the extensions of an earlier build in
+    the source tree (``pip install -e`` builds in place): Python would load
+    them, and their shared library is no longer installed."""
+    import glob
+    here = os.path.dirname(os.path.abspath(__file__))
+    stale = [os.path.splitext(p)[0] + ".*.so" for p in paths]
+    if group:
+        stale.append(f"{group}__mypyc.*.so")
+    for pattern in stale:
+        for path in glob.glob(os.path.join(here, pattern)):
+            os.remove(path)
 
 
 def ext_modules() -> list:
     if os.environ.get("NANDSEQGEN_PURE"):
+        _remove_stale(HOT, "nandseqgen")
+        _remove_stale(CHECKER, "nandseqgen_checker")
+        _remove_stale([FLATPACK])
         return []
     packer = [Extension("nandseqgen.outputs._flatpack", [FLATPACK])]
     try:
         from mypyc.build import mypycify
     except ImportError:
         _warn("mypyc is not available")
+        _remove_stale(HOT, "nandseqgen")
+        _remove_stale(CHECKER, "nandseqgen_checker")
         return packer
     # two groups: the checker imports nothing of the engine (docs/validation.md)
     return (_group(mypycify, HOT, "nandseqgen", "the hot path")

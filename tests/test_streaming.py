@@ -200,6 +200,9 @@ class _FileOut:
     def note(self, first, offset, n):
         self.noted.append((first, offset, n))
 
+    def fds(self):  # nothing kept open: nothing for the writer to sync
+        return []
+
 
 def test_writer_process_writes_in_order_and_keeps_the_index(tmp_path):
     out = _FileOut(str(tmp_path / "t.csv"))
@@ -302,3 +305,27 @@ def test_a_run_without_rollback_rows_writes_the_same_files(project_cfg, tmp_path
     assert len(dropped.rollbacks) == 0
     assert dropped.recorder.n_rollbacks == 0 and not dropped.recorder.core.rollbacks
     _same_files(tmp_path / "True", tmp_path / "False", _csvs(tmp_path / "True"))
+
+
+def test_the_writer_syncs_its_files_in_the_background(tmp_path, monkeypatch):
+    """Every few chunks the writer process hands its files to a thread that
+    fdatasyncs them while it formats on (decision 125); a failing sync is
+    left to the final fsync, which reports it."""
+    from nandseqgen.outputs.syncer import Syncer
+    synced = []
+    monkeypatch.setattr(os, "fdatasync", lambda fd: synced.append(fd))
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT)
+    sync = Syncer([fd, 9999], every=3)
+    for _ in range(2):
+        sync.chunk_written()
+    sync._idle.wait(5)
+    assert sync.syncs == 0 and synced == []
+    sync.chunk_written()
+    sync._idle.wait(5)
+    assert sync.syncs == 1 and synced == [fd, 9999]
+    monkeypatch.setattr(os, "fdatasync", lambda fd: (_ for _ in ()).throw(OSError(5, "EIO")))
+    for _ in range(3):
+        sync.chunk_written()
+    sync.stop()  # waits for the round in progress; the error is not raised here
+    assert sync.syncs == 2 and not sync._thread.is_alive()
+    os.close(fd)

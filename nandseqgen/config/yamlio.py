@@ -88,6 +88,7 @@ def merge_docs(base: YamlDoc, over: YamlDoc) -> YamlDoc:
 MAX_NODES = 1_000_000
 #: Deepest nesting accepted (the reference config nests 6 levels).
 MAX_DEPTH = 64
+_STR = "tag:yaml.org,2002:str"
 
 
 class YamlShapeError(ValueError):
@@ -156,13 +157,16 @@ class _Converter:
                 return [self.convert(item, path + (i,)) for i, item in enumerate(node.value)]
             finally:
                 self.stack.discard(id(node))
+        if node.tag == _STR:  # what the constructor gives a string: its text (most scalars)
+            return node.value
         return self.constructor.construct_object(node, deep=True)
 
     def _key(self, key_node: yaml.Node):
         line = key_node.start_mark.line + 1
         if not isinstance(key_node, yaml.ScalarNode):
             raise YamlShapeError("a mapping key must be a plain name, not a list or mapping", line)
-        key = self.constructor.construct_object(key_node, deep=True)
+        key = key_node.value if key_node.tag == _STR else \
+            self.constructor.construct_object(key_node, deep=True)
         if not isinstance(key, str) or not key:
             raise YamlShapeError(f"mapping key {key!r} is not a name (write it in quotes)", line)
         return key

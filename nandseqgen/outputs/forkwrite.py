@@ -33,6 +33,7 @@ import tempfile
 import traceback
 
 from .spill import dumps_flat, dumps_rows, loads_rows
+from .syncer import Syncer
 
 _HEAD = struct.Struct("<QQB")  # head's length (names, converters, codecs), rows' length (0: stop), memory file
 IN_FLIGHT = 2  # chunks sent and not answered yet, at most (one memory file each)
@@ -205,11 +206,13 @@ class ChunkWriter:
         code = 1
         try:
             gc.disable()  # a full collection would touch (and copy) every page shared with the parent
+            syncer = Syncer([fd for out in self.outs.values() for fd in out.fds()])
             while True:
                 head = _read_exact(ctrl, _HEAD.size)
                 n_head, n_rows, slot = _HEAD.unpack(head) if len(head) == _HEAD.size else (0, 0, 0)
                 if n_head == 0:  # stop, or EOF: the parent is gone
                     code = 0 if head else 1
+                    syncer.stop()
                     if head:
                         codec, sums = dumps_rows({t: self.outs[t].digests() for t in self.written})
                         _write_all(answer, _ANSWER.pack(len(sums), codec) + sums)
@@ -225,6 +228,7 @@ class ChunkWriter:
                 codec, done = dumps_rows(self._apply(jobs))
                 del jobs
                 _write_all(answer, _ANSWER.pack(len(done), codec) + done)
+                syncer.chunk_written()  # pages to disk in the background (decision 125)
         except BaseException:
             traceback.print_exc(file=sys.stderr)
         finally:

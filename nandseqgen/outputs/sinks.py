@@ -213,6 +213,11 @@ class TableOut:
     def commit(self) -> dict:
         return {ext: sink.commit() for ext, sink in self.sinks.items()}
 
+    def fds(self) -> list:
+        """The open CSV files' descriptors (the writer process syncs them in
+        the background, docs/decisions.md 125)."""
+        return [sink.fd for sink in self.sinks.values() if isinstance(sink, CsvSink)]
+
     def digests(self) -> dict:
         """{ext: sha256 hex} of the CSV bytes written through this object."""
         return {ext: sink.sha.hexdigest() for ext, sink in self.sinks.items()

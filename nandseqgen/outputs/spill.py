@@ -10,12 +10,14 @@ import tempfile
 from array import array
 from itertools import chain
 
-try:  # the C packer of flat rows (docs/decisions.md 122); optional, like mypyc
-    from ._flatpack import pack as _pack
-except ImportError:  # pragma: no cover - no C compiler at build time
-    _pack = None
-if os.environ.get("NANDSEQGEN_PURE"):  # the pure package (nandseqgen/_pure.py)
-    _pack = None
+from typing import Callable, Optional
+
+_pack: Optional[Callable[[list], bytes]] = None  # the C packer of flat rows (decision 122)
+if not os.environ.get("NANDSEQGEN_PURE"):  # the pure package: nandseqgen/_pure.py
+    try:  # optional, like the mypyc modules (setup.py)
+        from ._flatpack import pack as _pack
+    except ImportError:  # pragma: no cover - no C compiler at build time
+        pass
 
 TAIL = 4096  # rows Recorder.unpiece may still remove (its lookback)
 

@@ -8,8 +8,8 @@ phase keys, payload fields: any hashable value) become ids, numbered in the
 order they first appear (``Recorder.intern``); where a row has several
 small values, they share one int (die and plane; three name ids of 21 bits
 each), fewer ints to pass. A chunk of such a list goes to
-the writer as ``marshal`` version 2 bytes (ints and None only: no reference
-table to keep, about a third of the time of tuples of ints and strings), with
+the writer as int64 bytes packed in C (``spill.dumps_flat``, decision 122;
+``marshal`` version 2 without the C module), with
 the names new since the last chunk; the writer turns the ints back into the
 very rows the in-memory recorder keeps (``*_from_flat``), so the converters
 and the bytes written do not change. No row tuple is made, kept, handed over

@@ -9,10 +9,9 @@ import struct
 import tempfile
 from array import array
 from itertools import chain
+from typing import Callable
 
-from typing import Callable, Optional
-
-_pack: Optional[Callable[[list], bytes]] = None  # the C packer of flat rows (decision 122)
+_pack: Callable[[list], bytes] | None = None  # the C packer of flat rows (decision 122)
 if not os.environ.get("NANDSEQGEN_PURE"):  # the pure package: nandseqgen/_pure.py
     try:  # optional, like the mypyc modules (setup.py)
         from ._flatpack import pack as _pack
